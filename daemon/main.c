@@ -1,0 +1,47 @@
+/*
+ * main: the lambdaward binary's entry point; dispatches to a subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/cli.h"
+
+#ifndef LW_VERSION
+#define LW_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *to)
+{
+    fputs("Usage: lambdaward COMMAND [options]\n"
+          "\n"
+          "Watch AWS Lambda logs for attacks, failures and anomalies.\n"
+          "\n"
+          "Commands:\n"
+          "  query      analyse exported logs once and print findings and summaries\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help     this help ('lambdaward COMMAND --help' for a command)\n"
+          "  -V, --version  print the version\n",
+          to);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return LW_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return LW_EXIT_OK;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("lambdaward %s\n", LW_VERSION);
+        return LW_EXIT_OK;
+    }
+    if (!strcmp(cmd, "query"))
+        return lw_cmd_query(argc - 1, argv + 1);
+    fprintf(stderr, "lambdaward: unknown command '%s'\nTry 'lambdaward --help'.\n", cmd);
+    return LW_EXIT_USAGE;
+}

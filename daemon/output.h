@@ -1,0 +1,22 @@
+/*
+ * output: how findings and summaries look on stdout.
+ *
+ * json  = JSON Lines exactly as DESIGN.md specifies (findings first, then
+ *         one summary per function);
+ * table = the same information for a person, at most 80 columns wide.
+ */
+#ifndef LW_OUTPUT_H
+#define LW_OUTPUT_H
+
+#include "common/buf.h"
+#include "detectors/finding.h"
+#include "detectors/stats.h"
+
+typedef enum lw_out_format { LW_OUT_TABLE, LW_OUT_JSON } lw_out_format;
+
+/* One finding, newline-terminated, appended to out. */
+void lw_out_finding(lw_out_format fmt, const lw_finding *f, const char *json, size_t n, lw_buf *out);
+/* All summaries (and, for table, a header and a "no findings" note). */
+void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, lw_buf *out);
+
+#endif

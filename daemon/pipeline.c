@@ -1,0 +1,157 @@
+/* pipeline: see pipeline.h. */
+#include "daemon/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detectors/detector.h"
+#include "parsers/classify.h"
+#include "parsers/sensor.h"
+
+typedef struct det_inst {
+    const lw_detector_ops *ops;
+    void *self;
+} det_inst;
+
+struct lw_pipeline {
+    lw_reasm *reasm;
+    lw_classifier cls;
+    lw_sensor_parser sp;
+    det_inst *det;
+    int ndet;
+    lw_findings *findings;
+    lw_emitter emitter;
+    lw_stats stats;
+    lw_pipeline_counts counts;
+};
+
+static void dispatch(lw_pipeline *p, const lw_record *rec)
+{
+    switch (rec->kind) {
+    case LW_REC_PLATFORM: p->counts.platform++; break;
+    case LW_REC_APP: p->counts.app++; break;
+    case LW_REC_TEXT: p->counts.text++; break;
+    case LW_REC_SENSOR: p->counts.sensor++; break;
+    case LW_REC_SENSOR_MALFORMED: p->counts.sensor_malformed++; break;
+    }
+    lw_stats_record(&p->stats, rec);
+    for (int i = 0; i < p->ndet; i++)
+        p->det[i].ops->on_record(p->det[i].self, rec, &p->emitter);
+}
+
+static void on_message(void *ud, const lw_event *ev)
+{
+    lw_pipeline *p = ud;
+    lw_record rec;
+    lw_classify(&p->cls, ev, &rec);
+    dispatch(p, &rec);
+}
+
+static void on_malformed(void *ud, const lw_event *hdr, const char *reason)
+{
+    lw_pipeline *p = ud;
+    lw_record rec = {0};
+    rec.kind = LW_REC_SENSOR_MALFORMED;
+    rec.ev = hdr;
+    rec.function = lw_function_name(hdr->group, LW_STR_NULL);
+    rec.malformed_reason = reason;
+    dispatch(p, &rec);
+}
+
+static void on_record(void *ud, const lw_event *hdr, const char *json, size_t n)
+{
+    lw_pipeline *p = ud;
+    lw_sensor s;
+    const char *why = lw_sensor_parse(&p->sp, json, n, &s);
+    if (why) {
+        on_malformed(ud, hdr, why);
+        return;
+    }
+    lw_record rec = {0};
+    rec.kind = LW_REC_SENSOR;
+    rec.ev = hdr;
+    rec.sensor = &s;
+    rec.function = lw_function_name(hdr->group, s.function_name);
+    dispatch(p, &rec);
+}
+
+static void emit(void *ud, lw_finding *f)
+{
+    lw_pipeline *p = ud;
+    lw_findings_emit(p->findings, f);
+}
+
+lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
+{
+    lw_pipeline *p = lw_xcalloc(1, sizeof *p);
+    lw_reasm_cb cb = {on_message, on_record, on_malformed, p};
+    p->reasm = lw_reasm_new(o->limits, &cb);
+    lw_classifier_init(&p->cls);
+    lw_sensor_parser_init(&p->sp);
+    lw_stats_init(&p->stats, o->arch);
+    p->findings = lw_findings_new(o->dedupe_capacity, o->sink, o->ud);
+    p->emitter = (lw_emitter){emit, p};
+    int n = 0;
+    while (lw_detector_registry[n])
+        n++;
+    p->det = lw_xcalloc((size_t)n, sizeof *p->det);
+    for (int i = 0; i < n; i++) {
+        const lw_detector_ops *ops = lw_detector_registry[i];
+        void *cfg = lw_xcalloc(1, ops->config_size);
+        lw_detector_defaults(ops, cfg);
+        p->det[p->ndet].ops = ops;
+        p->det[p->ndet].self = ops->create(cfg);
+        free(cfg);
+        if (!p->det[p->ndet].self) {
+            fprintf(stderr, "lambdaward: detector %s failed to start\n", ops->name);
+            abort();
+        }
+        p->ndet++;
+    }
+    return p;
+}
+
+void lw_pipeline_event(lw_pipeline *p, const lw_event *ev)
+{
+    p->counts.events++;
+    p->counts.message_bytes += ev->message.n;
+    lw_reasm_feed(p->reasm, ev);
+}
+
+void lw_pipeline_event_cb(void *p, const lw_event *ev) { lw_pipeline_event(p, ev); }
+
+void lw_pipeline_tick(lw_pipeline *p, int64_t now_ms)
+{
+    lw_reasm_expire(p->reasm, now_ms);
+    for (int i = 0; i < p->ndet; i++)
+        if (p->det[i].ops->tick)
+            p->det[i].ops->tick(p->det[i].self, now_ms, &p->emitter);
+}
+
+void lw_pipeline_finish(lw_pipeline *p)
+{
+    lw_reasm_flush(p->reasm);
+    for (int i = 0; i < p->ndet; i++)
+        if (p->det[i].ops->flush)
+            p->det[i].ops->flush(p->det[i].self, &p->emitter);
+}
+
+lw_reasm *lw_pipeline_reasm(lw_pipeline *p) { return p->reasm; }
+lw_stats *lw_pipeline_stats(lw_pipeline *p) { return &p->stats; }
+const lw_findings_stats *lw_pipeline_findings(const lw_pipeline *p) { return lw_findings_stats_get(p->findings); }
+const lw_pipeline_counts *lw_pipeline_counts_get(const lw_pipeline *p) { return &p->counts; }
+
+void lw_pipeline_free(lw_pipeline *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->ndet; i++)
+        p->det[i].ops->destroy(p->det[i].self);
+    free(p->det);
+    lw_reasm_free(p->reasm);
+    lw_classifier_free(&p->cls);
+    lw_sensor_parser_free(&p->sp);
+    lw_stats_free(&p->stats);
+    lw_findings_free(p->findings);
+    free(p);
+}

@@ -1,0 +1,47 @@
+/*
+ * pipeline: one instance of the analysis chain, the same for every driver.
+ *
+ *   lw_event -> reassembler -> classifier / sensor parser -> stats + detectors
+ *            -> findings stage -> sink
+ *
+ * The query command and the daemon each create one (or one per worker
+ * thread) and differ only in where events come from and where findings go.
+ * Nothing in here knows the source of an event.
+ */
+#ifndef LW_PIPELINE_H
+#define LW_PIPELINE_H
+
+#include "detectors/findings.h"
+#include "detectors/stats.h"
+#include "parsers/reassemble.h"
+
+typedef struct lw_pipeline_opts {
+    lw_finding_sink sink;
+    void *ud;
+    const lw_reasm_limits *limits; /* NULL = defaults */
+    lw_arch arch;
+    size_t dedupe_capacity;        /* 0 = default */
+} lw_pipeline_opts;
+
+typedef struct lw_pipeline_counts {
+    uint64_t events;
+    uint64_t message_bytes;
+    uint64_t platform, app, text, sensor, sensor_malformed;
+} lw_pipeline_counts;
+
+typedef struct lw_pipeline lw_pipeline;
+
+lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o);
+void lw_pipeline_event(lw_pipeline *p, const lw_event *ev);
+/* Same signature as lw_event_cb, for wiring a decoder straight in. */
+void lw_pipeline_event_cb(void *p, const lw_event *ev);
+void lw_pipeline_tick(lw_pipeline *p, int64_t now_ms);
+/* End of input: open records become malformed, detectors flush. */
+void lw_pipeline_finish(lw_pipeline *p);
+lw_reasm *lw_pipeline_reasm(lw_pipeline *p);
+lw_stats *lw_pipeline_stats(lw_pipeline *p);
+const lw_findings_stats *lw_pipeline_findings(const lw_pipeline *p);
+const lw_pipeline_counts *lw_pipeline_counts_get(const lw_pipeline *p);
+void lw_pipeline_free(lw_pipeline *p);
+
+#endif

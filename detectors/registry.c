@@ -1,0 +1,41 @@
+/* registry: the list of detectors the pipeline runs. Add new ones here. */
+#include <strings.h>
+
+#include "detectors/detector.h"
+
+extern const lw_detector_ops lw_detector_attack;
+extern const lw_detector_ops lw_detector_timeout;
+extern const lw_detector_ops lw_detector_out_of_memory;
+
+const lw_detector_ops *const lw_detector_registry[] = {
+    &lw_detector_attack,
+    &lw_detector_timeout,
+    &lw_detector_out_of_memory,
+    NULL,
+};
+
+const lw_detector_ops *lw_detector_find(const char *name)
+{
+    for (int i = 0; lw_detector_registry[i]; i++)
+        if (strcasecmp(lw_detector_registry[i]->name, name) == 0)
+            return lw_detector_registry[i];
+    return NULL;
+}
+
+void lw_detector_defaults(const lw_detector_ops *ops, void *cfg)
+{
+    memset(cfg, 0, ops->config_size);
+    for (const lw_option *o = ops->options; o && o->name; o++)
+        *(double *)((char *)cfg + o->offset) = o->dflt;
+}
+
+int lw_detector_set(const lw_detector_ops *ops, void *cfg, const char *name, double v)
+{
+    for (const lw_option *o = ops->options; o && o->name; o++) {
+        if (strcasecmp(o->name, name) == 0) {
+            *(double *)((char *)cfg + o->offset) = v;
+            return 0;
+        }
+    }
+    return -1;
+}

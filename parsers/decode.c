@@ -1,0 +1,575 @@
+/* decode: see decode.h. */
+#include "parsers/decode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "common/buf.h"
+#include "common/jsonw.h"
+#include "common/timeutil.h"
+#include "parsers/json.h"
+
+#define MAX_LINE LW_JSON_MAX_DOC
+#define GZ_CHUNK (256u << 10)
+
+enum mode { MODE_UNKNOWN, MODE_JSON, MODE_TEXT };
+
+struct lw_decoder {
+    lw_decoder_opts o;
+    lw_decode_stats st;
+    lw_buf in;           /* undecoded text; in.p[off..] is pending */
+    size_t off;
+    uint64_t line;       /* line number at in.p + off */
+    enum mode mode;
+
+    /* gzip: decided on the first two bytes of input */
+    int gz;              /* -1 undecided, 0 no, 1 yes */
+    bool z_live;
+    bool z_done;         /* a member ended; the next bytes start a new one */
+    z_stream z;
+    char *zout;
+
+    /* a JSON document spanning lines, scanned incrementally */
+    bool in_doc, skipping;
+    size_t scan;         /* next byte to scan (offset in in) */
+    int depth;
+    bool in_str, esc;
+
+    bool skip_line;      /* text line over MAX_LINE: drop to the next newline */
+
+    lw_json json;
+    lw_buf msg, grp, strm, eid;
+    lw_buf tail_stream;  /* last stream seen in `aws logs tail` text */
+};
+
+static void err(lw_decoder *d, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err(lw_decoder *d, uint64_t line, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    d->st.errors++;
+    if (d->o.on_error)
+        d->o.on_error(d->o.err_ud ? d->o.err_ud : d->o.ud, d->o.origin, line, msg);
+}
+
+lw_decoder *lw_decoder_new(const lw_decoder_opts *opts)
+{
+    lw_decoder *d = lw_xcalloc(1, sizeof *d);
+    d->o = *opts;
+    if (!d->o.origin)
+        d->o.origin = "-";
+    d->line = 1;
+    d->gz = -1;
+    lw_json_init(&d->json);
+    return d;
+}
+
+void lw_decoder_free(lw_decoder *d)
+{
+    if (!d)
+        return;
+    if (d->z_live)
+        inflateEnd(&d->z);
+    free(d->zout);
+    lw_json_free(&d->json);
+    lw_buf_free(&d->in);
+    lw_buf_free(&d->msg);
+    lw_buf_free(&d->grp);
+    lw_buf_free(&d->strm);
+    lw_buf_free(&d->eid);
+    lw_buf_free(&d->tail_stream);
+    free(d);
+}
+
+const lw_decode_stats *lw_decoder_stats(const lw_decoder *d) { return &d->st; }
+
+static uint64_t count_nl(const char *p, size_t n)
+{
+    uint64_t c = 0;
+    const char *e = p + n;
+    while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        c++;
+        p++;
+    }
+    return c;
+}
+
+/* A string member, unescaped only when it holds escapes (rare for names). */
+static lw_str member_str(lw_decoder *d, int obj, const char *key, lw_buf *scratch)
+{
+    int t = lw_json_get(&d->json, obj, key);
+    if (!lw_json_is_str(&d->json, t))
+        return LW_STR_NULL;
+    const char *raw = lw_json_raw(&d->json, t);
+    size_t n = lw_json_rawlen(&d->json, t);
+    if (!memchr(raw, '\\', n)) {
+        /* Still validate UTF-8 cheaply: names are ASCII in practice. */
+        bool ascii = true;
+        for (size_t i = 0; i < n && ascii; i++)
+            ascii = !((unsigned char)raw[i] & 0x80);
+        if (ascii)
+            return (lw_str){raw, n};
+    }
+    lw_buf_reset(scratch);
+    lw_json_unescape(raw, n, scratch);
+    return (lw_str){scratch->p, scratch->len};
+}
+
+static int64_t member_int(lw_decoder *d, int obj, const char *key)
+{
+    int64_t v = 0;
+    if (!lw_json_int(&d->json, lw_json_get(&d->json, obj, key), &v))
+        return 0;
+    return v;
+}
+
+static void emit(lw_decoder *d, lw_event *ev)
+{
+    d->st.events++;
+    if (!ev->group.n && d->o.default_group)
+        ev->group = lw_str_c(d->o.default_group);
+    if (!ev->stream.n && d->o.default_stream)
+        ev->stream = lw_str_c(d->o.default_stream);
+    ev->origin = d->o.origin;
+    d->o.on_event(d->o.ud, ev);
+}
+
+/* One event object: FilterLogEvents/GetLogEvents element, a JSON Lines
+ * event, or a subscription logEvents element (id instead of eventId). */
+static void emit_event_obj(lw_decoder *d, int t, lw_str group, lw_str stream, uint64_t line)
+{
+    int m = lw_json_get(&d->json, t, "message");
+    if (!lw_json_is_str(&d->json, m)) {
+        err(d, line, "event without a string \"message\" member");
+        return;
+    }
+    lw_event ev = {0};
+    lw_buf_reset(&d->msg);
+    if (lw_json_str(&d->json, m, &d->msg) < 0)
+        err(d, line, "invalid escape in message (replaced with U+FFFD)");
+    ev.message = (lw_str){d->msg.p ? d->msg.p : "", d->msg.len};
+    ev.group = group;
+    if (!ev.group.n)
+        ev.group = member_str(d, t, "logGroupName", &d->grp);
+    ev.stream = stream;
+    if (!ev.stream.n)
+        ev.stream = member_str(d, t, "logStreamName", &d->strm);
+    ev.event_id = member_str(d, t, "eventId", &d->eid);
+    if (!ev.event_id.n)
+        ev.event_id = member_str(d, t, "id", &d->eid);
+    ev.timestamp = member_int(d, t, "timestamp");
+    ev.ingestion = member_int(d, t, "ingestionTime");
+    ev.line = line;
+    emit(d, &ev);
+}
+
+static void emit_text(lw_decoder *d, const char *p, size_t n, uint64_t line);
+
+/* Is t an object that looks like one CloudWatch event (not an application
+ * JSON log line, whose "timestamp" is a string)? */
+static bool is_event_obj(const lw_json *j, int t)
+{
+    if (t < 0 || j->tok[t].type != JSMN_OBJECT)
+        return false;
+    if (!lw_json_is_str(j, lw_json_get(j, t, "message")))
+        return false;
+    int ts = lw_json_get(j, t, "timestamp");
+    if (ts >= 0)
+        return j->tok[ts].type == JSMN_PRIMITIVE;
+    return lw_json_get(j, t, "logStreamName") >= 0 || lw_json_get(j, t, "eventId") >= 0;
+}
+
+enum doc_kind { DOC_OTHER, DOC_EVENT, DOC_PAGE, DOC_SUBSCRIPTION, DOC_ARRAY };
+
+static enum doc_kind classify_doc(const lw_json *j, int t)
+{
+    if (j->tok[t].type == JSMN_ARRAY)
+        return (j->tok[t].size == 0 || is_event_obj(j, t + 1)) ? DOC_ARRAY : DOC_OTHER;
+    if (j->tok[t].type != JSMN_OBJECT)
+        return DOC_OTHER;
+    int le = lw_json_get(j, t, "logEvents");
+    if (le >= 0 && j->tok[le].type == JSMN_ARRAY && lw_json_get(j, t, "messageType") >= 0)
+        return DOC_SUBSCRIPTION;
+    int ev = lw_json_get(j, t, "events");
+    if (ev >= 0 && j->tok[ev].type == JSMN_ARRAY)
+        return DOC_PAGE;
+    return is_event_obj(j, t) ? DOC_EVENT : DOC_OTHER;
+}
+
+static void handle_value(lw_decoder *d, int t, uint64_t line)
+{
+    lw_json *j = &d->json;
+    d->st.documents++;
+    switch (classify_doc(j, t)) {
+    case DOC_EVENT:
+        emit_event_obj(d, t, LW_STR_NULL, LW_STR_NULL, line);
+        break;
+    case DOC_PAGE:
+    case DOC_ARRAY: {
+        int arr = j->tok[t].type == JSMN_ARRAY ? t : lw_json_get(j, t, "events");
+        int n = j->tok[arr].size, e = arr + 1;
+        for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
+            if (j->tok[e].type != JSMN_OBJECT) {
+                err(d, line, "events[%d] is not an object", i);
+                continue;
+            }
+            emit_event_obj(d, e, LW_STR_NULL, LW_STR_NULL, line);
+        }
+        break;
+    }
+    case DOC_SUBSCRIPTION: {
+        if (lw_json_eq(j, lw_json_get(j, t, "messageType"), "CONTROL_MESSAGE")) {
+            d->st.control_messages++;
+            break;
+        }
+        /* group/stream scratch buffers must survive the whole batch, so
+         * these two use their own buffers, and events cannot override them. */
+        lw_str group = member_str(d, t, "logGroup", &d->grp);
+        lw_str stream = member_str(d, t, "logStream", &d->strm);
+        int arr = lw_json_get(j, t, "logEvents");
+        int n = j->tok[arr].size, e = arr + 1;
+        for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
+            if (j->tok[e].type != JSMN_OBJECT) {
+                err(d, line, "logEvents[%d] is not an object", i);
+                continue;
+            }
+            emit_event_obj(d, e, group, stream, line);
+        }
+        break;
+    }
+    case DOC_OTHER:
+        if (d->mode == MODE_JSON) {
+            /* A JSON value that is no event container in a JSON input: keep
+             * it as a message rather than lose it (e.g. a raw Lambda JSON
+             * log line mixed into an export). */
+            emit_text(d, lw_json_raw(j, t), lw_json_rawlen(j, t), line);
+        }
+        break;
+    }
+}
+
+/* Parses doc [s, s+n) and handles each top-level value. Returns the jsmn
+ * result so the caller can tell incomplete from invalid. */
+static int handle_doc(lw_decoder *d, const char *s, size_t n, uint64_t line, bool probe_only)
+{
+    int r = lw_json_parse(&d->json, s, n);
+    if (r != LW_JSON_OK)
+        return r;
+    if (probe_only)
+        return r;
+    for (int t = 0; t < d->json.n; t = lw_json_next(&d->json, t))
+        handle_value(d, t, line);
+    return r;
+}
+
+/* Incremental scan for the end of the JSON value that starts at in.p+off.
+ * Returns the end offset, 0 when more input is needed, or -1 if broken. */
+static long scan_doc(lw_decoder *d)
+{
+    const char *p = d->in.p;
+    size_t i = d->scan, n = d->in.len;
+    while (i < n) {
+        char c = p[i];
+        if (d->in_str) {
+            /* Jump to the next quote or backslash: strings are most bytes. */
+            const char *q = p + i;
+            while (q < p + n && *q != '"' && *q != '\\' && !d->esc)
+                q++;
+            i = (size_t)(q - p);
+            if (i >= n)
+                break;
+            c = p[i];
+            if (d->esc)
+                d->esc = false;
+            else if (c == '\\')
+                d->esc = true;
+            else if (c == '"')
+                d->in_str = false;
+            i++;
+            continue;
+        }
+        i++;
+        if (c == '"') {
+            d->in_str = true;
+        } else if (c == '{' || c == '[') {
+            d->depth++;
+        } else if (c == '}' || c == ']') {
+            if (--d->depth == 0) {
+                d->scan = i;
+                return (long)i;
+            }
+            if (d->depth < 0)
+                return -1;
+        }
+    }
+    d->scan = i;
+    return 0;
+}
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Text lines: the message itself, or `aws logs tail` output
+ * "<ISO time> <stream> <message>", whose stream is carried on to the
+ * continuation lines of a multi-line message. */
+static void emit_text(lw_decoder *d, const char *p, size_t n, uint64_t line)
+{
+    lw_event ev = {0};
+    ev.line = line;
+    if (n && p[n - 1] == '\r')
+        n--;
+    int64_t ts = 0;
+    size_t k = (n >= 10 && p[0] >= '0' && p[0] <= '9') ? lw_parse_iso8601(p, n, &ts) : 0;
+    if (k >= 19 && k < n && p[k] == ' ') {
+        const char *st = p + k + 1;
+        const char *sp = memchr(st, ' ', n - k - 1);
+        if (sp && memchr(st, '[', (size_t)(sp - st)) && memchr(st, '/', (size_t)(sp - st))) {
+            lw_buf_reset(&d->tail_stream);
+            lw_buf_append(&d->tail_stream, st, (size_t)(sp - st));
+            const char *end = p + n;
+            p = sp + 1;
+            n = (size_t)(end - p);
+        }
+    }
+    if (k)
+        ev.timestamp = ts;
+    if (d->tail_stream.len)
+        ev.stream = (lw_str){d->tail_stream.p, d->tail_stream.len};
+    lw_buf_reset(&d->msg);
+    lw_utf8_sanitize(&d->msg, p, n);
+    ev.message = (lw_str){d->msg.p ? d->msg.p : "", d->msg.len};
+    emit(d, &ev);
+}
+
+static void process(lw_decoder *d, bool final)
+{
+    for (;;) {
+        char *p = d->in.p;
+        size_t n = d->in.len;
+
+        if (d->in_doc) {
+            long end = scan_doc(d);
+            if (end < 0) {
+                err(d, d->line, "invalid JSON: unbalanced brackets");
+                d->in_doc = d->skipping = false;
+                d->mode = d->mode == MODE_UNKNOWN ? MODE_TEXT : d->mode;
+                if (d->mode == MODE_TEXT)
+                    continue;
+                const char *nl = memchr(p + d->off, '\n', n - d->off);
+                d->off = nl ? (size_t)(nl - p) : n;
+                continue;
+            }
+            if (end == 0 && d->mode == MODE_UNKNOWN && (final || n - d->off > LW_JSON_MAX_DOC)) {
+                /* The first "document" never closes: this is text that
+                 * happens to start with a bracket. */
+                d->in_doc = false;
+                d->mode = MODE_TEXT;
+                continue;
+            }
+            if (end == 0) {
+                if (!d->skipping && n - d->off > LW_JSON_MAX_DOC) {
+                    err(d, d->line, "JSON document larger than %u MiB: skipped", LW_JSON_MAX_DOC >> 20);
+                    d->skipping = true;
+                }
+                if (d->skipping) {
+                    d->line += count_nl(p + d->off, n - d->off);
+                    d->off = d->scan = n;
+                }
+                if (!final)
+                    return;
+                if (!d->skipping)
+                    err(d, d->line, "truncated JSON document: input ended inside it");
+                else
+                    err(d, d->line, "input ended inside an oversized JSON document");
+                d->line += count_nl(p + d->off, n - d->off);
+                d->off = n;
+                d->in_doc = d->skipping = false;
+                return;
+            }
+            d->in_doc = false;
+            size_t start = d->off, len = (size_t)end - start;
+            if (d->skipping) {
+                d->skipping = false;
+            } else if (d->mode == MODE_UNKNOWN) {
+                int r = handle_doc(d, p + start, len, d->line, true);
+                d->mode = (r == LW_JSON_OK && classify_doc(&d->json, 0) != DOC_OTHER) ? MODE_JSON : MODE_TEXT;
+                if (d->mode == MODE_TEXT)
+                    continue; /* re-read the same bytes as text lines */
+                handle_doc(d, p + start, len, d->line, false);
+            } else {
+                int r = handle_doc(d, p + start, len, d->line, false);
+                if (r != LW_JSON_OK)
+                    err(d, d->line, "invalid JSON document");
+            }
+            d->line += count_nl(p + start, len);
+            d->off = (size_t)end;
+            continue;
+        }
+
+        if (d->off >= n)
+            return;
+
+        if (d->mode == MODE_TEXT) {
+            char *nl = memchr(p + d->off, '\n', n - d->off);
+            if (!nl) {
+                if (n - d->off > MAX_LINE && !d->skip_line) {
+                    err(d, d->line, "text line longer than %u MiB: skipped", MAX_LINE >> 20);
+                    d->skip_line = true;
+                }
+                if (d->skip_line)
+                    d->off = n;
+                if (!final || d->off >= n)
+                    return;
+                emit_text(d, p + d->off, n - d->off, d->line);
+                d->off = n;
+                return;
+            }
+            if (d->skip_line)
+                d->skip_line = false;
+            else
+                emit_text(d, p + d->off, (size_t)(nl - (p + d->off)), d->line);
+            d->off = (size_t)(nl - p) + 1;
+            d->line++;
+            continue;
+        }
+
+        /* JSON or undecided: skip whitespace between documents. */
+        char c = p[d->off];
+        if (is_ws(c)) {
+            if (c == '\n')
+                d->line++;
+            d->off++;
+            continue;
+        }
+        if (c != '{' && c != '[') {
+            if (d->mode == MODE_UNKNOWN) {
+                d->mode = MODE_TEXT;
+                continue;
+            }
+            char *nl = memchr(p + d->off, '\n', n - d->off);
+            if (!nl && !final)
+                return;
+            err(d, d->line, "expected a JSON document, found '%c'", c);
+            d->off = nl ? (size_t)(nl - p) : n;
+            continue;
+        }
+
+        /* Fast path: a whole document (or several) on one line. */
+        char *nl = memchr(p + d->off, '\n', n - d->off);
+        if (nl && d->mode == MODE_JSON) {
+            size_t len = (size_t)(nl - (p + d->off));
+            int r = handle_doc(d, p + d->off, len, d->line, false);
+            if (r == LW_JSON_OK) {
+                d->off += len;
+                continue;
+            }
+            if (r == LW_JSON_INVAL || r == LW_JSON_TOOBIG) {
+                err(d, d->line, "invalid JSON");
+                d->off += len;
+                continue;
+            }
+        }
+        /* Spans lines, or the first document: scan for its end. */
+        d->in_doc = true;
+        d->scan = d->off;
+        d->depth = 0;
+        d->in_str = d->esc = false;
+    }
+}
+
+static void compact(lw_decoder *d)
+{
+    if (d->off == 0)
+        return;
+    size_t rest = d->in.len - d->off;
+    if (rest)
+        memmove(d->in.p, d->in.p + d->off, rest);
+    d->in.len = rest;
+    d->scan -= d->off;
+    d->off = 0;
+}
+
+static void feed_text(lw_decoder *d, const char *buf, size_t len, bool final)
+{
+    compact(d);
+    lw_buf_append(&d->in, buf, len);
+    process(d, final);
+}
+
+static void feed_gz(lw_decoder *d, const char *buf, size_t len)
+{
+    if (!d->zout)
+        d->zout = lw_xmalloc(GZ_CHUNK);
+    d->z.next_in = (Bytef *)buf;
+    d->z.avail_in = (uInt)len;
+    while (d->z.avail_in > 0) {
+        if (!d->z_live) {
+            if (inflateInit2(&d->z, 15 + 32) != Z_OK) {
+                err(d, d->line, "zlib initialisation failed");
+                return;
+            }
+            d->z_live = true;
+        } else if (d->z_done) {
+            /* Firehose and S3 exports put gzip members back to back. */
+            if ((unsigned char)d->z.next_in[0] != 0x1f) {
+                err(d, d->line, "data after the end of the gzip stream: ignored");
+                d->z.avail_in = 0;
+                return;
+            }
+            inflateReset(&d->z);
+            d->z_done = false;
+        }
+        d->z.next_out = (Bytef *)d->zout;
+        d->z.avail_out = GZ_CHUNK;
+        int r = inflate(&d->z, Z_NO_FLUSH);
+        size_t got = GZ_CHUNK - d->z.avail_out;
+        if (got)
+            feed_text(d, d->zout, got, false);
+        if (r == Z_STREAM_END) {
+            d->z_done = true;
+        } else if (r != Z_OK && r != Z_BUF_ERROR) {
+            err(d, d->line, "corrupt gzip data: %s", d->z.msg ? d->z.msg : "inflate failed");
+            d->z.avail_in = 0;
+            d->z_done = true;
+            return;
+        }
+    }
+}
+
+void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
+{
+    d->st.bytes_in += len;
+    if (d->gz < 0) {
+        /* Decide on the first two bytes; hold a lone first byte back. */
+        lw_buf_append(&d->in, buf, len);
+        if (d->in.len < 2)
+            return;
+        d->gz = ((unsigned char)d->in.p[0] == 0x1f && (unsigned char)d->in.p[1] == 0x8b);
+        if (!d->gz) {
+            process(d, false);
+            return;
+        }
+        lw_buf held = d->in;
+        d->in = (lw_buf)LW_BUF_INIT;
+        feed_gz(d, held.p, held.len);
+        lw_buf_free(&held);
+        return;
+    }
+    if (d->gz)
+        feed_gz(d, buf, len);
+    else
+        feed_text(d, buf, len, false);
+}
+
+void lw_decoder_finish(lw_decoder *d)
+{
+    if (d->gz < 0)
+        d->gz = 0;
+    if (d->gz && d->z_live && !d->z_done)
+        err(d, d->line, "truncated gzip stream");
+    compact(d);
+    process(d, true);
+}

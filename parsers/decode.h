@@ -1,0 +1,50 @@
+/*
+ * decode: turns raw input bytes into lw_events, whatever shape they come in.
+ *
+ * Detected per input (from its first document): FilterLogEvents and
+ * GetLogEvents response pages (one per line, pretty-printed, or back to
+ * back), JSON Lines of events, CloudWatch subscription payloads (plain or
+ * gzip, members back to back as Firehose writes them), a JSON array of
+ * events, and plain text lines (including `aws logs tail` output). Input is
+ * fed in chunks of any size; memory is bounded by the largest single
+ * document (LW_JSON_MAX_DOC). Problems are reported through on_error with
+ * the line they start on, counted, and decoding goes on at the next line.
+ */
+#ifndef LW_DECODE_H
+#define LW_DECODE_H
+
+#include <stdint.h>
+
+#include "parsers/event.h"
+
+typedef void (*lw_event_cb)(void *ud, const lw_event *ev);
+typedef void (*lw_decode_err_cb)(void *ud, const char *origin, uint64_t line, const char *msg);
+
+typedef struct lw_decoder_opts {
+    const char *origin;          /* file name for messages ("-" = stdin) */
+    const char *default_group;   /* for inputs that carry no group name */
+    const char *default_stream;  /* for inputs that carry no stream name */
+    lw_event_cb on_event;
+    lw_decode_err_cb on_error;
+    void *ud;                    /* for on_event */
+    void *err_ud;                /* for on_error; NULL = ud */
+} lw_decoder_opts;
+
+typedef struct lw_decode_stats {
+    uint64_t bytes_in;        /* as fed, before gunzip */
+    uint64_t events;
+    uint64_t documents;
+    uint64_t control_messages;
+    uint64_t errors;
+} lw_decode_stats;
+
+typedef struct lw_decoder lw_decoder;
+
+lw_decoder *lw_decoder_new(const lw_decoder_opts *opts);
+void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len);
+/* Signals end of input: flushes the last line, reports truncation. */
+void lw_decoder_finish(lw_decoder *d);
+const lw_decode_stats *lw_decoder_stats(const lw_decoder *d);
+void lw_decoder_free(lw_decoder *d);
+
+#endif

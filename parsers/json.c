@@ -1,0 +1,304 @@
+/* json: see json.h. This file holds jsmn's implementation. */
+#undef JSMN_HEADER
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+#include "parsers/json.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonw.h"
+
+void lw_json_init(lw_json *j)
+{
+    memset(j, 0, sizeof *j);
+    jsmn_init(&j->parser);
+}
+
+void lw_json_free(lw_json *j)
+{
+    free(j->tok);
+    memset(j, 0, sizeof *j);
+}
+
+void lw_json_reset(lw_json *j)
+{
+    jsmn_init(&j->parser);
+    j->n = 0;
+}
+
+static int run(lw_json *j, const char *js, size_t len)
+{
+    if (len > LW_JSON_MAX_DOC)
+        return LW_JSON_TOOBIG;
+    j->js = js;
+    if (!j->cap) {
+        j->cap = 64;
+        j->tok = lw_xmalloc(j->cap * sizeof *j->tok);
+    }
+    for (;;) {
+        int r = jsmn_parse(&j->parser, js, len, j->tok, j->cap);
+        j->n = (int)j->parser.toknext;
+        if (r == JSMN_ERROR_NOMEM) {
+            j->cap *= 2;
+            j->tok = lw_xrealloc(j->tok, j->cap * sizeof *j->tok);
+            continue;
+        }
+        if (r == JSMN_ERROR_PART)
+            return LW_JSON_PART;
+        if (r < 0)
+            return LW_JSON_INVAL;
+        return j->n > 0 ? LW_JSON_OK : LW_JSON_PART;
+    }
+}
+
+int lw_json_parse(lw_json *j, const char *js, size_t len)
+{
+    jsmn_init(&j->parser);
+    return run(j, js, len);
+}
+
+int lw_json_resume(lw_json *j, const char *js, size_t len) { return run(j, js, len); }
+
+int lw_json_next(const lw_json *j, int t)
+{
+    int pending = 1;
+    while (pending > 0 && t < j->n) {
+        pending += j->tok[t].size;
+        pending--;
+        t++;
+    }
+    return t;
+}
+
+bool lw_json_eq(const lw_json *j, int t, const char *s)
+{
+    if (t < 0 || j->tok[t].type != JSMN_STRING)
+        return false;
+    size_t n = strlen(s);
+    return lw_json_rawlen(j, t) == n && memcmp(lw_json_raw(j, t), s, n) == 0;
+}
+
+int lw_json_get(const lw_json *j, int obj, const char *key)
+{
+    if (obj < 0 || obj >= j->n || j->tok[obj].type != JSMN_OBJECT)
+        return -1;
+    size_t klen = strlen(key);
+    int members = j->tok[obj].size;
+    int t = obj + 1;
+    for (int m = 0; m < members && t + 1 < j->n; m++) {
+        const jsmntok_t *k = &j->tok[t];
+        /* Keys are compared raw: our keys never need escapes, and an escaped
+         * key in the input simply does not match. */
+        if (k->type == JSMN_STRING && (size_t)(k->end - k->start) == klen &&
+            memcmp(j->js + k->start, key, klen) == 0)
+            return t + 1;
+        t = lw_json_next(j, t + 1);
+    }
+    return -1;
+}
+
+int lw_json_path(const lw_json *j, int obj, ...)
+{
+    va_list ap;
+    va_start(ap, obj);
+    const char *k;
+    while (obj >= 0 && (k = va_arg(ap, const char *)) != NULL)
+        obj = lw_json_get(j, obj, k);
+    va_end(ap);
+    return obj;
+}
+
+/* RFC 8259 number grammar; jsmn's strict mode does not check it. */
+static bool valid_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0')
+        i++;
+    else if (s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+bool lw_json_num(const lw_json *j, int t, double *out)
+{
+    if (t < 0 || j->tok[t].type != JSMN_PRIMITIVE)
+        return false;
+    const char *s = lw_json_raw(j, t);
+    size_t n = lw_json_rawlen(j, t);
+    if (n == 0 || n > 63 || !valid_number(s, n))
+        return false;
+    char tmp[64];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    *out = strtod(tmp, NULL);
+    return true;
+}
+
+bool lw_json_int(const lw_json *j, int t, int64_t *out)
+{
+    if (t < 0 || j->tok[t].type != JSMN_PRIMITIVE)
+        return false;
+    const char *s = lw_json_raw(j, t);
+    size_t n = lw_json_rawlen(j, t);
+    if (n == 0 || !valid_number(s, n))
+        return false;
+    /* Fast path for the common case: plain integers such as epoch ms. */
+    size_t i = s[0] == '-';
+    int64_t v = 0;
+    if (n - i <= 18) {
+        for (; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                break;
+            v = v * 10 + (s[i] - '0');
+        }
+        if (i == n) {
+            *out = s[0] == '-' ? -v : v;
+            return true;
+        }
+    }
+    double d;
+    if (!lw_json_num(j, t, &d) || d > 9.2e18 || d < -9.2e18)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+int lw_json_bool(const lw_json *j, int t)
+{
+    if (t < 0 || j->tok[t].type != JSMN_PRIMITIVE)
+        return -1;
+    if (lw_json_rawlen(j, t) == 4 && !memcmp(lw_json_raw(j, t), "true", 4))
+        return 1;
+    if (lw_json_rawlen(j, t) == 5 && !memcmp(lw_json_raw(j, t), "false", 5))
+        return 0;
+    return -1;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void put_utf8(lw_buf *b, unsigned cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+    else if (cp < 0x800) { u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+    else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+    }
+    lw_buf_append(b, u, n);
+}
+
+#define REPLACEMENT 0xFFFD
+
+int lw_json_unescape(const char *s, size_t n, lw_buf *out)
+{
+    int rc = 0;
+    lw_buf_reserve(out, n + 1);
+    size_t i = 0;
+    while (i < n) {
+        const char *bs = memchr(s + i, '\\', n - i);
+        size_t run = bs ? (size_t)(bs - (s + i)) : n - i;
+        if (run) {
+            lw_utf8_sanitize(out, s + i, run);
+            i += run;
+        }
+        if (!bs)
+            break;
+        if (i + 1 >= n) {
+            put_utf8(out, REPLACEMENT);
+            return -1;
+        }
+        char c = s[i + 1];
+        i += 2;
+        switch (c) {
+        case '"': lw_buf_putc(out, '"'); break;
+        case '\\': lw_buf_putc(out, '\\'); break;
+        case '/': lw_buf_putc(out, '/'); break;
+        case 'b': lw_buf_putc(out, '\b'); break;
+        case 'f': lw_buf_putc(out, '\f'); break;
+        case 'n': lw_buf_putc(out, '\n'); break;
+        case 'r': lw_buf_putc(out, '\r'); break;
+        case 't': lw_buf_putc(out, '\t'); break;
+        case 'u': {
+            unsigned cp;
+            if (i + 4 > n || hex4(s + i, &cp) < 0) {
+                put_utf8(out, REPLACEMENT);
+                rc = -1;
+                break;
+            }
+            i += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned lo;
+                if (i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' && hex4(s + i + 2, &lo) == 0 &&
+                    lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                } else {
+                    cp = REPLACEMENT; /* lone high surrogate */
+                }
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                cp = REPLACEMENT;     /* lone low surrogate */
+            }
+            put_utf8(out, cp);
+            break;
+        }
+        default:
+            put_utf8(out, REPLACEMENT);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int lw_json_str(const lw_json *j, int t, lw_buf *out)
+{
+    if (!lw_json_is_str(j, t))
+        return -1;
+    return lw_json_unescape(lw_json_raw(j, t), lw_json_rawlen(j, t), out);
+}

@@ -1,0 +1,329 @@
+/* platform: see platform.h. */
+#include "parsers/platform.h"
+
+#include <stdlib.h>
+
+#include "common/timeutil.h"
+
+void lw_platform_clear(lw_platform *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->duration_ms = pl->billed_ms = pl->init_ms = pl->restore_ms = pl->timeout_s = -1;
+    pl->memory_size_mb = pl->max_memory_mb = -1;
+}
+
+static bool starts(const char *s, size_t n, const char *pfx, size_t *len)
+{
+    size_t l = strlen(pfx);
+    if (n < l || memcmp(s, pfx, l) != 0)
+        return false;
+    *len = l;
+    return true;
+}
+
+/* Leading decimal number of v ("102.25 ms"); -1 if none. */
+static double num(lw_str v)
+{
+    double r = 0, scale = 0;
+    size_t i = 0;
+    bool any = false;
+    for (; i < v.n; i++) {
+        char c = v.p[i];
+        if (c >= '0' && c <= '9') {
+            any = true;
+            if (scale > 0) {
+                r += (c - '0') * scale;
+                scale /= 10;
+            } else {
+                r = r * 10 + (c - '0');
+            }
+        } else if (c == '.' && scale == 0) {
+            scale = 0.1;
+        } else {
+            break;
+        }
+    }
+    return any ? r : -1;
+}
+
+static lw_status status_of(lw_str v)
+{
+    if (lw_str_eq(v, "success")) return LW_ST_SUCCESS;
+    if (lw_str_eq(v, "error")) return LW_ST_ERROR;
+    if (lw_str_eq(v, "failure")) return LW_ST_FAILURE;
+    if (lw_str_eq(v, "timeout")) return LW_ST_TIMEOUT;
+    return LW_ST_NONE;
+}
+
+static lw_str trim(const char *p, size_t n)
+{
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\r'))
+        n--;
+    while (n && *p == ' ') {
+        p++;
+        n--;
+    }
+    return (lw_str){p, n};
+}
+
+static void field(lw_platform *pl, lw_str k, lw_str v)
+{
+    /* Keys by length first: cheap and unambiguous. */
+    switch (k.n) {
+    case 6:
+        if (lw_str_eq(k, "Status")) pl->status = status_of(v);
+        else if (lw_str_eq(k, "Phase")) pl->phase = v;
+        break;
+    case 7:
+        if (lw_str_eq(k, "Version")) pl->version = v;
+        else if (lw_str_eq(k, "TraceId")) pl->trace_root = v;
+        break;
+    case 8:
+        if (lw_str_eq(k, "Duration")) pl->duration_ms = num(v);
+        break;
+    case 9:
+        if (lw_str_eq(k, "RequestId")) pl->request_id = v;
+        break;
+    case 10:
+        if (lw_str_eq(k, "Error Type")) pl->error_type = v;
+        break;
+    case 11:
+        if (lw_str_eq(k, "Memory Size")) pl->memory_size_mb = (int)num(v);
+        break;
+    case 13:
+        if (lw_str_eq(k, "Init Duration")) pl->init_ms = num(v);
+        break;
+    case 15:
+        if (lw_str_eq(k, "Billed Duration")) pl->billed_ms = num(v);
+        else if (lw_str_eq(k, "Max Memory Used")) pl->max_memory_mb = (int)num(v);
+        break;
+    case 16:
+        if (lw_str_eq(k, "Restore Duration")) pl->restore_ms = num(v);
+        break;
+    }
+}
+
+/* Parses "Key: value\tKey: value ..." up to the end of the first line, then
+ * an optional "XRAY TraceId: ..." line. A RequestId value ends at the first
+ * space, because START puts "Version:" after it on the same field. */
+static void fields(lw_platform *pl, const char *p, const char *end)
+{
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    const char *stop = eol ? eol : end;
+    while (p < stop) {
+        while (p < stop && (*p == '\t' || *p == ' '))
+            p++;
+        const char *colon = memchr(p, ':', (size_t)(stop - p));
+        if (!colon || colon + 1 >= stop || colon[1] != ' ')
+            break;
+        lw_str k = trim(p, (size_t)(colon - p));
+        const char *v = colon + 2;
+        const char *tab = memchr(v, '\t', (size_t)(stop - v));
+        const char *vend = tab ? tab : stop;
+        if (lw_str_eq(k, "RequestId")) {
+            const char *sp = memchr(v, ' ', (size_t)(vend - v));
+            if (sp)
+                vend = sp;
+        }
+        field(pl, k, trim(v, (size_t)(vend - v)));
+        p = vend;
+    }
+    if (eol && (size_t)(end - eol) > 6 && memcmp(eol + 1, "XRAY ", 5) == 0)
+        fields(pl, eol + 6, end);
+}
+
+static bool is_uuidish(const char *p, size_t n)
+{
+    if (n < 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        char c = p[i];
+        bool dash = (i == 8 || i == 13 || i == 18 || i == 23);
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
+{
+    size_t l = 0;
+    const char *end = s + n;
+    lw_platform_clear(pl);
+    switch (s[0]) {
+    case 'S':
+        if (!starts(s, n, "START RequestId: ", &l))
+            return false;
+        pl->type = LW_PL_START;
+        fields(pl, s + 6, end);
+        return true;
+    case 'E':
+        if (starts(s, n, "END RequestId: ", &l)) {
+            pl->type = LW_PL_END;
+            fields(pl, s + 4, end);
+            return true;
+        }
+        if (starts(s, n, "EXTENSION\t", &l) || starts(s, n, "EXTENSION ", &l)) {
+            pl->type = LW_PL_EXTENSION;
+            return true;
+        }
+        return false;
+    case 'R':
+        if (starts(s, n, "REPORT RequestId: ", &l)) {
+            pl->type = LW_PL_REPORT;
+            fields(pl, s + 7, end);
+            return true;
+        }
+        if (starts(s, n, "RESTORE_START", &l)) {
+            pl->type = LW_PL_RESTORE_START;
+            fields(pl, s + l, end);
+            return true;
+        }
+        if (starts(s, n, "RESTORE_REPORT", &l)) {
+            pl->type = LW_PL_RESTORE_REPORT;
+            fields(pl, s + l, end);
+            return true;
+        }
+        if (starts(s, n, "RequestId: ", &l) && is_uuidish(s + l, n - l)) {
+            /* "RequestId: <id> Error: Runtime exited with error: signal: killed"
+             * optionally followed by "\nRuntime.ExitError". */
+            const char *after = s + l + 36;
+            size_t rest = (size_t)(end - after);
+            size_t k;
+            if (!starts(after, rest, " Error: ", &k))
+                return false;
+            pl->type = LW_PL_RUNTIME_EXIT;
+            pl->request_id = (lw_str){s + l, 36};
+            const char *r = after + k;
+            const char *eol = memchr(r, '\n', (size_t)(end - r));
+            const char *rend = eol ? eol : end;
+            static const char with[] = "Runtime exited with error: ";
+            if ((size_t)(rend - r) > sizeof with - 1 && memcmp(r, with, sizeof with - 1) == 0)
+                r += sizeof with - 1;
+            pl->exit_reason = trim(r, (size_t)(rend - r));
+            pl->status = LW_ST_ERROR;
+            if (eol) {
+                const char *t = eol + 1;
+                const char *tend = memchr(t, '\n', (size_t)(end - t));
+                lw_str et = trim(t, (size_t)((tend ? tend : end) - t));
+                if (et.n > 8 && memcmp(et.p, "Runtime.", 8) == 0)
+                    pl->error_type = et;
+            }
+            return true;
+        }
+        return false;
+    case 'I':
+        if (starts(s, n, "INIT_START", &l)) {
+            pl->type = LW_PL_INIT_START;
+            fields(pl, s + l, end);
+            return true;
+        }
+        if (starts(s, n, "INIT_REPORT", &l)) {
+            pl->type = LW_PL_INIT_REPORT;
+            fields(pl, s + l, end);
+            /* INIT_REPORT's duration is the init duration. */
+            if (pl->duration_ms < 0)
+                pl->duration_ms = pl->init_ms;
+            return true;
+        }
+        return false;
+    default:
+        break;
+    }
+    /* "<ISO ts> <request id> Task timed out after 3.00 seconds" */
+    if (s[0] >= '0' && s[0] <= '9' && n > 60) {
+        int64_t ts;
+        size_t k = lw_parse_iso8601(s, n, &ts);
+        if (k < 19 || k + 1 + 36 >= n || s[k] != ' ' || !is_uuidish(s + k + 1, n - k - 1))
+            return false;
+        const char *after = s + k + 1 + 36;
+        size_t rest = (size_t)(end - after), m;
+        if (!starts(after, rest, " Task timed out after ", &m))
+            return false;
+        pl->type = LW_PL_TIMED_OUT;
+        pl->request_id = (lw_str){s + k + 1, 36};
+        pl->timeout_s = num((lw_str){after + m, rest - m});
+        pl->status = LW_ST_TIMEOUT;
+        return true;
+    }
+    return false;
+}
+
+static lw_str jstr(const lw_json *j, int t)
+{
+    if (!lw_json_is_str(j, t))
+        return LW_STR_NULL;
+    return (lw_str){lw_json_raw(j, t), lw_json_rawlen(j, t)};
+}
+
+static double jnum(const lw_json *j, int t)
+{
+    double v;
+    return lw_json_num(j, t, &v) ? v : -1;
+}
+
+/* "Root=1-5d83c0ad-...;Parent=...;Sampled=1" -> "1-5d83c0ad-..." */
+static lw_str trace_root(lw_str v)
+{
+    for (size_t i = 0; i + 5 <= v.n; i++) {
+        if (memcmp(v.p + i, "Root=", 5) == 0 && (i == 0 || v.p[i - 1] == ';')) {
+            const char *b = v.p + i + 5;
+            const char *e = memchr(b, ';', v.n - i - 5);
+            return (lw_str){b, e ? (size_t)(e - b) : v.n - i - 5};
+        }
+    }
+    return LW_STR_NULL;
+}
+
+bool lw_platform_parse_json(const lw_json *j, int root, lw_platform *pl)
+{
+    lw_str type = jstr(j, lw_json_get(j, root, "type"));
+    if (type.n < 10 || memcmp(type.p, "platform.", 9) != 0)
+        return false;
+    lw_platform_clear(pl);
+    pl->json_format = true;
+    lw_str t = {type.p + 9, type.n - 9};
+    if (lw_str_eq(t, "start")) pl->type = LW_PL_START;
+    else if (lw_str_eq(t, "report")) pl->type = LW_PL_REPORT;
+    else if (lw_str_eq(t, "runtimeDone")) pl->type = LW_PL_RUNTIME_DONE;
+    else if (lw_str_eq(t, "end")) pl->type = LW_PL_END;
+    else if (lw_str_eq(t, "initStart")) pl->type = LW_PL_INIT_START;
+    else if (lw_str_eq(t, "initReport")) pl->type = LW_PL_INIT_REPORT;
+    else if (lw_str_eq(t, "restoreStart")) pl->type = LW_PL_RESTORE_START;
+    else if (lw_str_eq(t, "restoreReport")) pl->type = LW_PL_RESTORE_REPORT;
+    else if (lw_str_eq(t, "logsDropped")) pl->type = LW_PL_LOGS_DROPPED;
+    else if (lw_str_eq(t, "extension")) pl->type = LW_PL_EXTENSION;
+    else return false; /* telemetrySubscription and future types: not ours */
+
+    int rec = lw_json_get(j, root, "record");
+    if (rec < 0)
+        return true;
+    pl->request_id = jstr(j, lw_json_get(j, rec, "requestId"));
+    pl->version = jstr(j, lw_json_get(j, rec, "version"));
+    pl->phase = jstr(j, lw_json_get(j, rec, "phase"));
+    lw_str st = jstr(j, lw_json_get(j, rec, "status"));
+    if (st.n)
+        pl->status = status_of(st);
+    pl->error_type = jstr(j, lw_json_get(j, rec, "errorType"));
+    int m = lw_json_get(j, rec, "metrics");
+    if (m >= 0) {
+        pl->duration_ms = jnum(j, lw_json_get(j, m, "durationMs"));
+        pl->billed_ms = jnum(j, lw_json_get(j, m, "billedDurationMs"));
+        double v = jnum(j, lw_json_get(j, m, "memorySizeMB"));
+        pl->memory_size_mb = v < 0 ? -1 : (int)v;
+        v = jnum(j, lw_json_get(j, m, "maxMemoryUsedMB"));
+        pl->max_memory_mb = v < 0 ? -1 : (int)v;
+        pl->init_ms = jnum(j, lw_json_get(j, m, "initDurationMs"));
+        pl->restore_ms = jnum(j, lw_json_get(j, m, "restoreDurationMs"));
+    }
+    if (pl->type == LW_PL_INIT_REPORT && pl->init_ms < 0)
+        pl->init_ms = pl->duration_ms;
+    int tr = lw_json_get(j, rec, "tracing");
+    if (tr >= 0)
+        pl->trace_root = trace_root(jstr(j, lw_json_get(j, tr, "value")));
+    if (pl->type == LW_PL_LOGS_DROPPED) {
+        lw_json_int(j, lw_json_get(j, rec, "droppedRecords"), &pl->dropped_records);
+        lw_json_int(j, lw_json_get(j, rec, "droppedBytes"), &pl->dropped_bytes);
+    }
+    return true;
+}

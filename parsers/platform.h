@@ -1,0 +1,24 @@
+/*
+ * platform: Lambda platform lines, in both log formats.
+ *
+ * Text: START / END / REPORT (tab-separated "Key: value" fields in any
+ * order, trailing tab, space before tab, new-style Status/Error Type, an
+ * X-Ray suffix after a newline), INIT_START / INIT_REPORT, RESTORE_*,
+ * EXTENSION, and the old-style failure lines ("Task timed out after",
+ * "RequestId: ... Error: Runtime exited with error: ...").
+ * JSON: {"time","type":"platform.*","record":{...}}.
+ * Parsed strings point into the message; nothing is allocated.
+ */
+#ifndef LW_PLATFORM_H
+#define LW_PLATFORM_H
+
+#include "parsers/event.h"
+#include "parsers/json.h"
+
+void lw_platform_clear(lw_platform *pl);
+/* true when msg is a text platform line; *pl is filled. */
+bool lw_platform_parse_text(const char *msg, size_t n, lw_platform *pl);
+/* true when the JSON object at root is a platform.* record. */
+bool lw_platform_parse_json(const lw_json *j, int root, lw_platform *pl);
+
+#endif
