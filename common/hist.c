@@ -72,6 +72,11 @@ double lw_hist_quantile(const lw_hist *h, double q)
     uint64_t rank = (uint64_t)ceil(q * (double)h->n);
     if (rank < 1)
         rank = 1;
+    /* The extremes are kept exactly: small samples stay exact. */
+    if (rank >= h->n)
+        return h->max;
+    if (rank == 1)
+        return h->min;
     uint64_t seen = 0;
     for (int i = 0; i < NBUCKETS; i++) {
         seen += h->counts[i];

@@ -77,6 +77,16 @@ static void num(lw_buf *out, double v, int width)
     lw_buf_printf(out, "%*s", width, tmp);
 }
 
+static void money(lw_buf *out, double usd, int width)
+{
+    char tmp[32];
+    if (usd > 0 && usd < 0.01)
+        snprintf(tmp, sizeof tmp, "<0.01");
+    else
+        snprintf(tmp, sizeof tmp, "%.2f", usd);
+    lw_buf_printf(out, "%*s", width, tmp);
+}
+
 void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, lw_buf *out)
 {
     if (fmt == LW_OUT_JSON) {
@@ -105,7 +115,11 @@ void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, l
                  (unsigned long long)f->attacks_unblocked);
         double cost = lw_stats_cost(s, f);
         total += cost;
-        lw_buf_printf(out, "%8s%9.4f\n", atk, cost);
+        lw_buf_printf(out, "%8s", atk);
+        money(out, cost, 9);
+        lw_buf_putc(out, '\n');
     }
-    lw_buf_printf(out, "%-62s%17.4f\n", "TOTAL (estimated USD at public on-demand prices)", total);
+    lw_buf_printf(out, "%-70s", "TOTAL (estimated USD at public on-demand prices)");
+    money(out, total, 9);
+    lw_buf_putc(out, '\n');
 }

@@ -267,7 +267,8 @@ static int handle_doc(lw_decoder *d, const char *s, size_t n, uint64_t line, boo
 }
 
 /* Incremental scan for the end of the JSON value that starts at in.p+off.
- * Returns the end offset, 0 when more input is needed, or -1 if broken. */
+ * Returns the end offset, 0 when more input is needed, -1 for unbalanced
+ * brackets, -2 for a string cut by a line break. */
 static long scan_doc(lw_decoder *d)
 {
     const char *p = d->in.p;
@@ -277,12 +278,14 @@ static long scan_doc(lw_decoder *d)
         if (d->in_str) {
             /* Jump to the next quote or backslash: strings are most bytes. */
             const char *q = p + i;
-            while (q < p + n && *q != '"' && *q != '\\' && !d->esc)
+            while (q < p + n && *q != '"' && *q != '\\' && *q != '\n' && !d->esc)
                 q++;
             i = (size_t)(q - p);
             if (i >= n)
                 break;
             c = p[i];
+            if (c == '\n')
+                return -2; /* JSON strings never hold a raw newline: broken */
             if (d->esc)
                 d->esc = false;
             else if (c == '\\')
@@ -353,11 +356,12 @@ static void process(lw_decoder *d, bool final)
         if (d->in_doc) {
             long end = scan_doc(d);
             if (end < 0) {
-                err(d, d->line, "invalid JSON: unbalanced brackets");
                 d->in_doc = d->skipping = false;
-                d->mode = d->mode == MODE_UNKNOWN ? MODE_TEXT : d->mode;
-                if (d->mode == MODE_TEXT)
+                if (d->mode == MODE_UNKNOWN) {
+                    d->mode = MODE_TEXT; /* text that starts with a bracket */
                     continue;
+                }
+                err(d, d->line, end == -2 ? "invalid JSON: unterminated string" : "invalid JSON: unbalanced brackets");
                 const char *nl = memchr(p + d->off, '\n', n - d->off);
                 d->off = nl ? (size_t)(nl - p) : n;
                 continue;

@@ -30,6 +30,64 @@ void lw_json_reset(lw_json *j)
     j->n = 0;
 }
 
+/* RFC 8259 number grammar; jsmn's strict mode does not check it. */
+static bool valid_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0')
+        i++;
+    else if (s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+
+/* What strict jsmn still lets through: a key without exactly one value
+ * ({"a":"b" "c":1}), a non-string key, and primitives that are neither a
+ * literal nor a number ([thanx]). */
+static bool validate(const lw_json *j)
+{
+    for (int i = 0; i < j->n; i++) {
+        const jsmntok_t *t = &j->tok[i];
+        bool is_key = t->parent >= 0 && j->tok[t->parent].type == JSMN_OBJECT;
+        if (is_key && (t->type != JSMN_STRING || t->size != 1))
+            return false;
+        if (t->type == JSMN_PRIMITIVE) {
+            const char *p = j->js + t->start;
+            size_t n = (size_t)(t->end - t->start);
+            if (!((n == 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) ||
+                  (n == 5 && !memcmp(p, "false", 5)) || valid_number(p, n)))
+                return false;
+        }
+    }
+    return true;
+}
+
 static int run(lw_json *j, const char *js, size_t len)
 {
     if (len > LW_JSON_MAX_DOC)
@@ -51,7 +109,9 @@ static int run(lw_json *j, const char *js, size_t len)
             return LW_JSON_PART;
         if (r < 0)
             return LW_JSON_INVAL;
-        return j->n > 0 ? LW_JSON_OK : LW_JSON_PART;
+        if (j->n == 0)
+            return LW_JSON_PART;
+        return validate(j) ? LW_JSON_OK : LW_JSON_INVAL;
     }
 }
 
@@ -110,42 +170,6 @@ int lw_json_path(const lw_json *j, int obj, ...)
         obj = lw_json_get(j, obj, k);
     va_end(ap);
     return obj;
-}
-
-/* RFC 8259 number grammar; jsmn's strict mode does not check it. */
-static bool valid_number(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i >= n)
-        return false;
-    if (s[i] == '0')
-        i++;
-    else if (s[i] >= '1' && s[i] <= '9')
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-    else
-        return false;
-    if (i < n && s[i] == '.') {
-        i++;
-        size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return false;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return false;
-    }
-    return i == n;
 }
 
 bool lw_json_num(const lw_json *j, int t, double *out)

@@ -70,9 +70,11 @@ static void field(lw_platform *pl, lw_str k, lw_str v)
 {
     /* Keys by length first: cheap and unambiguous. */
     switch (k.n) {
+    case 5:
+        if (lw_str_eq(k, "Phase")) pl->phase = v;
+        break;
     case 6:
         if (lw_str_eq(k, "Status")) pl->status = status_of(v);
-        else if (lw_str_eq(k, "Phase")) pl->phase = v;
         break;
     case 7:
         if (lw_str_eq(k, "Version")) pl->version = v;
