@@ -108,7 +108,7 @@ bool lw_app_parse_text(const char *s, size_t n, lw_app *app)
                                       (app->error_type.n > 8 && !memcmp(app->error_type.p, "Runtime.", 8))))
                 app->unhandled = true;
         }
-        app->oom = lw_app_is_oom(s, n);
+        app->oom = lv >= LW_LVL_ERROR && lw_app_is_oom(s, n);
         return true;
     }
     if (n > 40 && s[0] >= '0' && s[0] <= '9') {
@@ -139,7 +139,9 @@ bool lw_app_parse_text(const char *s, size_t n, lw_app *app)
                 }
             }
         }
-        app->oom = lw_app_is_oom(s, n);
+        /* Runtimes report OOM at ERROR or above; skipping the scan on
+         * INFO/DEBUG lines keeps the hot path cheap. */
+        app->oom = lv >= LW_LVL_ERROR && lw_app_is_oom(s, n);
         return true;
     }
 oom:

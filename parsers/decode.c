@@ -18,8 +18,10 @@ enum mode { MODE_UNKNOWN, MODE_JSON, MODE_TEXT };
 struct lw_decoder {
     lw_decoder_opts o;
     lw_decode_stats st;
-    lw_buf in;           /* undecoded text; in.p[off..] is pending */
-    size_t off;
+    lw_buf in;           /* bytes kept between feeds */
+    const char *view;    /* what process() works on: in.p, or the caller's chunk */
+    size_t view_len;
+    size_t off;          /* next unprocessed byte in view */
     uint64_t line;       /* line number at in.p + off */
     enum mode mode;
 
@@ -98,31 +100,77 @@ static uint64_t count_nl(const char *p, size_t n)
     return c;
 }
 
-/* A string member, unescaped only when it holds escapes (rare for names). */
-static lw_str member_str(lw_decoder *d, int obj, const char *key, lw_buf *scratch)
+/* The members lambdaward reads from event containers, found in one pass
+ * over an object's keys (this is the per-line hot path). -1 = absent. */
+typedef struct members {
+    int message, group, stream, event_id, id, timestamp, ingestion;
+    int events, log_events, message_type, log_group, log_stream;
+} members;
+
+static void scan_members(const lw_json *j, int obj, members *m)
 {
-    int t = lw_json_get(&d->json, obj, key);
+    memset(m, 0xff, sizeof *m);
+    if (obj < 0 || j->tok[obj].type != JSMN_OBJECT)
+        return;
+    int n = j->tok[obj].size, k = obj + 1;
+    for (int i = 0; i < n && k + 1 < j->n; i++) {
+        const char *kp = j->js + j->tok[k].start;
+        size_t kl = (size_t)(j->tok[k].end - j->tok[k].start);
+        int v = k + 1;
+#define K(lit, field) if (kl == sizeof lit - 1 && memcmp(kp, lit, kl) == 0) m->field = v
+        switch (kl) {
+        case 2: K("id", id); break;
+        case 6: K("events", events); break;
+        case 7: K("message", message); else K("eventId", event_id); break;
+        case 8: K("logGroup", log_group); break;
+        case 9: K("timestamp", timestamp); else K("logEvents", log_events); else K("logStream", log_stream); break;
+        case 11: K("messageType", message_type); break;
+        case 12: K("logGroupName", group); break;
+        case 13: K("logStreamName", stream); else K("ingestionTime", ingestion); break;
+        }
+#undef K
+        /* scalars are one token; only containers need a subtree walk */
+        k = (j->tok[v].type == JSMN_STRING || j->tok[v].type == JSMN_PRIMITIVE) ? v + 1 : lw_json_next(j, v);
+    }
+}
+
+/* No backslash and no byte >= 0x80, checked eight bytes at a time. */
+static bool plain_ascii(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const uint64_t bs = ones * '\\';
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ bs; /* a zero byte where w has a backslash */
+        if ((w & highs) || ((x - ones) & ~x & highs))
+            return false;
+    }
+    for (; i < n; i++)
+        if (p[i] == '\\' || (p[i] & 0x80))
+            return false;
+    return true;
+}
+
+/* A string value, unescaped only when it holds escapes or non-ASCII. */
+static lw_str tok_str(lw_decoder *d, int t, lw_buf *scratch)
+{
     if (!lw_json_is_str(&d->json, t))
         return LW_STR_NULL;
     const char *raw = lw_json_raw(&d->json, t);
     size_t n = lw_json_rawlen(&d->json, t);
-    if (!memchr(raw, '\\', n)) {
-        /* Still validate UTF-8 cheaply: names are ASCII in practice. */
-        bool ascii = true;
-        for (size_t i = 0; i < n && ascii; i++)
-            ascii = !((unsigned char)raw[i] & 0x80);
-        if (ascii)
-            return (lw_str){raw, n};
-    }
+    if (plain_ascii(raw, n))
+        return (lw_str){raw, n};
     lw_buf_reset(scratch);
     lw_json_unescape(raw, n, scratch);
     return (lw_str){scratch->p, scratch->len};
 }
 
-static int64_t member_int(lw_decoder *d, int obj, const char *key)
+static int64_t tok_int(lw_decoder *d, int t)
 {
     int64_t v = 0;
-    if (!lw_json_int(&d->json, lw_json_get(&d->json, obj, key), &v))
+    if (t < 0 || !lw_json_int(&d->json, t, &v))
         return 0;
     return v;
 }
@@ -140,9 +188,14 @@ static void emit(lw_decoder *d, lw_event *ev)
 
 /* One event object: FilterLogEvents/GetLogEvents element, a JSON Lines
  * event, or a subscription logEvents element (id instead of eventId). */
-static void emit_event_obj(lw_decoder *d, int t, lw_str group, lw_str stream, uint64_t line)
+static void emit_event_obj(lw_decoder *d, int t, const members *known, lw_str group, lw_str stream, uint64_t line)
 {
-    int m = lw_json_get(&d->json, t, "message");
+    members mm;
+    if (!known) {
+        scan_members(&d->json, t, &mm);
+        known = &mm;
+    }
+    int m = known->message;
     if (!lw_json_is_str(&d->json, m)) {
         err(d, line, "event without a string \"message\" member");
         return;
@@ -152,92 +205,88 @@ static void emit_event_obj(lw_decoder *d, int t, lw_str group, lw_str stream, ui
     if (lw_json_str(&d->json, m, &d->msg) < 0)
         err(d, line, "invalid escape in message (replaced with U+FFFD)");
     ev.message = (lw_str){d->msg.p ? d->msg.p : "", d->msg.len};
-    ev.group = group;
-    if (!ev.group.n)
-        ev.group = member_str(d, t, "logGroupName", &d->grp);
-    ev.stream = stream;
-    if (!ev.stream.n)
-        ev.stream = member_str(d, t, "logStreamName", &d->strm);
-    ev.event_id = member_str(d, t, "eventId", &d->eid);
-    if (!ev.event_id.n)
-        ev.event_id = member_str(d, t, "id", &d->eid);
-    ev.timestamp = member_int(d, t, "timestamp");
-    ev.ingestion = member_int(d, t, "ingestionTime");
+    ev.group = group.n ? group : tok_str(d, known->group, &d->grp);
+    ev.stream = stream.n ? stream : tok_str(d, known->stream, &d->strm);
+    ev.event_id = tok_str(d, known->event_id >= 0 ? known->event_id : known->id, &d->eid);
+    ev.timestamp = tok_int(d, known->timestamp);
+    ev.ingestion = tok_int(d, known->ingestion);
     ev.line = line;
     emit(d, &ev);
 }
 
 static void emit_text(lw_decoder *d, const char *p, size_t n, uint64_t line);
 
-/* Is t an object that looks like one CloudWatch event (not an application
- * JSON log line, whose "timestamp" is a string)? */
-static bool is_event_obj(const lw_json *j, int t)
+/* Is this object one CloudWatch event (not an application JSON log line,
+ * whose "timestamp" is a string)? */
+static bool is_event(const lw_json *j, const members *m)
 {
-    if (t < 0 || j->tok[t].type != JSMN_OBJECT)
+    if (!lw_json_is_str(j, m->message))
         return false;
-    if (!lw_json_is_str(j, lw_json_get(j, t, "message")))
-        return false;
-    int ts = lw_json_get(j, t, "timestamp");
-    if (ts >= 0)
-        return j->tok[ts].type == JSMN_PRIMITIVE;
-    return lw_json_get(j, t, "logStreamName") >= 0 || lw_json_get(j, t, "eventId") >= 0;
+    if (m->timestamp >= 0)
+        return j->tok[m->timestamp].type == JSMN_PRIMITIVE;
+    return m->stream >= 0 || m->event_id >= 0;
 }
 
 enum doc_kind { DOC_OTHER, DOC_EVENT, DOC_PAGE, DOC_SUBSCRIPTION, DOC_ARRAY };
 
-static enum doc_kind classify_doc(const lw_json *j, int t)
+static enum doc_kind classify_doc(const lw_json *j, int t, members *m)
 {
-    if (j->tok[t].type == JSMN_ARRAY)
-        return (j->tok[t].size == 0 || is_event_obj(j, t + 1)) ? DOC_ARRAY : DOC_OTHER;
+    scan_members(j, t, m);
+    if (j->tok[t].type == JSMN_ARRAY) {
+        if (j->tok[t].size == 0)
+            return DOC_ARRAY;
+        members first;
+        scan_members(j, t + 1, &first);
+        return is_event(j, &first) ? DOC_ARRAY : DOC_OTHER;
+    }
     if (j->tok[t].type != JSMN_OBJECT)
         return DOC_OTHER;
-    int le = lw_json_get(j, t, "logEvents");
-    if (le >= 0 && j->tok[le].type == JSMN_ARRAY && lw_json_get(j, t, "messageType") >= 0)
+    if (m->log_events >= 0 && j->tok[m->log_events].type == JSMN_ARRAY && m->message_type >= 0)
         return DOC_SUBSCRIPTION;
-    int ev = lw_json_get(j, t, "events");
-    if (ev >= 0 && j->tok[ev].type == JSMN_ARRAY)
+    if (m->events >= 0 && j->tok[m->events].type == JSMN_ARRAY)
         return DOC_PAGE;
-    return is_event_obj(j, t) ? DOC_EVENT : DOC_OTHER;
+    return is_event(j, m) ? DOC_EVENT : DOC_OTHER;
 }
 
 static void handle_value(lw_decoder *d, int t, uint64_t line)
 {
     lw_json *j = &d->json;
     d->st.documents++;
-    switch (classify_doc(j, t)) {
+    members m;
+    switch (classify_doc(j, t, &m)) {
     case DOC_EVENT:
-        emit_event_obj(d, t, LW_STR_NULL, LW_STR_NULL, line);
+        emit_event_obj(d, t, &m, LW_STR_NULL, LW_STR_NULL, line);
         break;
     case DOC_PAGE:
     case DOC_ARRAY: {
-        int arr = j->tok[t].type == JSMN_ARRAY ? t : lw_json_get(j, t, "events");
+        int arr = j->tok[t].type == JSMN_ARRAY ? t : m.events;
         int n = j->tok[arr].size, e = arr + 1;
         for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
             if (j->tok[e].type != JSMN_OBJECT) {
                 err(d, line, "events[%d] is not an object", i);
                 continue;
             }
-            emit_event_obj(d, e, LW_STR_NULL, LW_STR_NULL, line);
+            emit_event_obj(d, e, NULL, LW_STR_NULL, LW_STR_NULL, line);
         }
         break;
     }
     case DOC_SUBSCRIPTION: {
-        if (lw_json_eq(j, lw_json_get(j, t, "messageType"), "CONTROL_MESSAGE")) {
+        if (lw_json_eq(j, m.message_type, "CONTROL_MESSAGE")) {
             d->st.control_messages++;
             break;
         }
         /* group/stream scratch buffers must survive the whole batch, so
          * these two use their own buffers, and events cannot override them. */
-        lw_str group = member_str(d, t, "logGroup", &d->grp);
-        lw_str stream = member_str(d, t, "logStream", &d->strm);
-        int arr = lw_json_get(j, t, "logEvents");
+        lw_str group = tok_str(d, m.log_group, &d->grp);
+        lw_str stream = tok_str(d, m.log_stream, &d->strm);
+        int arr = m.log_events;
         int n = j->tok[arr].size, e = arr + 1;
         for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
             if (j->tok[e].type != JSMN_OBJECT) {
                 err(d, line, "logEvents[%d] is not an object", i);
                 continue;
             }
-            emit_event_obj(d, e, group, stream, line);
+            emit_event_obj(d, e, NULL, group, stream, line);
         }
         break;
     }
@@ -271,8 +320,8 @@ static int handle_doc(lw_decoder *d, const char *s, size_t n, uint64_t line, boo
  * brackets, -2 for a string cut by a line break. */
 static long scan_doc(lw_decoder *d)
 {
-    const char *p = d->in.p;
-    size_t i = d->scan, n = d->in.len;
+    const char *p = d->view;
+    size_t i = d->scan, n = d->view_len;
     while (i < n) {
         char c = p[i];
         if (d->in_str) {
@@ -350,8 +399,8 @@ static void emit_text(lw_decoder *d, const char *p, size_t n, uint64_t line)
 static void process(lw_decoder *d, bool final)
 {
     for (;;) {
-        char *p = d->in.p;
-        size_t n = d->in.len;
+        const char *p = d->view;
+        size_t n = d->view_len;
 
         if (d->in_doc) {
             long end = scan_doc(d);
@@ -399,7 +448,8 @@ static void process(lw_decoder *d, bool final)
                 d->skipping = false;
             } else if (d->mode == MODE_UNKNOWN) {
                 int r = handle_doc(d, p + start, len, d->line, true);
-                d->mode = (r == LW_JSON_OK && classify_doc(&d->json, 0) != DOC_OTHER) ? MODE_JSON : MODE_TEXT;
+                members m;
+                d->mode = (r == LW_JSON_OK && classify_doc(&d->json, 0, &m) != DOC_OTHER) ? MODE_JSON : MODE_TEXT;
                 if (d->mode == MODE_TEXT)
                     continue; /* re-read the same bytes as text lines */
                 handle_doc(d, p + start, len, d->line, false);
@@ -417,7 +467,7 @@ static void process(lw_decoder *d, bool final)
             return;
 
         if (d->mode == MODE_TEXT) {
-            char *nl = memchr(p + d->off, '\n', n - d->off);
+            const char *nl = memchr(p + d->off, '\n', n - d->off);
             if (!nl) {
                 if (n - d->off > MAX_LINE && !d->skip_line) {
                     err(d, d->line, "text line longer than %u MiB: skipped", MAX_LINE >> 20);
@@ -453,7 +503,7 @@ static void process(lw_decoder *d, bool final)
                 d->mode = MODE_TEXT;
                 continue;
             }
-            char *nl = memchr(p + d->off, '\n', n - d->off);
+            const char *nl = memchr(p + d->off, '\n', n - d->off);
             if (!nl && !final)
                 return;
             err(d, d->line, "expected a JSON document, found '%c'", c);
@@ -462,7 +512,7 @@ static void process(lw_decoder *d, bool final)
         }
 
         /* Fast path: a whole document (or several) on one line. */
-        char *nl = memchr(p + d->off, '\n', n - d->off);
+        const char *nl = memchr(p + d->off, '\n', n - d->off);
         if (nl && d->mode == MODE_JSON) {
             size_t len = (size_t)(nl - (p + d->off));
             int r = handle_doc(d, p + d->off, len, d->line, false);
@@ -484,23 +534,38 @@ static void process(lw_decoder *d, bool final)
     }
 }
 
-static void compact(lw_decoder *d)
+/* Keeps view[off..] for the next feed, in d->in. */
+static void keep_rest(lw_decoder *d)
 {
-    if (d->off == 0)
-        return;
-    size_t rest = d->in.len - d->off;
-    if (rest)
-        memmove(d->in.p, d->in.p + d->off, rest);
-    d->in.len = rest;
+    size_t rest = d->view_len - d->off;
+    if (d->view == d->in.p) {
+        if (d->off && rest)
+            memmove(d->in.p, d->in.p + d->off, rest);
+        d->in.len = rest;
+    } else {
+        lw_buf_reset(&d->in);
+        if (rest)
+            lw_buf_append(&d->in, d->view + d->off, rest);
+    }
     d->scan -= d->off;
     d->off = 0;
+    d->view = d->in.p;
+    d->view_len = d->in.len;
 }
 
 static void feed_text(lw_decoder *d, const char *buf, size_t len, bool final)
 {
-    compact(d);
-    lw_buf_append(&d->in, buf, len);
+    if (d->in.len == 0) {
+        /* Nothing pending: decode the caller's bytes in place, no copy. */
+        d->view = buf;
+        d->view_len = len;
+    } else {
+        lw_buf_append(&d->in, buf, len);
+        d->view = d->in.p;
+        d->view_len = d->in.len;
+    }
     process(d, final);
+    keep_rest(d);
 }
 
 static void feed_gz(lw_decoder *d, const char *buf, size_t len)
@@ -553,7 +618,10 @@ void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
             return;
         d->gz = ((unsigned char)d->in.p[0] == 0x1f && (unsigned char)d->in.p[1] == 0x8b);
         if (!d->gz) {
+            d->view = d->in.p;
+            d->view_len = d->in.len;
             process(d, false);
+            keep_rest(d);
             return;
         }
         lw_buf held = d->in;
@@ -574,6 +642,8 @@ void lw_decoder_finish(lw_decoder *d)
         d->gz = 0;
     if (d->gz && d->z_live && !d->z_done)
         err(d, d->line, "truncated gzip stream");
-    compact(d);
+    d->view = d->in.p ? d->in.p : "";
+    d->view_len = d->in.len;
     process(d, true);
+    keep_rest(d);
 }

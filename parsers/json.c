@@ -193,10 +193,12 @@ bool lw_json_int(const lw_json *j, int t, int64_t *out)
         return false;
     const char *s = lw_json_raw(j, t);
     size_t n = lw_json_rawlen(j, t);
-    if (n == 0 || !valid_number(s, n))
+    if (n == 0)
         return false;
     /* Fast path for the common case: plain integers such as epoch ms. */
     size_t i = s[0] == '-';
+    if (n > i + 1 && s[i] == '0')
+        return false; /* leading zero: not JSON */
     int64_t v = 0;
     if (n - i <= 18) {
         for (; i < n; i++) {

@@ -11,9 +11,16 @@ bool lw_sensor_header(const char *s, size_t n, size_t *json_off)
      * names the defence logger within its first hundred bytes. */
     if (n < 40 || s[0] < '0' || s[0] > '9')
         return false;
-    size_t lim = n < 160 ? n : 160;
-    if (!memmem(s, lim, " - defence", 10))
+    /* " - defence" follows the timestamp, i.e. the first or second space
+     * (ISO or "date time" form); app lines have a tab there instead. */
+    const char *sp = memchr(s, ' ', n < 48 ? n : 48);
+    if (!sp || (size_t)(s + n - sp) < 10)
         return false;
+    if (memcmp(sp, " - defence", 10) != 0) {
+        sp = memchr(sp + 1, ' ', (size_t)(s + n - sp - 1) < 48 ? (size_t)(s + n - sp - 1) : 48);
+        if (!sp || (size_t)(s + n - sp) < 10 || memcmp(sp, " - defence", 10) != 0)
+            return false;
+    }
     const char *eol = memchr(s, '\n', n);
     size_t line = eol ? (size_t)(eol - s) : n;
     if (line > 1024)
