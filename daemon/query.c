@@ -9,28 +9,38 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/idset.h"
 #include "daemon/cli.h"
 #include "daemon/output.h"
 #include "daemon/pipeline.h"
 #include "parsers/decode.h"
+#include "parsers/json.h"
 
 #define READ_CHUNK (4u << 20)
 #define MAX_SHOWN_ERRORS 20
+#define MIN_SPLIT_BYTES (32u << 20)  /* smaller files are not worth threads */
+#define MAX_OVERRUN (64u << 20)      /* how far a worker reads on to close records */
+#define MAX_JOBS 64
 
 typedef struct query {
     lw_out_format fmt;
     int fail_on;            /* -1 = off */
     const char *default_group;
     lw_arch arch;
+    int jobs;
     lw_buf out;
     uint64_t input_errors;
     uint64_t findings;
+    int max_sev;
+    lw_pipeline *p;
 } query;
 
 static void usage(FILE *to)
@@ -52,6 +62,9 @@ static void usage(FILE *to)
           "      --fail-on SEV      exit 3 if a finding of severity SEV or higher is produced\n"
           "                         (info, low, medium, high, critical)\n"
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
+          "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
+          "                         per CPU). Splits JSON Lines and text files on line\n"
+          "                         boundaries; other inputs are read by one thread\n"
           "  -h, --help             this help\n"
           "\n"
           "Exit status: 0 ok; 2 usage or input error (input errors are reported with file\n"
@@ -73,6 +86,8 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     (void)id;
     query *q = ud;
     q->findings++;
+    if ((int)f->severity > q->max_sev)
+        q->max_sev = (int)f->severity;
     lw_out_finding(q->fmt, f, json, n, &q->out);
     if (q->out.len > (64u << 10))
         flush_out(q);
@@ -88,26 +103,29 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
         fprintf(stderr, "lambdaward: further input errors are counted, not shown\n");
 }
 
-static int read_input(query *q, lw_pipeline *p, const char *path)
+/* Feeds [from, to) of fd to a decoder through buf (READ_CHUNK bytes), so
+ * memory stays one chunk plus a partial document whatever the file size.
+ * stop, when set, is checked between chunks. Returns -1 on a read error. */
+static int feed_range(lw_decoder *d, int fd, char *buf, size_t from, size_t to, size_t chunk,
+                      bool (*stop)(void *), void *ud)
 {
-    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "lambdaward: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
+    size_t at = from;
+    while (at < to && !(stop && stop(ud))) {
+        size_t want = to - at < chunk ? to - at : chunk;
+        ssize_t n = pread(fd, buf, want, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -1 : 0;
+        lw_decoder_feed(d, buf, (size_t)n);
+        at += (size_t)n;
     }
-    if (fd)
-        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    lw_decoder_opts o = {
-        .origin = fd ? path : "-",
-        .default_group = q->default_group,
-        .on_event = lw_pipeline_event_cb,
-        .on_error = on_error,
-        .ud = p,
-        .err_ud = q,
-    };
-    lw_decoder *d = lw_decoder_new(&o);
+    return 0;
+}
+
+static void read_fd(query *q, lw_decoder *d, int fd, const char *path)
+{
     char *buf = lw_xmalloc(READ_CHUNK);
-    int rc = 0;
     for (;;) {
         ssize_t n = read(fd, buf, READ_CHUNK);
         if (n < 0 && errno == EINTR)
@@ -115,19 +133,272 @@ static int read_input(query *q, lw_pipeline *p, const char *path)
         if (n < 0) {
             fprintf(stderr, "lambdaward: error reading %s: %s\n", path, strerror(errno));
             q->input_errors++;
-            rc = -1;
             break;
         }
         if (n == 0)
             break;
         lw_decoder_feed(d, buf, (size_t)n);
     }
-    lw_decoder_finish(d);
     free(buf);
+}
+
+/* ---- parallel analysis of one large file ----------------------------------
+ * The file is cut at line starts into one range per worker. Each worker runs
+ * its own pipeline over its range; a worker whose range ends inside a split
+ * sensor record reads on (bounded) and feeds only that record's stream until
+ * it closes. Findings go to a per-worker temporary file, framed with their
+ * id; after all workers finish, they are printed in input order, with ids
+ * already printed dropped, and the per-function stats are merged. */
+
+typedef struct werr {
+    uint64_t line;
+    char msg[200];
+} werr;
+
+typedef struct worker {
+    query *q;
+    const char *path;
+    int fd;
+    size_t start, end, size;
+    bool last;
+    bool overrun;
+    lw_pipeline *p;
+    FILE *tmp;
+    lw_buf fmt;
+    uint64_t findings, input_errors, lines;
+    int max_sev;
+    werr errs[MAX_SHOWN_ERRORS];
+    int nerrs;
+    pthread_t th;
+} worker;
+
+static void worker_sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
+{
+    worker *w = ud;
+    w->findings++;
+    if ((int)f->severity > w->max_sev)
+        w->max_sev = (int)f->severity;
+    lw_buf_reset(&w->fmt);
+    lw_out_finding(w->q->fmt, f, json, n, &w->fmt);
+    uint64_t len = w->fmt.len;
+    fwrite(id, 1, LW_FINDING_ID_LEN, w->tmp);
+    fwrite(&len, sizeof len, 1, w->tmp);
+    fwrite(w->fmt.p, 1, w->fmt.len, w->tmp);
+}
+
+static void worker_error(void *ud, const char *origin, uint64_t line, const char *msg)
+{
+    (void)origin;
+    worker *w = ud;
+    if (w->overrun)
+        return; /* the next worker reports its own range */
+    w->input_errors++;
+    if (w->nerrs < MAX_SHOWN_ERRORS) {
+        w->errs[w->nerrs].line = line;
+        snprintf(w->errs[w->nerrs].msg, sizeof w->errs[w->nerrs].msg, "%s", msg);
+        w->nerrs++;
+    }
+}
+
+static void worker_event(void *ud, const lw_event *ev)
+{
+    worker *w = ud;
+    if (w->overrun && !lw_reasm_has_open(lw_pipeline_reasm(w->p), ev->group, ev->stream))
+        return;
+    lw_pipeline_event(w->p, ev);
+}
+
+static bool records_closed(void *ud)
+{
+    worker *w = ud;
+    return lw_reasm_open_count(lw_pipeline_reasm(w->p)) == 0;
+}
+
+static void *worker_run(void *arg)
+{
+    worker *w = arg;
+    lw_pipeline_opts po = {.sink = worker_sink, .ud = w, .arch = w->q->arch};
+    w->p = lw_pipeline_new(&po);
+    lw_decoder_opts o = {.origin = w->path, .default_group = w->q->default_group,
+                         .on_event = worker_event, .on_error = worker_error, .ud = w};
+    lw_decoder *d = lw_decoder_new(&o);
+    char *buf = lw_xmalloc(READ_CHUNK);
+    if (feed_range(d, w->fd, buf, w->start, w->end, READ_CHUNK, NULL, NULL) < 0)
+        worker_error(w, w->path, 0, "read error");
+    if (!w->last) {
+        w->overrun = true;
+        size_t lim = w->end + MAX_OVERRUN < w->size ? w->end + MAX_OVERRUN : w->size;
+        feed_range(d, w->fd, buf, w->end, lim, 64u << 10, records_closed, w);
+    }
+    free(buf);
+    lw_decoder_finish(d);
     lw_decoder_free(d);
-    if (fd)
+    lw_pipeline_finish(w->p);
+    lw_buf_free(&w->fmt);
+    return NULL;
+}
+
+/* Line count of [from, to): the next worker's line numbers start after it. */
+static uint64_t count_lines(int fd, size_t from, size_t to)
+{
+    char *buf = lw_xmalloc(READ_CHUNK);
+    uint64_t lines = 0;
+    for (size_t at = from; at < to;) {
+        size_t want = to - at < READ_CHUNK ? to - at : READ_CHUNK;
+        ssize_t n = pread(fd, buf, want, (off_t)at);
+        if (n <= 0)
+            break;
+        for (const char *p = buf, *e = buf + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+            lines++;
+        at += (size_t)n;
+    }
+    free(buf);
+    return lines;
+}
+
+/* Can this input be cut at any line start? JSON Lines (the first line is a
+ * whole document) and text can; pretty-printed documents and gzip cannot. */
+static bool splittable(const char *p, size_t n)
+{
+    if (n >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
+        return false;
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i >= n || (p[i] != '{' && p[i] != '['))
+        return true;
+    const char *nl = memchr(p + i, '\n', n - i);
+    size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
+    lw_json j;
+    lw_json_init(&j);
+    int r = lw_json_parse(&j, p + i, len);
+    lw_json_free(&j);
+    return r == LW_JSON_OK;
+}
+
+/* Offset just after the first newline at or after pos (size if none). */
+static size_t next_line(int fd, size_t pos, size_t size)
+{
+    char buf[4096];
+    while (pos < size) {
+        ssize_t n = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (n <= 0)
+            return size;
+        const char *nl = memchr(buf, '\n', (size_t)n);
+        if (nl)
+            return pos + (size_t)(nl - buf) + 1;
+        pos += (size_t)n;
+    }
+    return size;
+}
+
+static void analyse_parallel(query *q, const char *path, int fd, size_t size, int jobs)
+{
+    worker *w = lw_xcalloc((size_t)jobs, sizeof *w);
+    size_t at = 0;
+    for (int i = 0; i < jobs; i++) {
+        w[i].q = q;
+        w[i].path = path;
+        w[i].fd = fd;
+        w[i].size = size;
+        w[i].start = at;
+        size_t cut = size / (size_t)jobs * (size_t)(i + 1);
+        w[i].end = (i == jobs - 1 || cut < at) ? size : next_line(fd, cut, size);
+        w[i].last = w[i].end == size;
+        w[i].max_sev = -1;
+        w[i].tmp = tmpfile();
+        if (!w[i].tmp) {
+            fprintf(stderr, "lambdaward: cannot create a temporary file: %s\n", strerror(errno));
+            exit(LW_EXIT_FAILURE);
+        }
+        at = w[i].end;
+    }
+    for (int i = 0; i < jobs; i++)
+        pthread_create(&w[i].th, NULL, worker_run, &w[i]);
+    for (int i = 0; i < jobs; i++)
+        pthread_join(w[i].th, NULL);
+    /* Only needed to number error lines: skip the pass when all is well. */
+    for (int i = 0; i < jobs; i++)
+        if (w[i].nerrs)
+            for (int k = 0; k < i; k++)
+                if (!w[k].lines)
+                    w[k].lines = count_lines(fd, w[k].start, w[k].end);
+
+    lw_idset seen;
+    lw_idset_init(&seen, 0);
+    uint64_t line_base = 0;
+    lw_buf rec = LW_BUF_INIT;
+    for (int i = 0; i < jobs; i++) {
+        for (int e = 0; e < w[i].nerrs; e++) {
+            q->input_errors++;
+            if (q->input_errors <= MAX_SHOWN_ERRORS)
+                fprintf(stderr, "lambdaward: %s:%llu: %s\n", path,
+                        (unsigned long long)(line_base + w[i].errs[e].line), w[i].errs[e].msg);
+        }
+        q->input_errors += w[i].input_errors - (uint64_t)w[i].nerrs;
+        line_base += w[i].lines;
+        rewind(w[i].tmp);
+        char id[LW_FINDING_ID_LEN + 1];
+        uint64_t len;
+        while (fread(id, 1, LW_FINDING_ID_LEN, w[i].tmp) == LW_FINDING_ID_LEN &&
+               fread(&len, sizeof len, 1, w[i].tmp) == 1) {
+            id[LW_FINDING_ID_LEN] = '\0';
+            lw_buf_reset(&rec);
+            lw_buf_reserve(&rec, len + 1);
+            if (fread(rec.p, 1, len, w[i].tmp) != len)
+                break;
+            if (!lw_idset_add(&seen, lw_finding_id_hash(id)))
+                continue;
+            q->findings++;
+            lw_buf_append(&q->out, rec.p, len);
+            if (q->out.len > (64u << 10))
+                flush_out(q);
+        }
+        if (w[i].max_sev > q->max_sev)
+            q->max_sev = w[i].max_sev;
+        fclose(w[i].tmp);
+        lw_stats_merge(lw_pipeline_stats(q->p), lw_pipeline_stats(w[i].p));
+        lw_pipeline_free(w[i].p);
+    }
+    lw_buf_free(&rec);
+    lw_idset_free(&seen);
+    free(w);
+}
+
+static void analyse(query *q, const char *path)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "lambdaward: cannot open %s: %s\n", path, strerror(errno));
+        q->input_errors++;
+        return;
+    }
+    struct stat st;
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    size_t size = regular ? (size_t)st.st_size : 0;
+    if (regular)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    char head[65536];
+    ssize_t hn = (regular && q->jobs > 1 && size >= MIN_SPLIT_BYTES) ? pread(fd, head, sizeof head, 0) : -1;
+    if (hn > 0 && splittable(head, (size_t)hn)) {
+        analyse_parallel(q, is_stdin ? "-" : path, fd, size, q->jobs);
+    } else {
+        lw_decoder_opts o = {
+            .origin = is_stdin ? "-" : path,
+            .default_group = q->default_group,
+            .on_event = lw_pipeline_event_cb,
+            .on_error = on_error,
+            .ud = q->p,
+            .err_ud = q,
+        };
+        lw_decoder *d = lw_decoder_new(&o);
+        read_fd(q, d, fd, path);
+        lw_decoder_finish(d);
+        lw_decoder_free(d);
+    }
+    if (!is_stdin)
         close(fd);
-    return rc;
 }
 
 int lw_cmd_query(int argc, char **argv)
@@ -139,17 +410,20 @@ int lw_cmd_query(int argc, char **argv)
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"log-group", required_argument, NULL, OPT_LOG_GROUP},
         {"arch", required_argument, NULL, OPT_ARCH},
+        {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     query q = {0};
     q.fmt = isatty(1) ? LW_OUT_TABLE : LW_OUT_JSON;
     q.fail_on = -1;
+    q.max_sev = -1;
+    q.jobs = 1;
     const char **files = lw_xcalloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:o:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
             files[nfiles++] = optarg;
@@ -190,6 +464,19 @@ int lw_cmd_query(int argc, char **argv)
                 return LW_EXIT_USAGE;
             }
             break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > MAX_JOBS) {
+                fprintf(stderr, "lambdaward query: --jobs takes a number from 0 to %d, not '%s'\n", MAX_JOBS, optarg);
+                free(files);
+                return LW_EXIT_USAGE;
+            }
+            q.jobs = v ? (int)v : (int)sysconf(_SC_NPROCESSORS_ONLN);
+            if (q.jobs < 1)
+                q.jobs = 1;
+            break;
+        }
         case 'h':
             usage(stdout);
             free(files);
@@ -221,15 +508,15 @@ int lw_cmd_query(int argc, char **argv)
     }
 
     lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch};
-    lw_pipeline *p = lw_pipeline_new(&po);
+    q.p = lw_pipeline_new(&po);
     for (int i = 0; i < nfiles; i++)
-        read_input(&q, p, files[i]);
-    lw_pipeline_finish(p);
-    lw_out_summaries(q.fmt, lw_pipeline_stats(p), q.findings, &q.out);
+        analyse(&q, files[i]);
+    lw_pipeline_finish(q.p);
+    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, &q.out);
     flush_out(&q);
     fflush(stdout);
-    int max_sev = lw_pipeline_findings(p)->max_severity;
-    lw_pipeline_free(p);
+    int max_sev = q.max_sev;
+    lw_pipeline_free(q.p);
     lw_buf_free(&q.out);
     free(files);
     if (q.input_errors > MAX_SHOWN_ERRORS)

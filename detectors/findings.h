@@ -26,6 +26,8 @@ typedef struct lw_findings lw_findings;
 lw_findings *lw_findings_new(size_t dedupe_capacity, lw_finding_sink sink, void *ud);
 void lw_findings_emit(lw_findings *fs, lw_finding *f);
 const lw_findings_stats *lw_findings_stats_get(const lw_findings *fs);
+/* The 64-bit key the stage dedupes on, for merging parallel outputs. */
+uint64_t lw_finding_id_hash(const char *id);
 void lw_findings_free(lw_findings *fs);
 
 #endif

@@ -107,6 +107,38 @@ q --file "$TMP/sub.gz" --output json > "$TMP/sub.out"; rc=$?
 check "gzip subscriptions: exit 0" test $rc -eq 0
 check "gzip subscriptions: both payloads read" jq -e -s '.[]|select(.kind=="summary" and .function=="sub")|.invocations==2' "$TMP/sub.out" >/dev/null
 
+# --- --jobs: a split sensor record straddling the cut, a bad line after it ----
+python3 - "$DATA" "$TMP/big.jsonl" <<'PY'
+import json, sys
+data, out = sys.argv[1], sys.argv[2]
+split = open(data + "/sensor-event-split.jsonl").read().splitlines(True)
+def filler(i):
+    rid = "55555555-0000-4000-8000-%012d" % i
+    return json.dumps({"logGroupName": "/aws/lambda/filler", "logStreamName": "f%d" % (i % 7), "timestamp": 1772979800000 + i,
+                       "eventId": str(i), "message": "REPORT RequestId: %s\tDuration: %d.00 ms\tBilled Duration: %d ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t\n" % (rid, i % 900 + 1, i % 900 + 1)}) + "\n"
+lines, size, i = [], 0, 0
+while size < 20 << 20:
+    l = filler(i); lines.append(l); size += len(l); i += 1
+mid = len(lines)
+while size < 40 << 20:
+    l = filler(i); lines.append(l); size += len(l); i += 1
+# the record's lines go around the byte midpoint of the final file
+total = size + sum(map(len, split)) + 200
+acc, k = 0, 0
+while acc < total // 2 - 1500:
+    acc += len(lines[k]); k += 1
+lines[k:k] = split
+lines.insert(len(lines) - 10, '{"logStreamName": "bad" "timestamp": 1}\n')
+open(out, "w").writelines(lines)
+PY
+q --file "$TMP/big.jsonl" -o json -j 1 > "$TMP/j1.out" 2> "$TMP/j1.err"; rc1=$?
+q --file "$TMP/big.jsonl" -o json -j 2 > "$TMP/j2.out" 2> "$TMP/j2.err"; rc2=$?
+check "--jobs 2: same output as --jobs 1" cmp -s "$TMP/j1.out" "$TMP/j2.out"
+check "--jobs 2: same errors as --jobs 1" cmp -s "$TMP/j1.err" "$TMP/j2.err"
+check "--jobs: bad line reported (exit 2)" test $rc1 -eq 2 -a $rc2 -eq 2
+check "--jobs: record across the cut found once" test "$(jq -s '[.[]|select(.detector=="attack")]|length' "$TMP/j2.out")" = 1
+check "--jobs: no malformed record" jq -e -s '[.[]|select(.kind=="summary")|.sensor_events_malformed]|add==0' "$TMP/j2.out" >/dev/null
+
 # --- table output fits 80 columns ------------------------------------------------
 q --file "$DATA/sensor-event-split.jsonl" --file "$DATA/lifecycle.jsonl" --output table > "$TMP/table.out"
 check "table shows the finding" grep -q "MEDIUM *attack *hello-world" "$TMP/table.out"
