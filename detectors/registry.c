@@ -6,11 +6,29 @@
 extern const lw_detector_ops lw_detector_attack;
 extern const lw_detector_ops lw_detector_timeout;
 extern const lw_detector_ops lw_detector_out_of_memory;
+extern const lw_detector_ops lw_detector_memory_pressure;
+extern const lw_detector_ops lw_detector_duration_anomaly;
+extern const lw_detector_ops lw_detector_memory_anomaly;
+extern const lw_detector_ops lw_detector_init_anomaly;
+extern const lw_detector_ops lw_detector_invocation_storm;
+extern const lw_detector_ops lw_detector_recursion;
+extern const lw_detector_ops lw_detector_log_flood;
+extern const lw_detector_ops lw_detector_error_spike;
+extern const lw_detector_ops lw_detector_new_error_type;
 
 const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_attack,
     &lw_detector_timeout,
     &lw_detector_out_of_memory,
+    &lw_detector_memory_pressure,
+    &lw_detector_duration_anomaly,
+    &lw_detector_memory_anomaly,
+    &lw_detector_init_anomaly,
+    &lw_detector_invocation_storm,
+    &lw_detector_recursion,
+    &lw_detector_log_flood,
+    &lw_detector_error_spike,
+    &lw_detector_new_error_type,
     NULL,
 };
 

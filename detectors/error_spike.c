@@ -1,0 +1,176 @@
+/*
+ * error_spike: the share of failing invocations jumps above the function's
+ * own baseline.
+ *
+ * Per function and window: invocations (REPORT lines) and failures (a
+ * REPORT with status error/failure/timeout, the old-style timeout and
+ * runtime-exit lines, an uncaught error logged by the runtime; each request
+ * counted once). Fires when failures >= min_errors, the failure rate >=
+ * min_rate and >= factor x the baseline rate (median of past windows).
+ * Without history only a rate of >= cold_rate counts. One per episode.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/map.h"
+#include "detectors/detector.h"
+#include "detectors/keyed.h"
+#include "detectors/window.h"
+
+typedef struct spike_cfg {
+    double window_s, warmup_windows, min_errors, min_rate, factor, cold_rate, max_functions;
+} spike_cfg;
+
+static const lw_option options[] = {
+    {"window_s", 300, offsetof(spike_cfg, window_s), "window length in seconds"},
+    {"warmup_windows", 3, offsetof(spike_cfg, warmup_windows), "windows of history before the baseline is used"},
+    {"min_errors", 10, offsetof(spike_cfg, min_errors), "failures per window before anything fires"},
+    {"min_rate", 0.05, offsetof(spike_cfg, min_rate), "failure rate floor (0.05 = 5 %)"},
+    {"factor", 5, offsetof(spike_cfg, factor), "times the baseline failure rate"},
+    {"cold_rate", 0.5, offsetof(spike_cfg, cold_rate), "failure rate that fires before a baseline exists"},
+    {"max_functions", 20000, offsetof(spike_cfg, max_functions), "functions tracked"},
+    {NULL, 0, 0, NULL},
+};
+
+typedef struct fn_state {
+    lw_wseries w;       /* a = failures, b = invocations */
+    uint64_t recent[8]; /* request ids already counted as failed */
+    uint32_t at;
+} fn_state;
+
+typedef struct spike {
+    spike_cfg cfg;
+    lw_keyed fns;
+    lw_finding f;
+    char key[32];
+} spike;
+
+static void *create(const void *cfg)
+{
+    spike *s = lw_xcalloc(1, sizeof *s);
+    s->cfg = *(const spike_cfg *)cfg;
+    lw_keyed_init(&s->fns, sizeof(fn_state), (size_t)s->cfg.max_functions);
+    return s;
+}
+
+static void destroy(void *self)
+{
+    spike *s = self;
+    lw_keyed_free(&s->fns);
+    lw_finding_free(&s->f);
+    free(s);
+}
+
+static double base_rate(const lw_wseries *w)
+{
+    double inv = lw_wseries_median_b(w);
+    return inv > 0 ? lw_wseries_median_a(w) / inv : 0;
+}
+
+static void on_close(void *ud, lw_wseries *w, int64_t window, double errors, double inv)
+{
+    (void)window;
+    spike *s = ud;
+    double rate = inv > 0 ? errors / inv : 0;
+    if (w->episode && (errors < s->cfg.min_errors / 2 || rate < 2 * base_rate(w)))
+        w->episode = 0;
+}
+
+static bool failed(const lw_record *rec, lw_str *rid)
+{
+    if (rec->kind == LW_REC_PLATFORM) {
+        const lw_platform *p = rec->platform;
+        *rid = p->request_id;
+        if (p->type == LW_PL_REPORT)
+            return p->status == LW_ST_ERROR || p->status == LW_ST_FAILURE || p->status == LW_ST_TIMEOUT;
+        return p->type == LW_PL_TIMED_OUT || p->type == LW_PL_RUNTIME_EXIT;
+    }
+    if (rec->kind == LW_REC_APP) {
+        *rid = rec->app->request_id;
+        return rec->app->unhandled;
+    }
+    return false;
+}
+
+static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
+{
+    spike *s = self;
+    bool report = rec->kind == LW_REC_PLATFORM && rec->platform->type == LW_PL_REPORT;
+    lw_str rid = LW_STR_NULL;
+    bool fail = failed(rec, &rid);
+    if (!report && !fail)
+        return;
+    fn_state *st = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    if (!st)
+        return;
+    lw_wseries *w = &st->w;
+    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
+    if (report)
+        w->b++;
+    if (!fail)
+        return;
+    if (rid.n) {
+        uint64_t h = lw_hash64(rid.p, rid.n) | 1;
+        for (int i = 0; i < 8; i++)
+            if (st->recent[i] == h)
+                return;
+        st->recent[st->at++ % 8] = h;
+    }
+    w->a++;
+    if (w->episode || w->a < s->cfg.min_errors)
+        return;
+    double inv = w->b > w->a ? w->b : w->a;
+    double rate = w->a / inv;
+    double base = base_rate(w);
+    bool warm = w->filled >= (uint32_t)s->cfg.warmup_windows;
+    bool hit = warm ? (rate >= s->cfg.min_rate && rate >= s->cfg.factor * base) : rate >= s->cfg.cold_rate;
+    if (!hit)
+        return;
+    w->episode = 1;
+    lw_finding *f = &s->f;
+    lw_finding_init(f, "error_spike", LW_SEV_MEDIUM, rec);
+    snprintf(s->key, sizeof s->key, "%" PRId64, w->cur);
+    f->key = lw_str_c(s->key);
+    f->count = (uint64_t)w->a;
+    lw_finding_title(f, "Error spike: %.0f of %.0f invocations failed (%.0f%%, usual %.1f%%)", w->a, inv,
+                     100 * rate, 100 * base);
+    lw_finding_num(f, "failures_in_window", w->a);
+    lw_finding_num(f, "invocations_in_window", inv);
+    lw_finding_num(f, "failure_rate", rate);
+    lw_finding_num(f, "baseline_rate", base);
+    lw_finding_num(f, "window_s", s->cfg.window_s);
+    lw_finding_bool(f, "baseline_ready", warm);
+    lw_emit(out, f);
+}
+
+static void tick(void *self, int64_t now_ms, const lw_emitter *out)
+{
+    (void)out;
+    spike *s = self;
+    int64_t w = lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000));
+    lw_map_foreach(&s->fns.map, e) lw_wseries_roll(&((fn_state *)e->val)->w, w, on_close, s);
+}
+
+static bool valid(const void *p)
+{
+    const fn_state *f = p;
+    return f->w.at < LW_WINDOW_HIST && f->w.filled <= LW_WINDOW_HIST;
+}
+
+static void save(void *self, lw_buf *out) { lw_keyed_save(&((spike *)self)->fns, out); }
+static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((spike *)self)->fns, p, n, valid); }
+
+const lw_detector_ops lw_detector_error_spike = {
+    .name = "error_spike",
+    .summary = "failure rate far above the function's baseline",
+    .options = options,
+    .config_size = sizeof(spike_cfg),
+    .create = create,
+    .destroy = destroy,
+    .on_record = on_record,
+    .tick = tick,
+    .save = save,
+    .restore = restore,
+};

@@ -1,0 +1,174 @@
+/*
+ * invocation_storm: a function suddenly invoked far more than usual.
+ *
+ * Invocations (START lines) are counted per function per window (event
+ * time). Two signals:
+ *   surge   the current window passes max(min_count, factor x the median
+ *           of the last 60 windows): raised as soon as the count crosses,
+ *           not at the window's end;
+ *   growth  `growth_windows` consecutive windows each >= growth_ratio x the
+ *           previous one (and >= growth_min): the exponential shape of a
+ *           recursive loop or a retry storm, caught before it is big.
+ * One finding per episode; the episode ends when a window falls back under
+ * twice the baseline.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detectors/detector.h"
+#include "detectors/keyed.h"
+#include "detectors/window.h"
+
+typedef struct storm_cfg {
+    double window_s, warmup_windows, min_count, factor, growth_windows, growth_ratio, growth_min, max_functions;
+} storm_cfg;
+
+static const lw_option options[] = {
+    {"window_s", 60, offsetof(storm_cfg, window_s), "window length in seconds"},
+    {"warmup_windows", 5, offsetof(storm_cfg, warmup_windows), "windows of history before a surge can fire"},
+    {"min_count", 100, offsetof(storm_cfg, min_count), "a surge needs at least this many invocations per window"},
+    {"factor", 10, offsetof(storm_cfg, factor), "a surge is this many times the median window"},
+    {"growth_windows", 3, offsetof(storm_cfg, growth_windows), "consecutive growing windows that make a storm"},
+    {"growth_ratio", 1.8, offsetof(storm_cfg, growth_ratio), "each window at least this multiple of the previous"},
+    {"growth_min", 16, offsetof(storm_cfg, growth_min), "and at least this many invocations"},
+    {"max_functions", 20000, offsetof(storm_cfg, max_functions), "functions tracked"},
+    {NULL, 0, 0, NULL},
+};
+
+typedef struct storm {
+    storm_cfg cfg;
+    lw_keyed fns;
+    lw_finding f;
+    char key[64];
+    /* context for the close callback */
+    const lw_record *rec;
+    const lw_emitter *out;
+    lw_str function;
+} storm;
+
+static void *create(const void *cfg)
+{
+    storm *s = lw_xcalloc(1, sizeof *s);
+    s->cfg = *(const storm_cfg *)cfg;
+    lw_keyed_init(&s->fns, sizeof(lw_wseries), (size_t)s->cfg.max_functions);
+    return s;
+}
+
+static void destroy(void *self)
+{
+    storm *s = self;
+    lw_keyed_free(&s->fns);
+    lw_finding_free(&s->f);
+    free(s);
+}
+
+static void alert(storm *s, lw_wseries *w, int64_t window, double count, bool growth)
+{
+    lw_finding *f = &s->f;
+    lw_finding_init(f, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, s->rec);
+    f->function = s->function;
+    f->time_ms = (int64_t)((window - 1) * s->cfg.window_s * 1000);
+    snprintf(s->key, sizeof s->key, "%s:%" PRId64, growth ? "growth" : "surge", window);
+    f->key = lw_str_c(s->key);
+    f->count = (uint64_t)count;
+    double base = lw_wseries_median_a(w);
+    if (growth)
+        lw_finding_title(f, "Invocations growing exponentially: %.0f per %.0fs window, x%.1f per window", count,
+                         s->cfg.window_s, w->prev_a > 0 ? count / w->prev_a : 0);
+    else
+        lw_finding_title(f, "Invocation surge: %.0f per %.0fs window vs usual %.0f", count, s->cfg.window_s, base);
+    lw_finding_str(f, "kind", lw_str_c(growth ? "exponential_growth" : "surge"));
+    lw_finding_num(f, "invocations_in_window", count);
+    lw_finding_num(f, "window_s", s->cfg.window_s);
+    lw_finding_num(f, "baseline_median", base);
+    lw_finding_num(f, "previous_window", w->prev_a);
+    lw_finding_int(f, "growth_streak", w->streak);
+    lw_emit(s->out, f);
+    w->episode = 1;
+}
+
+static bool surging(const storm *s, const lw_wseries *w, double count)
+{
+    if (w->filled < (uint32_t)s->cfg.warmup_windows)
+        return false;
+    double base = lw_wseries_median_a(w);
+    return count >= s->cfg.min_count && count >= s->cfg.factor * (base > 1 ? base : 1);
+}
+
+static void on_close(void *ud, lw_wseries *w, int64_t window, double count, double unused)
+{
+    (void)unused;
+    storm *s = ud;
+    /* prev_a still holds the window before this one here */
+    if (count >= s->cfg.growth_min && count >= s->cfg.growth_ratio * w->prev_a)
+        w->streak++;
+    else
+        w->streak = 0;
+    if (!w->episode && w->streak >= (uint32_t)s->cfg.growth_windows)
+        alert(s, w, window, count, true);
+    double base = lw_wseries_median_a(w);
+    if (w->episode && w->streak == 0 && count < 2 * (base > 1 ? base : 1))
+        w->episode = 0;
+}
+
+static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
+{
+    storm *s = self;
+    if (rec->kind != LW_REC_PLATFORM || rec->platform->type != LW_PL_START)
+        return;
+    lw_wseries *w = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    if (!w)
+        return;
+    s->rec = rec;
+    s->out = out;
+    s->function = rec->function;
+    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
+    w->a++;
+    if (!w->episode && surging(s, w, w->a))
+        alert(s, w, w->cur, w->a, false);
+}
+
+static void roll_all(storm *s, int64_t w, const lw_emitter *out)
+{
+    s->rec = NULL;
+    s->out = out;
+    lw_map_foreach(&s->fns.map, e) {
+        char *sep = memchr(e->key, '\x1f', e->klen);
+        s->function = (lw_str){e->key, sep ? (size_t)(sep - e->key) : e->klen};
+        lw_wseries *ws = e->val;
+        lw_wseries_roll(ws, w < 0 ? ws->cur + 1 : w, on_close, s);
+    }
+}
+
+static void tick(void *self, int64_t now_ms, const lw_emitter *out)
+{
+    storm *s = self;
+    roll_all(s, lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000)), out);
+}
+
+static void flush(void *self, const lw_emitter *out) { roll_all(self, -1, out); }
+
+static bool valid(const void *p)
+{
+    const lw_wseries *w = p;
+    return w->at < LW_WINDOW_HIST && w->filled <= LW_WINDOW_HIST;
+}
+
+static void save(void *self, lw_buf *out) { lw_keyed_save(&((storm *)self)->fns, out); }
+static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((storm *)self)->fns, p, n, valid); }
+
+const lw_detector_ops lw_detector_invocation_storm = {
+    .name = "invocation_storm",
+    .summary = "invocation surges against the function's own baseline, and exponential growth",
+    .options = options,
+    .config_size = sizeof(storm_cfg),
+    .create = create,
+    .destroy = destroy,
+    .on_record = on_record,
+    .tick = tick,
+    .flush = flush,
+    .save = save,
+    .restore = restore,
+};

@@ -1,0 +1,85 @@
+/* keyed: see keyed.h. */
+#include "detectors/keyed.h"
+
+#include <stdlib.h>
+
+#include "common/ser.h"
+
+void lw_keyed_init(lw_keyed *k, size_t size, size_t max_keys)
+{
+    memset(k, 0, sizeof *k);
+    lw_map_init(&k->map);
+    k->size = size;
+    k->max_keys = max_keys ? max_keys : 10000;
+}
+
+void lw_keyed_free(lw_keyed *k)
+{
+    lw_map_foreach(&k->map, e) free(e->val);
+    lw_map_free(&k->map);
+    lw_buf_free(&k->key);
+}
+
+void *lw_keyed_get(lw_keyed *k, const char *key, size_t n, bool *created)
+{
+    if (created)
+        *created = false;
+    void *v = lw_map_get(&k->map, key, n);
+    if (v)
+        return v;
+    if (lw_map_count(&k->map) >= k->max_keys) {
+        k->untracked++;
+        return NULL;
+    }
+    void **slot = lw_map_put(&k->map, key, n);
+    *slot = lw_xcalloc(1, k->size);
+    if (created)
+        *created = true;
+    return *slot;
+}
+
+void *lw_keyed_fn(lw_keyed *k, lw_str function, const char *suffix, bool *created)
+{
+    lw_buf_reset(&k->key);
+    lw_buf_append(&k->key, function.p ? function.p : "", function.n);
+    if (suffix) {
+        lw_buf_putc(&k->key, '\x1f');
+        lw_buf_puts(&k->key, suffix);
+    }
+    return lw_keyed_get(k, k->key.p, k->key.len, created);
+}
+
+#define KEYED_FORMAT 1
+
+void lw_keyed_save(const lw_keyed *k, lw_buf *out)
+{
+    lw_put_u32(out, KEYED_FORMAT);
+    lw_put_u32(out, (uint32_t)k->size);
+    lw_put_u32(out, (uint32_t)lw_map_count(&k->map));
+    lw_map_foreach(&k->map, e) {
+        lw_put_str(out, e->key, e->klen);
+        lw_buf_append(out, e->val, k->size);
+    }
+}
+
+int lw_keyed_restore(lw_keyed *k, const char *p, size_t n, bool (*valid)(const void *state))
+{
+    lw_rd r = {p, n, false};
+    if (lw_get_u32(&r) != KEYED_FORMAT || lw_get_u32(&r) != k->size)
+        return -1; /* another version's layout: start fresh rather than misread */
+    uint32_t count = lw_get_u32(&r);
+    void *tmp = lw_xmalloc(k->size);
+    for (uint32_t i = 0; i < count && !r.bad; i++) {
+        size_t kl;
+        const char *key = lw_get_str(&r, &kl);
+        if (!lw_rd_take(&r, tmp, k->size) || (valid && !valid(tmp))) {
+            r.bad = true;
+            break;
+        }
+        void *s = lw_keyed_get(k, key, kl, NULL);
+        if (s)
+            memcpy(s, tmp, k->size);
+    }
+    free(tmp);
+    return r.bad ? -1 : 0;
+}

@@ -1,0 +1,137 @@
+/*
+ * log_flood: a function writing far more log than usual (denial of wallet:
+ * CloudWatch Logs bills every ingested byte).
+ *
+ * Message bytes and events per function per window, against the median of
+ * the last 60 windows; before a baseline exists only an absolute ceiling
+ * applies. Raised as soon as the window crosses; one per episode. The
+ * evidence carries the ingestion cost this rate would run to per day.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detectors/detector.h"
+#include "detectors/keyed.h"
+#include "detectors/window.h"
+
+/* CloudWatch Logs standard-class ingestion, USD per GB (us-east-1). */
+#define INGEST_USD_PER_GB 0.50
+
+typedef struct flood_cfg {
+    double window_s, warmup_windows, min_bytes, factor, ceiling_bytes, max_functions;
+} flood_cfg;
+
+static const lw_option options[] = {
+    {"window_s", 60, offsetof(flood_cfg, window_s), "window length in seconds"},
+    {"warmup_windows", 10, offsetof(flood_cfg, warmup_windows), "windows of history before the baseline is used"},
+    {"min_bytes", 5e6, offsetof(flood_cfg, min_bytes), "a flood is at least this many bytes per window"},
+    {"factor", 10, offsetof(flood_cfg, factor), "and this many times the median window"},
+    {"ceiling_bytes", 50e6, offsetof(flood_cfg, ceiling_bytes), "bytes per window that alert even without a baseline"},
+    {"max_functions", 20000, offsetof(flood_cfg, max_functions), "functions tracked"},
+    {NULL, 0, 0, NULL},
+};
+
+typedef struct flood {
+    flood_cfg cfg;
+    lw_keyed fns;
+    lw_finding f;
+    char key[32];
+} flood;
+
+static void *create(const void *cfg)
+{
+    flood *s = lw_xcalloc(1, sizeof *s);
+    s->cfg = *(const flood_cfg *)cfg;
+    lw_keyed_init(&s->fns, sizeof(lw_wseries), (size_t)s->cfg.max_functions);
+    return s;
+}
+
+static void destroy(void *self)
+{
+    flood *s = self;
+    lw_keyed_free(&s->fns);
+    lw_finding_free(&s->f);
+    free(s);
+}
+
+static void on_close(void *ud, lw_wseries *w, int64_t window, double bytes, double events)
+{
+    (void)window;
+    (void)events;
+    (void)ud;
+    double base = lw_wseries_median_a(w);
+    if (w->episode && bytes < 2 * base)
+        w->episode = 0;
+}
+
+static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
+{
+    flood *s = self;
+    if (!rec->ev || rec->kind == LW_REC_SENSOR_MALFORMED)
+        return;
+    lw_wseries *w = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    if (!w)
+        return;
+    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
+    w->a += (double)rec->ev->message.n;
+    w->b += 1;
+    if (w->episode || w->a < s->cfg.min_bytes)
+        return;
+    double base = lw_wseries_median_a(w);
+    bool warm = w->filled >= (uint32_t)s->cfg.warmup_windows;
+    if (!(w->a >= s->cfg.ceiling_bytes || (warm && w->a >= s->cfg.factor * base)))
+        return;
+    w->episode = 1;
+    lw_finding *f = &s->f;
+    lw_finding_init(f, "log_flood", LW_SEV_MEDIUM, rec);
+    snprintf(s->key, sizeof s->key, "%" PRId64, w->cur);
+    f->key = lw_str_c(s->key);
+    double per_day_gb = w->a / s->cfg.window_s * 86400 / 1e9;
+    lw_finding_title(f, "Log flood: %.1f MB in %.0fs (usual %.1f MB), ~$%.2f/day to ingest at this rate", w->a / 1e6,
+                     s->cfg.window_s, base / 1e6, per_day_gb * INGEST_USD_PER_GB);
+    lw_finding_num(f, "bytes_in_window", w->a);
+    lw_finding_num(f, "events_in_window", w->b);
+    lw_finding_num(f, "window_s", s->cfg.window_s);
+    lw_finding_num(f, "baseline_bytes_median", base);
+    lw_finding_num(f, "estimated_ingest_usd_per_day", per_day_gb * INGEST_USD_PER_GB);
+    lw_emit(out, f);
+}
+
+static void roll_all(flood *s, int64_t w)
+{
+    lw_map_foreach(&s->fns.map, e) {
+        lw_wseries *ws = e->val;
+        lw_wseries_roll(ws, w < 0 ? ws->cur + 1 : w, on_close, s);
+    }
+}
+
+static void tick(void *self, int64_t now_ms, const lw_emitter *out)
+{
+    (void)out;
+    flood *s = self;
+    roll_all(s, lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000)));
+}
+
+static bool valid(const void *p)
+{
+    const lw_wseries *w = p;
+    return w->at < LW_WINDOW_HIST && w->filled <= LW_WINDOW_HIST;
+}
+
+static void save(void *self, lw_buf *out) { lw_keyed_save(&((flood *)self)->fns, out); }
+static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((flood *)self)->fns, p, n, valid); }
+
+const lw_detector_ops lw_detector_log_flood = {
+    .name = "log_flood",
+    .summary = "log volume far above the function's baseline (ingestion cost)",
+    .options = options,
+    .config_size = sizeof(flood_cfg),
+    .create = create,
+    .destroy = destroy,
+    .on_record = on_record,
+    .tick = tick,
+    .save = save,
+    .restore = restore,
+};

@@ -1,0 +1,125 @@
+/*
+ * new_error_type: an error type the function has never produced before.
+ *
+ * Error types come from uncaught errors the runtime logs ("KeyError",
+ * "TypeError", ...), REPORT / platform.report "Error Type", INIT_REPORT
+ * errors and runtime exits. The first `warmup` invocations of a function
+ * only learn its usual types (so a fresh export does not alert on every
+ * known error); after that, each unseen type is one finding. Up to 64 types
+ * are remembered per function.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/map.h"
+#include "detectors/detector.h"
+#include "detectors/keyed.h"
+
+#define MAX_TYPES 64
+
+typedef struct net_cfg {
+    double warmup, max_functions;
+} net_cfg;
+
+static const lw_option options[] = {
+    {"warmup", 50, offsetof(net_cfg, warmup), "invocations that only learn the usual error types"},
+    {"max_functions", 20000, offsetof(net_cfg, max_functions), "functions tracked"},
+    {NULL, 0, 0, NULL},
+};
+
+typedef struct fn_state {
+    uint64_t invocations;
+    uint64_t types[MAX_TYPES];
+    uint32_t ntypes;
+} fn_state;
+
+typedef struct net {
+    net_cfg cfg;
+    lw_keyed fns;
+    lw_finding f;
+} net;
+
+static void *create(const void *cfg)
+{
+    net *s = lw_xcalloc(1, sizeof *s);
+    s->cfg = *(const net_cfg *)cfg;
+    lw_keyed_init(&s->fns, sizeof(fn_state), (size_t)s->cfg.max_functions);
+    return s;
+}
+
+static void destroy(void *self)
+{
+    net *s = self;
+    lw_keyed_free(&s->fns);
+    lw_finding_free(&s->f);
+    free(s);
+}
+
+static lw_str error_type(const lw_record *rec, lw_str *rid)
+{
+    if (rec->kind == LW_REC_PLATFORM) {
+        *rid = rec->platform->request_id;
+        return rec->platform->error_type;
+    }
+    if (rec->kind == LW_REC_APP && (rec->app->unhandled || rec->app->level >= LW_LVL_ERROR)) {
+        *rid = rec->app->request_id;
+        return rec->app->error_type;
+    }
+    return LW_STR_NULL;
+}
+
+static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
+{
+    net *s = self;
+    bool report = rec->kind == LW_REC_PLATFORM && rec->platform->type == LW_PL_REPORT;
+    lw_str rid = LW_STR_NULL;
+    lw_str type = error_type(rec, &rid);
+    if (!report && !type.n)
+        return;
+    fn_state *st = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    if (!st)
+        return;
+    if (report)
+        st->invocations++;
+    if (!type.n)
+        return;
+    uint64_t h = lw_hash64(type.p, type.n) | 1;
+    for (uint32_t i = 0; i < st->ntypes; i++)
+        if (st->types[i] == h)
+            return;
+    if (st->ntypes < MAX_TYPES)
+        st->types[st->ntypes++] = h;
+    if (st->invocations < (uint64_t)s->cfg.warmup)
+        return;
+    lw_finding *f = &s->f;
+    lw_finding_init(f, "new_error_type", LW_SEV_LOW, rec);
+    f->request_id = rid;
+    f->key = type;
+    lw_finding_title(f, "New error type: %.*s", (int)(type.n > 100 ? 100 : type.n), type.p);
+    lw_finding_str(f, "error_type", type);
+    lw_finding_str(f, "request_id", rid);
+    lw_finding_int(f, "invocations_before", (int64_t)st->invocations);
+    lw_finding_int(f, "known_types", st->ntypes - 1);
+    lw_str m = rec->ev->message;
+    if (m.n > 300)
+        m.n = 300;
+    lw_finding_str(f, "message", m);
+    lw_emit(out, f);
+}
+
+static bool valid(const void *p) { return ((const fn_state *)p)->ntypes <= MAX_TYPES; }
+static void save(void *self, lw_buf *out) { lw_keyed_save(&((net *)self)->fns, out); }
+static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((net *)self)->fns, p, n, valid); }
+
+const lw_detector_ops lw_detector_new_error_type = {
+    .name = "new_error_type",
+    .summary = "an error type the function has not produced before",
+    .options = options,
+    .config_size = sizeof(net_cfg),
+    .create = create,
+    .destroy = destroy,
+    .on_record = on_record,
+    .save = save,
+    .restore = restore,
+};
