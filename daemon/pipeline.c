@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "detectors/detector.h"
 #include "parsers/classify.h"
@@ -134,6 +135,38 @@ void lw_pipeline_finish(lw_pipeline *p)
     for (int i = 0; i < p->ndet; i++)
         if (p->det[i].ops->flush)
             p->det[i].ops->flush(p->det[i].self, &p->emitter);
+}
+
+void lw_pipeline_save(lw_pipeline *p, lw_state_cb cb, void *ud)
+{
+    lw_buf blob = LW_BUF_INIT;
+    for (int i = 0; i < p->ndet; i++) {
+        if (!p->det[i].ops->save)
+            continue;
+        lw_buf_reset(&blob);
+        p->det[i].ops->save(p->det[i].self, &blob);
+        cb(ud, p->det[i].ops->name, blob.p ? blob.p : "", blob.len);
+    }
+    lw_buf_free(&blob);
+}
+
+int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, size_t n)
+{
+    for (int i = 0; i < p->ndet; i++) {
+        const lw_detector_ops *ops = p->det[i].ops;
+        if (strcmp(ops->name, detector) != 0 || !ops->restore)
+            continue;
+        if (ops->restore(p->det[i].self, blob, n) == 0)
+            return 0;
+        /* Refused: replace the half-restored instance with a fresh one. */
+        void *cfg = lw_xcalloc(1, ops->config_size);
+        lw_detector_defaults(ops, cfg);
+        ops->destroy(p->det[i].self);
+        p->det[i].self = ops->create(cfg);
+        free(cfg);
+        return -1;
+    }
+    return -1;
 }
 
 lw_reasm *lw_pipeline_reasm(lw_pipeline *p) { return p->reasm; }

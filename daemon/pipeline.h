@@ -38,6 +38,13 @@ void lw_pipeline_event_cb(void *p, const lw_event *ev);
 void lw_pipeline_tick(lw_pipeline *p, int64_t now_ms);
 /* End of input: open records become malformed, detectors flush. */
 void lw_pipeline_finish(lw_pipeline *p);
+/* Detector state, one opaque blob per detector that keeps any, so a
+ * restarted daemon neither relearns baselines nor re-alerts. */
+typedef void (*lw_state_cb)(void *ud, const char *detector, const char *blob, size_t n);
+void lw_pipeline_save(lw_pipeline *p, lw_state_cb cb, void *ud);
+/* Returns 0, or -1 when the detector is unknown or refuses the blob (the
+ * detector then starts fresh: a corrupt blob is never half-trusted). */
+int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, size_t n);
 lw_reasm *lw_pipeline_reasm(lw_pipeline *p);
 lw_stats *lw_pipeline_stats(lw_pipeline *p);
 const lw_findings_stats *lw_pipeline_findings(const lw_pipeline *p);

@@ -100,8 +100,8 @@ void lw_anomaly_on_record(void *self, const lw_record *rec, const lw_emitter *ou
     case LW_METRIC_DURATION:
         /* A cold start's handler time runs on a fresh runtime: keep it out
          * of the warm baseline (init_anomaly watches cold starts). */
-        if (cold || p->duration_ms < 0 || p->status == LW_ST_TIMEOUT)
-            return;
+        if (cold || p->duration_ms < 0 || (p->status != LW_ST_NONE && p->status != LW_ST_SUCCESS))
+            return; /* failed invocations: timeout, out_of_memory, error_spike say it */
         v = p->duration_ms;
         break;
     case LW_METRIC_MEMORY:

@@ -5,21 +5,46 @@
  * protection is in report mode and the request reached the code) is at
  * least high. The raw payload goes into evidence only through the redaction
  * step of the finding model, never as-is.
+ *
+ * A scanner hammering one function would otherwise page someone a hundred
+ * times: blocked attacks from one source on one function within `window_s`
+ * raise the first one at once, then one "burst" finding with the count
+ * when the window closes. Attacks that were not blocked are never folded:
+ * each one reached the code.
  */
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "detectors/detector.h"
+#include "detectors/keyed.h"
+
+#define BURST_RULES 4
 
 typedef struct attack_cfg {
     double blocked_severity;   /* lw_severity as a number */
     double unblocked_severity;
     double include_payload;    /* 1 = put the (redacted) request in evidence */
+    double window_s;
+    double max_sources;
 } attack_cfg;
+
+/* One (function, source) burst of blocked attacks. */
+typedef struct burst {
+    int64_t start_ms, last_ms;
+    uint64_t count;
+    uint32_t nrules;
+    char rules[BURST_RULES][24];
+    char last_path[96];
+} burst;
 
 typedef struct attack {
     attack_cfg cfg;
+    lw_keyed bursts; /* key: function \x1f source ip */
     lw_finding f;
+    char key[96];
+    lw_buf rules;
 } attack;
 
 static const lw_option options[] = {
@@ -29,23 +54,11 @@ static const lw_option options[] = {
      "severity of an attack in report mode (3 = high; never lower than high)"},
     {"include_payload", 1, offsetof(attack_cfg, include_payload),
      "include the redacted HTTP request in evidence (0 = no)"},
+    {"window_s", 300, offsetof(attack_cfg, window_s),
+     "blocked attacks from one source on one function within this many seconds form one burst"},
+    {"max_sources", 50000, offsetof(attack_cfg, max_sources), "bursts tracked at once (function x source)"},
     {NULL, 0, 0, NULL},
 };
-
-static void *create(const void *cfg)
-{
-    attack *a = calloc(1, sizeof *a);
-    if (a)
-        a->cfg = *(const attack_cfg *)cfg;
-    return a;
-}
-
-static void destroy(void *self)
-{
-    attack *a = self;
-    lw_finding_free(&a->f);
-    free(a);
-}
 
 static lw_severity clamp(double v, lw_severity floor)
 {
@@ -57,6 +70,105 @@ static lw_severity clamp(double v, lw_severity floor)
     return (lw_severity)s;
 }
 
+static void *create(const void *cfg)
+{
+    attack *a = lw_xcalloc(1, sizeof *a);
+    a->cfg = *(const attack_cfg *)cfg;
+    lw_keyed_init(&a->bursts, sizeof(burst), (size_t)a->cfg.max_sources);
+    return a;
+}
+
+static void destroy(void *self)
+{
+    attack *a = self;
+    lw_keyed_free(&a->bursts);
+    lw_finding_free(&a->f);
+    lw_buf_free(&a->rules);
+    free(a);
+}
+
+/* Emits the burst finding for a closed window with repeats. */
+static void close_burst(attack *a, const char *key, size_t klen, burst *b, const lw_emitter *out)
+{
+    if (b->count > 1) {
+        const char *sep = memchr(key, '\x1f', klen);
+        lw_str fn = {key, sep ? (size_t)(sep - key) : klen};
+        lw_str ip = sep ? (lw_str){sep + 1, klen - (size_t)(sep + 1 - key)} : LW_STR_NULL;
+        lw_finding *f = &a->f;
+        lw_finding_init(f, "attack", clamp(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
+        f->function = fn;
+        f->time_ms = b->start_ms;
+        f->count = b->count;
+        snprintf(a->key, sizeof a->key, "burst:%.*s:%" PRId64, (int)(ip.n > 60 ? 60 : ip.n), ip.p, b->start_ms);
+        f->key = lw_str_c(a->key);
+        lw_buf_reset(&a->rules);
+        for (uint32_t i = 0; i < b->nrules; i++)
+            lw_buf_printf(&a->rules, "%s%s", i ? "," : "", b->rules[i]);
+        lw_finding_title(f, "Burst of %" PRIu64 " blocked attacks from %.*s in %.0f s", b->count, (int)ip.n, ip.p,
+                         (double)(b->last_ms - b->start_ms) / 1000);
+        lw_finding_str(f, "kind", lw_str_c("burst"));
+        lw_finding_str(f, "source_ip", ip);
+        lw_finding_bool(f, "blocked", true);
+        lw_finding_int(f, "attacks", (int64_t)b->count);
+        lw_finding_str(f, "rule_ids", (lw_str){a->rules.p, a->rules.len});
+        lw_finding_str(f, "last_path", lw_str_c(b->last_path));
+        lw_finding_int(f, "window_s", (int64_t)a->cfg.window_s);
+        lw_emit(out, f);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+/* Counts a blocked attack into its burst; true when it starts a new one
+ * (and so deserves its own finding). */
+static bool count_blocked(attack *a, const lw_record *rec, const lw_sensor *s, const lw_emitter *out)
+{
+    lw_str ip = s->source_ip.n ? s->source_ip : lw_str_c("unknown");
+    lw_buf *k = &a->bursts.key;
+    lw_buf_reset(k);
+    lw_buf_append(k, rec->function.p, rec->function.n);
+    lw_buf_putc(k, '\x1f');
+    lw_buf_append(k, ip.p, ip.n);
+    burst *b = lw_keyed_get(&a->bursts, k->p, k->len, NULL);
+    if (!b)
+        return true; /* too many sources to track: never fold, never lose */
+    int64_t now = rec->ev->timestamp ? rec->ev->timestamp : s->occurred_at_ms;
+    bool fresh = b->count == 0 || now - b->start_ms > (int64_t)(a->cfg.window_s * 1000);
+    if (fresh && b->count) {
+        lw_buf key = LW_BUF_INIT;
+        lw_buf_append(&key, k->p, k->len);
+        close_burst(a, key.p, key.len, b, out);
+        lw_buf_free(&key);
+    }
+    if (!b->count)
+        b->start_ms = now;
+    b->last_ms = now;
+    b->count++;
+    bool known = false;
+    for (uint32_t i = 0; i < b->nrules && !known; i++)
+        known = lw_str_eq(s->rule_id, b->rules[i]);
+    if (!known && b->nrules < BURST_RULES)
+        snprintf(b->rules[b->nrules++], sizeof b->rules[0], "%.*s", (int)s->rule_id.n, s->rule_id.p);
+    snprintf(b->last_path, sizeof b->last_path, "%.*s", (int)s->path.n, s->path.p);
+    return fresh;
+}
+
+static void close_all(attack *a, int64_t before_ms, const lw_emitter *out)
+{
+    lw_map_foreach(&a->bursts.map, e) {
+        burst *b = e->val;
+        if (b->count && (before_ms < 0 || b->start_ms < before_ms))
+            close_burst(a, e->key, e->klen, b, out);
+    }
+}
+
+static void tick(void *self, int64_t now_ms, const lw_emitter *out)
+{
+    attack *a = self;
+    close_all(a, now_ms - (int64_t)(a->cfg.window_s * 1000), out);
+}
+
+static void flush(void *self, const lw_emitter *out) { close_all(self, -1, out); }
+
 static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
     attack *a = self;
@@ -64,6 +176,8 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         return;
     const lw_sensor *s = rec->sensor;
     bool blocked = s->blocked == 1;
+    if (blocked && !count_blocked(a, rec, s, out))
+        return;
     lw_finding *f = &a->f;
     lw_finding_init(f, "attack",
                     blocked ? clamp(a->cfg.blocked_severity, LW_SEV_MEDIUM)
@@ -109,4 +223,6 @@ const lw_detector_ops lw_detector_attack = {
     .create = create,
     .destroy = destroy,
     .on_record = on_record,
+    .tick = tick,
+    .flush = flush,
 };

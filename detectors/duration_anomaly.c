@@ -7,7 +7,7 @@
 
 #include "detectors/anomaly.h"
 
-static const lw_option options[] = {LW_ANOMALY_OPTIONS(30, 6, 2.5, 200, "ms", 1.6)};
+static const lw_option options[] = {LW_ANOMALY_OPTIONS(30, 8, 8, 300, "ms", 1.6)};
 
 static void *create(const void *cfg) { return lw_anomaly_create(LW_METRIC_DURATION, "duration_anomaly", cfg); }
 

@@ -7,7 +7,7 @@
 
 #include "detectors/anomaly.h"
 
-static const lw_option options[] = {LW_ANOMALY_OPTIONS(10, 6, 2.5, 500, "ms", 1.6)};
+static const lw_option options[] = {LW_ANOMALY_OPTIONS(10, 8, 4, 1000, "ms", 1.6)};
 
 static void *create(const void *cfg) { return lw_anomaly_create(LW_METRIC_INIT, "init_anomaly", cfg); }
 

@@ -23,7 +23,7 @@ typedef struct net_cfg {
 } net_cfg;
 
 static const lw_option options[] = {
-    {"warmup", 50, offsetof(net_cfg, warmup), "invocations that only learn the usual error types"},
+    {"warmup", 100, offsetof(net_cfg, warmup), "invocations that only learn the usual error types"},
     {"max_functions", 20000, offsetof(net_cfg, max_functions), "functions tracked"},
     {NULL, 0, 0, NULL},
 };
