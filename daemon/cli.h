@@ -11,5 +11,6 @@
 #define LW_EXIT_FINDINGS 3
 
 int lw_cmd_query(int argc, char **argv);
+int lw_cmd_check_config(int argc, char **argv);
 
 #endif

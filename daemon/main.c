@@ -17,7 +17,8 @@ static void usage(FILE *to)
           "Watch AWS Lambda logs for attacks, failures and anomalies.\n"
           "\n"
           "Commands:\n"
-          "  query      analyse exported logs once and print findings and summaries\n"
+          "  query          analyse logs once and print findings and summaries\n"
+          "  check-config   check a configuration file and report every error\n"
           "\n"
           "Options:\n"
           "  -h, --help     this help ('lambdaward COMMAND --help' for a command)\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "query"))
         return lw_cmd_query(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check-config"))
+        return lw_cmd_check_config(argc - 1, argv + 1);
     fprintf(stderr, "lambdaward: unknown command '%s'\nTry 'lambdaward --help'.\n", cmd);
     return LW_EXIT_USAGE;
 }

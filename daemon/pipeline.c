@@ -82,6 +82,14 @@ static void emit(void *ud, lw_finding *f)
     lw_findings_emit(p->findings, f);
 }
 
+static bool disabled(const lw_config *c, const char *name)
+{
+    for (int i = 0; i < c->disabled_detectors.n; i++)
+        if (!strcmp(c->disabled_detectors.v[i], name))
+            return true;
+    return false;
+}
+
 lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
 {
     lw_pipeline *p = lw_xcalloc(1, sizeof *p);
@@ -98,8 +106,14 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
     p->det = lw_xcalloc((size_t)n, sizeof *p->det);
     for (int i = 0; i < n; i++) {
         const lw_detector_ops *ops = lw_detector_registry[i];
+        if (o->config && disabled(o->config, ops->name))
+            continue;
         void *cfg = lw_xcalloc(1, ops->config_size);
         lw_detector_defaults(ops, cfg);
+        /* Settings were validated against the option table when loaded. */
+        for (const lw_detector_setting *st = o->config ? o->config->detector_settings : NULL; st; st = st->next)
+            if (!strcmp(st->detector, ops->name))
+                lw_detector_set(ops, cfg, st->key, st->value);
         p->det[p->ndet].ops = ops;
         p->det[p->ndet].self = ops->create(cfg);
         free(cfg);

@@ -11,6 +11,7 @@
 #ifndef LW_PIPELINE_H
 #define LW_PIPELINE_H
 
+#include "config/config.h"
 #include "detectors/findings.h"
 #include "detectors/stats.h"
 #include "parsers/reassemble.h"
@@ -21,6 +22,7 @@ typedef struct lw_pipeline_opts {
     const lw_reasm_limits *limits; /* NULL = defaults */
     lw_arch arch;
     size_t dedupe_capacity;        /* 0 = default */
+    const lw_config *config;       /* detector settings; NULL = defaults */
 } lw_pipeline_opts;
 
 typedef struct lw_pipeline_counts {

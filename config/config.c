@@ -1,0 +1,695 @@
+/* config: see config.h. */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "common/buf.h"
+#include "common/timeutil.h"
+#include "detectors/detector.h"
+
+typedef enum otype {
+    T_STR,    /* a string */
+    T_NUM,    /* a number within [min, max] */
+    T_DUR,    /* a duration ("90s", "5m", "2h"; a bare number is seconds), stored as seconds */
+    T_SIZE,   /* a byte size ("64k", "10M", "1G"), stored as bytes */
+    T_BOOL,
+    T_SEV,    /* info .. critical */
+    T_LIST,   /* comma-separated, and the key may repeat */
+    T_LINES,  /* the key may repeat; each value whole */
+    T_SECRET, /* inline, or <key>_file, or <key>_env */
+    T_FORMAT, /* webhook format: json | slack */
+} otype;
+
+typedef struct opt {
+    const char *name;
+    otype type;
+    const char *dflt;
+    size_t offset;
+    double min, max;
+    const char *help;
+} opt;
+
+#define C(f) offsetof(lw_config, f)
+#define W(f) offsetof(lw_watch_cfg, f)
+#define H(f) offsetof(lw_webhook_cfg, f)
+
+static const opt aws_opts[] = {
+    {"region", T_STR, NULL, C(region), 0, 0, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile)"},
+    {"profile", T_STR, NULL, C(profile), 0, 0, "profile in the shared AWS files (default: AWS_PROFILE, then default)"},
+    {"endpoint_url", T_STR, NULL, C(endpoint_url), 0, 0,
+     "CloudWatch Logs endpoint (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL, then AWS's)"},
+    {"ca_bundle", T_STR, NULL, C(ca_bundle), 0, 0, "CA certificates file for TLS (default: the system's)"},
+    {"filter_tps", T_NUM, "5", C(filter_tps), 0.1, 100,
+     "FilterLogEvents calls per second for the whole process (AWS's hard limit is 5 per account and region)"},
+    {"describe_tps", T_NUM, "2", C(describe_tps), 0.1, 100, "DescribeLogGroups/Streams calls per second"},
+    {"request_timeout", T_DUR, "30s", C(request_timeout_s), 1, 600, "timeout of one API request"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const opt state_opts[] = {
+    {"path", T_STR, NULL, C(state_path), 0, 0,
+     "SQLite state file (default: $STATE_DIRECTORY/state.db, else /var/lib/lambdaward/state.db)"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const opt log_opts[] = {
+    {"level", T_STR, "info", C(log_level), 0, 0, "debug, info, notice, warning or error"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const opt metrics_opts[] = {
+    {"bind", T_STR, "127.0.0.1", C(metrics_bind), 0, 0, "address of the Prometheus /metrics endpoint"},
+    {"port", T_NUM, "0", C(metrics_port), 0, 65535, "port of the /metrics endpoint (0 = off)"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const opt ingest_opts[] = {
+    {"enabled", T_BOOL, "true", C(ingest_enabled), 0, 0, "accept Firehose HTTP endpoint deliveries"},
+    {"bind", T_STR, "127.0.0.1", C(ingest_bind), 0, 0, "listen address (put a TLS terminator in front)"},
+    {"port", T_NUM, "8443", C(ingest_port), 1, 65535, "listen port"},
+    {"access_key", T_SECRET, NULL, C(ingest_access_key), 0, 0,
+     "the access key configured on the Firehose stream (or access_key_file / access_key_env)"},
+    {"max_body", T_SIZE, "8M", C(ingest_max_body), 1024, 1e9, "largest request body accepted"},
+    {"max_decompressed", T_SIZE, "64M", C(ingest_max_decompressed), 1024, 4e9,
+     "largest body after gunzip, and per record (gzip bombs)"},
+    {"max_records", T_NUM, "10000", C(ingest_max_records), 1, 1e6, "records per request"},
+    {"max_connections", T_NUM, "64", C(ingest_max_connections), 1, 10000, "concurrent connections"},
+    {"timeout", T_DUR, "30s", C(ingest_timeout_s), 1, 600, "slow-client timeout"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const opt watch_opts[] = {
+    {"log_group_prefix", T_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this"},
+    {"log_group_pattern", T_LIST, NULL, W(patterns), 0, 0, "watch log groups whose names contain this"},
+    {"log_group", T_LIST, NULL, W(groups), 0, 0, "watch this log group"},
+    {"log_group_exclude", T_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"},
+    {"poll_interval", T_DUR, "30s", W(poll_interval_s), 1, 86400, "how often a quiet group is polled"},
+    {"lookback", T_DUR, "5m", W(lookback_s), 0, 86400, "each poll re-reads this far back for late events"},
+    {"discovery_interval", T_DUR, "5m", W(discovery_interval_s), 10, 86400, "how often new log groups are looked for"},
+    {"push", T_BOOL, "false", W(push), 0, 0, "these groups arrive by Firehose push: never poll them"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const opt webhook_opts[] = {
+    {"url", T_STR, NULL, H(url), 0, 0, "where findings are POSTed (https; http only to loopback)"},
+    {"format", T_FORMAT, "json", H(format), 0, 0, "json (the finding object) or slack"},
+    {"secret", T_SECRET, NULL, H(secret), 0, 0, "HMAC-SHA256 signing secret (or secret_file / secret_env)"},
+    {"min_severity", T_SEV, "low", H(min_severity), 0, 0, "send findings of this severity or higher"},
+    {"detectors", T_LIST, NULL, H(detectors), 0, 0, "send only these detectors' findings (default: all)"},
+    {"rate_limit", T_NUM, "60", H(rate_limit_per_min), 0, 1e6, "deliveries per minute at most (0 = no limit)"},
+    {"max_age", T_DUR, "24h", H(max_age_s), 60, 30 * 86400, "give up on a finding not delivered after this long"},
+    {"timeout", T_DUR, "10s", H(timeout_s), 1, 300, "timeout of one delivery attempt"},
+    {"header", T_LINES, NULL, H(headers), 0, 0, "extra header \"Name: value\" (repeatable)"},
+    {"allow_insecure_http", T_BOOL, "false", H(allow_insecure_http), 0, 0, "allow plain http to non-loopback hosts"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+/* ---- loading ------------------------------------------------------------ */
+
+typedef struct loader {
+    lw_config *cfg;
+    FILE *f;
+    int line;
+    bool too_long;
+    bool inline_secret;
+    lw_buf section;       /* last section seen, for per-section state */
+    void *obj;            /* struct of the current [watch]/[webhook]/... */
+    const opt *opts;
+    lw_rule_cfg *rule;
+    const lw_detector_ops *det;
+} loader;
+
+static void add(lw_strlist *l, const char *s)
+{
+    l->v = lw_xrealloc(l->v, (size_t)(l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = strdup(s);
+}
+
+static void errf(loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void errf(loader *L, const char *fmt, ...)
+{
+    char msg[512], line[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "%s:%d: %s", L->cfg->path, L->line, msg);
+    add(&L->cfg->errors, line);
+}
+
+static const char *skipws(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+static void enter_section(loader *L, const char *section);
+
+static char *reader(char *str, int num, void *stream)
+{
+    loader *L = stream;
+    char *r = fgets(str, num, L->f);
+    if (!r)
+        return NULL;
+    L->line++;
+    size_t n = strlen(r);
+    /* Sections are entered here rather than in the handler: inih reports a
+     * section only with its first key, so an empty or misspelt section
+     * would go unnoticed, and errors would carry the wrong line. */
+    const char *p = skipws(r);
+    if (*p == '[') {
+        const char *e = strchr(p, ']');
+        if (e) {
+            const char *b = skipws(p + 1);
+            while (e > b && isspace((unsigned char)e[-1]))
+                e--;
+            lw_buf_reset(&L->section);
+            lw_buf_append(&L->section, b, (size_t)(e - b));
+            enter_section(L, L->section.p);
+        }
+    }
+    if (n == (size_t)num - 1 && r[n - 1] != '\n' && !feof(L->f)) {
+        errf(L, "line longer than %d characters", num - 2);
+        int c;
+        while ((c = fgetc(L->f)) != EOF && c != '\n')
+            ;
+    }
+    return r;
+}
+
+static int parse_size(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    end = (char *)skipws(end);
+    double m = 1;
+    switch (tolower((unsigned char)*end)) {
+    case 0: break;
+    case 'k': m = 1024; end++; break;
+    case 'm': m = 1024 * 1024; end++; break;
+    case 'g': m = 1024.0 * 1024 * 1024; end++; break;
+    default: return -1;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    *out = v * m;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") || !strcmp(s, "1"))
+        *out = true;
+    else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off") || !strcmp(s, "0"))
+        *out = false;
+    else
+        return -1;
+    return 0;
+}
+
+static char *read_secret_file(loader *L, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        errf(L, "cannot read secret file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    if (!n) {
+        errf(L, "secret file %s is empty", path);
+        return NULL;
+    }
+    return strdup(buf);
+}
+
+/* Sets one option. `how` is "", "_file" or "_env" for secrets. */
+static void set(loader *L, void *base, const opt *o, const char *value, const char *how)
+{
+    void *field = (char *)base + o->offset;
+    switch (o->type) {
+    case T_STR:
+        free(*(char **)field);
+        *(char **)field = strdup(value);
+        return;
+    case T_SECRET: {
+        char *v = NULL;
+        if (!*how) {
+            v = strdup(value);
+            L->inline_secret = true;
+        } else if (!strcmp(how, "_file")) {
+            v = read_secret_file(L, value);
+        } else {
+            const char *e = getenv(value);
+            if (!e || !*e)
+                errf(L, "%s_env: environment variable %s is not set", o->name, value);
+            else
+                v = strdup(e);
+        }
+        if (v) {
+            free(*(char **)field);
+            *(char **)field = v;
+        }
+        return;
+    }
+    case T_NUM:
+    case T_DUR:
+    case T_SIZE: {
+        double d;
+        int rc;
+        if (o->type == T_NUM) {
+            char *end;
+            d = strtod(value, &end);
+            rc = (end == value || *skipws(end)) ? -1 : 0;
+        } else if (o->type == T_DUR) {
+            int64_t ms;
+            rc = lw_parse_duration(value, &ms);
+            d = (double)ms / 1000;
+        } else {
+            rc = parse_size(value, &d);
+        }
+        if (rc < 0) {
+            errf(L, "%s: '%s' is not a valid %s", o->name, value,
+                 o->type == T_NUM ? "number" : o->type == T_DUR ? "duration (e.g. 30s, 5m, 2h)" : "size (e.g. 64k, 8M)");
+            return;
+        }
+        if ((o->min || o->max) && (d < o->min || d > o->max)) {
+            errf(L, "%s: %s is out of range (%g to %g)", o->name, value, o->min, o->max);
+            return;
+        }
+        *(double *)field = d;
+        return;
+    }
+    case T_BOOL:
+        if (parse_bool(value, (bool *)field) < 0)
+            errf(L, "%s: '%s' is not true or false", o->name, value);
+        return;
+    case T_SEV:
+        if (lw_severity_parse(value, (lw_severity *)field) < 0)
+            errf(L, "%s: '%s' is not a severity (info, low, medium, high, critical)", o->name, value);
+        return;
+    case T_FORMAT:
+        if (!strcasecmp(value, "json"))
+            *(lw_webhook_format *)field = LW_WEBHOOK_JSON;
+        else if (!strcasecmp(value, "slack"))
+            *(lw_webhook_format *)field = LW_WEBHOOK_SLACK;
+        else
+            errf(L, "%s: '%s' is not json or slack", o->name, value);
+        return;
+    case T_LIST: {
+        char *copy = strdup(value), *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            char *s = (char *)skipws(t);
+            size_t n = strlen(s);
+            while (n && isspace((unsigned char)s[n - 1]))
+                s[--n] = '\0';
+            if (n)
+                add((lw_strlist *)field, s);
+        }
+        free(copy);
+        return;
+    }
+    case T_LINES:
+        add((lw_strlist *)field, value);
+        return;
+    }
+}
+
+static void defaults(loader *L, void *base, const opt *opts)
+{
+    for (const opt *o = opts; o->name; o++)
+        if (o->dflt)
+            set(L, base, o, o->dflt, "");
+    L->inline_secret = false;
+}
+
+static bool handle_opt(loader *L, void *base, const opt *opts, const char *name, const char *value)
+{
+    for (const opt *o = opts; o->name; o++) {
+        size_t n = strlen(o->name);
+        if (!strcmp(name, o->name)) {
+            set(L, base, o, value, "");
+            return true;
+        }
+        if (o->type == T_SECRET && !strncmp(name, o->name, n) && (!strcmp(name + n, "_file") || !strcmp(name + n, "_env"))) {
+            set(L, base, o, value, name + n);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "webhook ops" -> kind "webhook", name "ops" */
+static void split_section(const char *section, char *kind, size_t kl, const char **name)
+{
+    const char *sp = strchr(section, ' ');
+    size_t n = sp ? (size_t)(sp - section) : strlen(section);
+    snprintf(kind, kl, "%.*s", (int)n, section);
+    *name = sp ? skipws(sp) : "";
+}
+
+static void enter_section(loader *L, const char *section)
+{
+    lw_config *c = L->cfg;
+    char kind[64];
+    const char *name;
+    split_section(section, kind, sizeof kind, &name);
+    L->obj = NULL;
+    L->opts = NULL;
+    L->rule = NULL;
+    L->det = NULL;
+    if (!strcmp(kind, "aws")) { L->obj = c; L->opts = aws_opts; }
+    else if (!strcmp(kind, "state")) { L->obj = c; L->opts = state_opts; }
+    else if (!strcmp(kind, "log")) { L->obj = c; L->opts = log_opts; }
+    else if (!strcmp(kind, "metrics")) { L->obj = c; L->opts = metrics_opts; }
+    else if (!strcmp(kind, "ingest")) {
+        if (strcmp(name, "firehose")) {
+            errf(L, "unknown ingest type '%s' (only [ingest firehose])", name);
+            return;
+        }
+        L->obj = c;
+        L->opts = ingest_opts;
+        c->ingest_enabled = true;
+        c->ingest_line = L->line;
+    } else if (!strcmp(kind, "watch")) {
+        lw_watch_cfg *w = lw_xcalloc(1, sizeof *w);
+        w->name = strdup(*name ? name : "default");
+        w->line = L->line;
+        defaults(L, w, watch_opts);
+        lw_watch_cfg **t = &c->watches;
+        while (*t)
+            t = &(*t)->next;
+        *t = w;
+        L->obj = w;
+        L->opts = watch_opts;
+    } else if (!strcmp(kind, "webhook")) {
+        if (!*name) {
+            errf(L, "[webhook] needs a name: [webhook NAME]");
+            return;
+        }
+        for (lw_webhook_cfg *h = c->webhooks; h; h = h->next)
+            if (!strcmp(h->name, name))
+                errf(L, "webhook '%s' is defined twice", name);
+        lw_webhook_cfg *h = lw_xcalloc(1, sizeof *h);
+        h->name = strdup(name);
+        h->line = L->line;
+        defaults(L, h, webhook_opts);
+        lw_webhook_cfg **t = &c->webhooks;
+        while (*t)
+            t = &(*t)->next;
+        *t = h;
+        L->obj = h;
+        L->opts = webhook_opts;
+    } else if (!strcmp(kind, "detector")) {
+        L->det = lw_detector_find(name);
+        if (!L->det)
+            errf(L, "unknown detector '%s'", name);
+    } else if (!strcmp(kind, "rule")) {
+        if (!*name) {
+            errf(L, "[rule] needs a name: [rule NAME]");
+            return;
+        }
+        lw_rule_cfg *r = lw_xcalloc(1, sizeof *r);
+        r->name = strdup(name);
+        r->severity = LW_SEV_MEDIUM;
+        r->line = L->line;
+        lw_rule_cfg **t = &c->rules;
+        while (*t)
+            t = &(*t)->next;
+        *t = r;
+        L->rule = r;
+    } else {
+        errf(L, "unknown section [%s]", section);
+    }
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    loader *L = user;
+    if (!name)
+        return 1; /* a section header alone (inih may report it with NULL name) */
+    if (!*section) {
+        errf(L, "'%s' is outside any section", name);
+        return 1;
+    }
+    if (L->opts) {
+        if (!handle_opt(L, L->obj, L->opts, name, value))
+            errf(L, "unknown option '%s' in [%s]", name, section);
+        return 1;
+    }
+    if (L->rule) {
+        if (!strcmp(name, "pattern")) {
+            free(L->rule->pattern);
+            L->rule->pattern = strdup(value);
+        } else if (!strcmp(name, "severity")) {
+            if (lw_severity_parse(value, &L->rule->severity) < 0)
+                errf(L, "severity: '%s' is not a severity (info, low, medium, high, critical)", value);
+        } else {
+            errf(L, "unknown option '%s' in [%s] (pattern, severity)", name, section);
+        }
+        return 1;
+    }
+    if (L->det) {
+        if (!strcmp(name, "enabled")) {
+            bool on;
+            if (parse_bool(value, &on) < 0)
+                errf(L, "enabled: '%s' is not true or false", value);
+            else if (!on)
+                add(&L->cfg->disabled_detectors, L->det->name);
+            return 1;
+        }
+        const lw_option *o = L->det->options;
+        while (o && o->name && strcmp(o->name, name))
+            o++;
+        if (!o || !o->name) {
+            errf(L, "detector %s has no option '%s'", L->det->name, name);
+            return 1;
+        }
+        char *end;
+        double v = strtod(value, &end);
+        if (end == value || *skipws(end)) {
+            errf(L, "%s: '%s' is not a number", name, value);
+            return 1;
+        }
+        lw_detector_setting *s = lw_xcalloc(1, sizeof *s);
+        s->detector = strdup(L->det->name);
+        s->key = strdup(name);
+        s->value = v;
+        s->line = L->line;
+        s->next = L->cfg->detector_settings;
+        L->cfg->detector_settings = s;
+    }
+    return 1;
+}
+
+static bool loopback_url(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h)
+        return false;
+    h += 3;
+    return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5);
+}
+
+static void validate(loader *L)
+{
+    lw_config *c = L->cfg;
+    L->line = 0;
+    for (lw_webhook_cfg *h = c->webhooks; h; h = h->next) {
+        L->line = h->line;
+        if (!h->url)
+            errf(L, "webhook '%s' has no url", h->name);
+        else if (!strncmp(h->url, "http://", 7)) {
+            if (!loopback_url(h->url) && !h->allow_insecure_http)
+                errf(L, "webhook '%s': plain http to %s: use https, or set allow_insecure_http = true", h->name, h->url);
+        } else if (strncmp(h->url, "https://", 8)) {
+            errf(L, "webhook '%s': url must start with https:// (got '%s')", h->name, h->url);
+        }
+        for (int i = 0; i < h->headers.n; i++)
+            if (!strchr(h->headers.v[i], ':'))
+                errf(L, "webhook '%s': header '%s' is not \"Name: value\"", h->name, h->headers.v[i]);
+        for (int i = 0; i < h->detectors.n; i++)
+            if (!lw_detector_find(h->detectors.v[i]) && strncmp(h->detectors.v[i], "rule:", 5))
+                errf(L, "webhook '%s': unknown detector '%s'", h->name, h->detectors.v[i]);
+    }
+    for (lw_watch_cfg *w = c->watches; w; w = w->next)
+        if ((L->line = w->line), !w->prefixes.n && !w->patterns.n && !w->groups.n)
+            errf(L, "watch '%s' selects no log group: set log_group_prefix, log_group_pattern or log_group", w->name);
+    for (lw_rule_cfg *r = c->rules; r; r = r->next)
+        if (!r->pattern) {
+            L->line = r->line;
+            errf(L, "rule '%s' has no pattern", r->name);
+        }
+    if (c->ingest_enabled && !c->ingest_access_key) {
+        L->line = c->ingest_line;
+        errf(L, "[ingest firehose] needs access_key (or access_key_file / access_key_env)");
+    }
+    if (!c->state_path) {
+        const char *sd = getenv("STATE_DIRECTORY"); /* set by systemd's StateDirectory= */
+        lw_buf p = LW_BUF_INIT;
+        if (sd && *sd) {
+            const char *colon = strchr(sd, ':'); /* several directories: the first */
+            lw_buf_append(&p, sd, colon ? (size_t)(colon - sd) : strlen(sd));
+        } else {
+            lw_buf_puts(&p, "/var/lib/lambdaward");
+        }
+        lw_buf_puts(&p, "/state.db");
+        c->state_path = p.p;
+    }
+}
+
+int lw_config_load(const char *path, lw_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->path = strdup(path);
+    loader L = {.cfg = cfg};
+    defaults(&L, cfg, aws_opts);
+    defaults(&L, cfg, log_opts);
+    defaults(&L, cfg, metrics_opts);
+    defaults(&L, cfg, ingest_opts);
+    cfg->ingest_enabled = false; /* on only when the section exists */
+    L.f = fopen(path, "r");
+    if (!L.f) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: cannot open: %s", path, strerror(errno));
+        add(&cfg->errors, msg);
+        return cfg->errors.n;
+    }
+    int rc = ini_parse_stream(reader, &L, handler, &L);
+    if (rc > 0) {
+        L.line = rc;
+        errf(&L, "syntax error (expected [section], key = value, or a ; comment)");
+    }
+    struct stat st;
+    if (L.inline_secret && fstat(fileno(L.f), &st) == 0 && (st.st_mode & 0004)) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "%s: holds a secret and is readable by every user: chmod 640, or use secret_file / secret_env", path);
+        add(&cfg->warnings, msg);
+    }
+    fclose(L.f);
+    validate(&L);
+    lw_buf_free(&L.section);
+    return cfg->errors.n;
+}
+
+static void free_list(lw_strlist *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static void wipe(char *secret)
+{
+    if (secret) {
+        volatile char *p = secret;
+        while (*p)
+            *p++ = 0;
+        free(secret);
+    }
+}
+
+void lw_config_free(lw_config *c)
+{
+    free(c->path);
+    free(c->region);
+    free(c->profile);
+    free(c->endpoint_url);
+    free(c->ca_bundle);
+    free(c->state_path);
+    free(c->log_level);
+    free(c->metrics_bind);
+    free(c->ingest_bind);
+    wipe(c->ingest_access_key);
+    while (c->watches) {
+        lw_watch_cfg *w = c->watches;
+        c->watches = w->next;
+        free(w->name);
+        free_list(&w->prefixes);
+        free_list(&w->patterns);
+        free_list(&w->groups);
+        free_list(&w->exclude);
+        free(w);
+    }
+    while (c->webhooks) {
+        lw_webhook_cfg *h = c->webhooks;
+        c->webhooks = h->next;
+        free(h->name);
+        free(h->url);
+        wipe(h->secret);
+        free_list(&h->detectors);
+        free_list(&h->headers);
+        free(h);
+    }
+    while (c->detector_settings) {
+        lw_detector_setting *s = c->detector_settings;
+        c->detector_settings = s->next;
+        free(s->detector);
+        free(s->key);
+        free(s);
+    }
+    while (c->rules) {
+        lw_rule_cfg *r = c->rules;
+        c->rules = r->next;
+        free(r->name);
+        free(r->pattern);
+        free(r);
+    }
+    free_list(&c->disabled_detectors);
+    free_list(&c->errors);
+    free_list(&c->warnings);
+    memset(c, 0, sizeof *c);
+}
+
+static void ref_section(FILE *to, const char *header, const char *about, const opt *opts)
+{
+    fprintf(to, "\n%s\n", header);
+    if (about)
+        fprintf(to, "; %s\n", about);
+    for (const opt *o = opts; o->name; o++) {
+        fprintf(to, "; %s\n", o->help);
+        fprintf(to, ";%s = %s\n", o->name, o->dflt ? o->dflt : "");
+    }
+}
+
+void lw_config_reference(FILE *to)
+{
+    fputs("; lambdaward configuration reference: every option with its default.\n"
+          "; Lines starting with ';' are comments. Durations: 30s, 5m, 2h, 1d. Sizes: 64k, 8M.\n",
+          to);
+    ref_section(to, "[aws]", NULL, aws_opts);
+    ref_section(to, "[watch NAME]", "one section per set of log groups; repeat as needed", watch_opts);
+    ref_section(to, "[webhook NAME]", "one section per destination; repeat as needed", webhook_opts);
+    ref_section(to, "[ingest firehose]", "receive CloudWatch subscriptions through Firehose", ingest_opts);
+    ref_section(to, "[state]", NULL, state_opts);
+    ref_section(to, "[log]", NULL, log_opts);
+    ref_section(to, "[metrics]", NULL, metrics_opts);
+    fputs("\n[rule NAME]\n; a user rule: findings named rule:NAME when a log line matches\n;pattern = PCRE2 regex\n"
+          ";severity = medium\n",
+          to);
+    for (int i = 0; lw_detector_registry[i]; i++) {
+        const lw_detector_ops *d = lw_detector_registry[i];
+        fprintf(to, "\n[detector %s]\n; %s\n;enabled = true\n", d->name, d->summary);
+        for (const lw_option *o = d->options; o && o->name; o++)
+            fprintf(to, "; %s\n;%s = %g\n", o->help, o->name, o->dflt);
+    }
+}

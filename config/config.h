@@ -1,0 +1,123 @@
+/*
+ * config: the daemon's INI configuration (libinih), loaded and validated.
+ *
+ * Every section is described by one option table (name, type, default,
+ * offset, help). The same tables drive parsing, defaults, validation,
+ * `lambdaward check-config` and the reference in the example config, so
+ * they cannot drift apart. Loading never stops at the first problem: every
+ * error is collected with its line, so check-config can report them all.
+ *
+ * Secrets (webhook secrets, the Firehose access key) may be written inline,
+ * or taken from `<key>_file` or `<key>_env`; they are never printed, and a
+ * config file that holds one inline and is readable by others draws a
+ * warning.
+ */
+#ifndef LW_CONFIG_H
+#define LW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "detectors/finding.h"
+
+typedef struct lw_strlist {
+    char **v;
+    int n;
+} lw_strlist;
+
+typedef struct lw_watch_cfg {
+    char *name;
+    lw_strlist prefixes;      /* log_group_prefix */
+    lw_strlist patterns;      /* log_group_pattern */
+    lw_strlist groups;        /* log_group (exact names) */
+    lw_strlist exclude;       /* log_group_exclude (substrings) */
+    double poll_interval_s;
+    double lookback_s;
+    double discovery_interval_s;
+    bool push;                /* arrives by Firehose push: never polled */
+    int line;                 /* of its section header */
+    struct lw_watch_cfg *next;
+} lw_watch_cfg;
+
+typedef enum lw_webhook_format { LW_WEBHOOK_JSON, LW_WEBHOOK_SLACK } lw_webhook_format;
+
+typedef struct lw_webhook_cfg {
+    char *name;
+    char *url;
+    lw_webhook_format format;
+    char *secret;             /* resolved from secret / secret_file / secret_env */
+    lw_severity min_severity;
+    lw_strlist detectors;     /* empty = all */
+    double rate_limit_per_min;
+    double max_age_s;
+    double timeout_s;
+    lw_strlist headers;       /* "Name: value" */
+    bool allow_insecure_http;
+    int line;
+    struct lw_webhook_cfg *next;
+} lw_webhook_cfg;
+
+typedef struct lw_detector_setting {
+    char *detector;
+    char *key;
+    double value;
+    int line;
+    struct lw_detector_setting *next;
+} lw_detector_setting;
+
+typedef struct lw_rule_cfg {
+    char *name;
+    char *pattern;
+    lw_severity severity;
+    int line;
+    struct lw_rule_cfg *next;
+} lw_rule_cfg;
+
+typedef struct lw_config {
+    char *path;
+    /* [aws] */
+    char *region;
+    char *profile;
+    char *endpoint_url;
+    char *ca_bundle;
+    double filter_tps;
+    double describe_tps;
+    double request_timeout_s;
+    /* [state] */
+    char *state_path;
+    /* [log] */
+    char *log_level;
+    /* [metrics] */
+    char *metrics_bind;
+    double metrics_port;      /* 0 = off */
+    /* [ingest firehose] */
+    bool ingest_enabled;
+    char *ingest_bind;
+    double ingest_port;
+    char *ingest_access_key;
+    double ingest_max_body;
+    double ingest_max_decompressed;
+    double ingest_max_records;
+    double ingest_max_connections;
+    double ingest_timeout_s;
+    int ingest_line;
+
+    lw_watch_cfg *watches;
+    lw_webhook_cfg *webhooks;
+    lw_detector_setting *detector_settings;
+    lw_strlist disabled_detectors;
+    lw_rule_cfg *rules;
+
+    /* problems found while loading */
+    lw_strlist errors;        /* "FILE:LINE: message" */
+    lw_strlist warnings;
+} lw_config;
+
+/* Loads path into cfg (zeroed first). Returns the number of errors. */
+int lw_config_load(const char *path, lw_config *cfg);
+void lw_config_free(lw_config *cfg);
+/* Writes the full option reference as a commented INI file. */
+void lw_config_reference(FILE *to);
+
+#endif
