@@ -19,6 +19,7 @@ static void usage(FILE *to)
           "Commands:\n"
           "  query          analyse logs once and print findings and summaries\n"
           "  check-config   check a configuration file and report every error\n"
+          "  status         show the daemon's progress and errors from its state file\n"
           "\n"
           "Options:\n"
           "  -h, --help     this help ('lambdaward COMMAND --help' for a command)\n"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
         return lw_cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "check-config"))
         return lw_cmd_check_config(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status"))
+        return lw_cmd_status(argc - 1, argv + 1);
     fprintf(stderr, "lambdaward: unknown command '%s'\nTry 'lambdaward --help'.\n", cmd);
     return LW_EXIT_USAGE;
 }

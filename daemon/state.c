@@ -1,0 +1,352 @@
+/* state: see state.h. */
+#include "daemon/state.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+
+#define SCHEMA_VERSION 1
+
+enum {
+    Q_GROUP_GET, Q_GROUP_PUT, Q_GROUPS, Q_SEEN_ADD, Q_SEEN_PRUNE, Q_FINDING_ADD, Q_FINDING_COUNT,
+    Q_OUTBOX_ADD, Q_OUTBOX_DUE, Q_OUTBOX_DONE, Q_OUTBOX_RETRY, Q_OUTBOX_EXPIRE, Q_OUTBOX_PENDING,
+    Q_DET_PUT, Q_DETS, Q_REQ_ADD, Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+    [Q_GROUP_GET] = "SELECT watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms "
+                    "FROM groups WHERE name = ?1",
+    [Q_GROUP_PUT] = "INSERT INTO groups(name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, "
+                    "last_error_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET "
+                    "watermark_ms = ?2, last_poll_ms = ?3, last_event_ms = ?4, events = ?5, last_error = ?6, "
+                    "last_error_ms = ?7",
+    [Q_GROUPS] = "SELECT name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms "
+                 "FROM groups ORDER BY name",
+    [Q_SEEN_ADD] = "INSERT OR IGNORE INTO seen(group_name, event_id, ts_ms) VALUES (?1, ?2, ?3)",
+    [Q_SEEN_PRUNE] = "DELETE FROM seen WHERE group_name = ?1 AND ts_ms < ?2",
+    [Q_FINDING_ADD] = "INSERT OR IGNORE INTO findings(id, detector, severity, function, time_ms, json, created_ms) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_FINDING_COUNT] = "SELECT count(*) FROM findings",
+    [Q_OUTBOX_ADD] = "INSERT OR IGNORE INTO outbox(webhook, finding_id, created_ms, next_attempt_ms) "
+                     "VALUES (?1, ?2, ?3, ?3)",
+    [Q_OUTBOX_DUE] = "SELECT o.webhook, o.finding_id, o.created_ms, o.attempts, o.next_attempt_ms, f.json "
+                     "FROM outbox o JOIN findings f ON f.id = o.finding_id "
+                     "WHERE o.delivered_ms IS NULL AND o.gave_up_ms IS NULL AND o.next_attempt_ms <= ?1 "
+                     "ORDER BY o.created_ms, o.finding_id LIMIT ?2",
+    [Q_OUTBOX_DONE] = "UPDATE outbox SET delivered_ms = ?3, attempts = attempts + 1 "
+                      "WHERE webhook = ?1 AND finding_id = ?2",
+    [Q_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?3, last_status = ?4, "
+                       "last_error = ?5 WHERE webhook = ?1 AND finding_id = ?2",
+    [Q_OUTBOX_EXPIRE] = "UPDATE outbox SET gave_up_ms = ?3 WHERE webhook = ?1 AND created_ms < ?2 "
+                        "AND delivered_ms IS NULL AND gave_up_ms IS NULL",
+    [Q_OUTBOX_PENDING] = "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL AND gave_up_ms IS NULL",
+    [Q_DET_PUT] = "INSERT INTO detector_state(detector, blob, saved_ms) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT(detector) DO UPDATE SET blob = ?2, saved_ms = ?3",
+    [Q_DETS] = "SELECT detector, blob FROM detector_state ORDER BY detector",
+    [Q_REQ_ADD] = "INSERT OR IGNORE INTO firehose_requests(request_id, received_ms) VALUES (?1, ?2)",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS groups(name TEXT PRIMARY KEY, watermark_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_poll_ms INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0,"
+    "  events INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_error_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS seen(group_name TEXT NOT NULL, event_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(group_name, event_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS seen_ts ON seen(group_name, ts_ms);"
+    "CREATE TABLE IF NOT EXISTS findings(id TEXT PRIMARY KEY, detector TEXT NOT NULL, severity INTEGER NOT NULL,"
+    "  function TEXT, time_ms INTEGER, json TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox(webhook TEXT NOT NULL, finding_id TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,"
+    "  last_status INTEGER, last_error TEXT, delivered_ms INTEGER, gave_up_ms INTEGER,"
+    "  PRIMARY KEY(webhook, finding_id));"
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up_ms IS NULL;"
+    "CREATE TABLE IF NOT EXISTS detector_state(detector TEXT PRIMARY KEY, blob BLOB NOT NULL, saved_ms INTEGER);"
+    "CREATE TABLE IF NOT EXISTS firehose_requests(request_id TEXT PRIMARY KEY, received_ms INTEGER NOT NULL);";
+
+struct lw_state {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    char err[512];
+};
+
+static int fail(lw_state *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+const char *lw_state_error(const lw_state *s) { return s->err; }
+
+lw_state *lw_state_open(const char *path, char *err, size_t errlen)
+{
+    lw_state *s = lw_xcalloc(1, sizeof *s);
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open state file %s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        lw_state_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 5000); /* `lambdaward status` may read alongside */
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
+        sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot initialise state file %s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        lw_state_close(s);
+        return NULL;
+    }
+    char ver[64];
+    snprintf(ver, sizeof ver, "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '%d')", SCHEMA_VERSION);
+    sqlite3_exec(s->db, ver, NULL, NULL, NULL);
+    for (int i = 0; i < Q_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "state file %s: preparing query %d: %s", path, i, sqlite3_errmsg(s->db));
+            lw_state_close(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void lw_state_close(lw_state *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int lw_state_begin(lw_state *s)
+{
+    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "begin");
+}
+
+int lw_state_commit(lw_state *s)
+{
+    return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "commit");
+}
+
+void lw_state_rollback(lw_state *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
+
+static sqlite3_stmt *q(lw_state *s, int i)
+{
+    sqlite3_reset(s->q[i]);
+    sqlite3_clear_bindings(s->q[i]);
+    return s->q[i];
+}
+
+/* Runs a write statement; returns sqlite3_changes() or -1. */
+static int exec(lw_state *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return fail(s, what);
+    return sqlite3_changes(s->db);
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static void read_group(sqlite3_stmt *st, int base, lw_group_state *g)
+{
+    g->watermark_ms = sqlite3_column_int64(st, base);
+    g->last_poll_ms = sqlite3_column_int64(st, base + 1);
+    g->last_event_ms = sqlite3_column_int64(st, base + 2);
+    g->events = sqlite3_column_int64(st, base + 3);
+    copy_col(g->last_error, sizeof g->last_error, st, base + 4);
+    g->last_error_ms = sqlite3_column_int64(st, base + 5);
+}
+
+int lw_state_group_get(lw_state *s, const char *group, lw_group_state *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", group);
+    sqlite3_stmt *st = q(s, Q_GROUP_GET);
+    sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_group(st, 0, out);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s, "reading a group checkpoint");
+}
+
+int lw_state_group_put(lw_state *s, const lw_group_state *g)
+{
+    sqlite3_stmt *st = q(s, Q_GROUP_PUT);
+    sqlite3_bind_text(st, 1, g->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, g->watermark_ms);
+    sqlite3_bind_int64(st, 3, g->last_poll_ms);
+    sqlite3_bind_int64(st, 4, g->last_event_ms);
+    sqlite3_bind_int64(st, 5, g->events);
+    if (g->last_error[0])
+        sqlite3_bind_text(st, 6, g->last_error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, g->last_error_ms);
+    return exec(s, st, "writing a group checkpoint") < 0 ? -1 : 0;
+}
+
+int lw_state_groups(lw_state *s, void (*cb)(void *ud, const lw_group_state *g), void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_GROUPS);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        lw_group_state g;
+        memset(&g, 0, sizeof g);
+        copy_col(g.name, sizeof g.name, st, 0);
+        read_group(st, 1, &g);
+        cb(ud, &g);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "listing groups");
+}
+
+int lw_state_seen_add(lw_state *s, const char *group, const char *event_id, int64_t ts_ms)
+{
+    sqlite3_stmt *st = q(s, Q_SEEN_ADD);
+    sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts_ms);
+    return exec(s, st, "recording an event id");
+}
+
+int lw_state_seen_prune(lw_state *s, const char *group, int64_t before_ms)
+{
+    sqlite3_stmt *st = q(s, Q_SEEN_PRUNE);
+    sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, before_ms);
+    return exec(s, st, "pruning event ids");
+}
+
+int lw_state_finding_add(lw_state *s, const char *id, const char *detector, int severity, const char *function,
+                         int64_t time_ms, const char *json, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_FINDING_ADD);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, detector, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, severity);
+    sqlite3_bind_text(st, 4, function, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, time_ms);
+    sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, now_ms);
+    return exec(s, st, "recording a finding");
+}
+
+static int64_t count(lw_state *s, int which)
+{
+    sqlite3_stmt *st = q(s, which);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return n;
+}
+
+int64_t lw_state_finding_count(lw_state *s) { return count(s, Q_FINDING_COUNT); }
+int64_t lw_state_outbox_pending(lw_state *s) { return count(s, Q_OUTBOX_PENDING); }
+
+int lw_state_outbox_add(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_OUTBOX_ADD);
+    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, finding_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now_ms);
+    return exec(s, st, "queueing a delivery");
+}
+
+int lw_state_outbox_due(lw_state *s, int64_t now_ms, int max, lw_outbox_item **items, int *n)
+{
+    *items = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_OUTBOX_DUE);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int(st, 2, max);
+    lw_outbox_item *v = lw_xcalloc((size_t)(max > 0 ? max : 1), sizeof *v);
+    int rc, k = 0;
+    while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        copy_col(v[k].webhook, sizeof v[k].webhook, st, 0);
+        copy_col(v[k].finding_id, sizeof v[k].finding_id, st, 1);
+        v[k].created_ms = sqlite3_column_int64(st, 2);
+        v[k].attempts = sqlite3_column_int(st, 3);
+        v[k].next_attempt_ms = sqlite3_column_int64(st, 4);
+        const unsigned char *j = sqlite3_column_text(st, 5);
+        v[k].json = strdup(j ? (const char *)j : "{}");
+        k++;
+    }
+    sqlite3_reset(st);
+    *items = v;
+    *n = k;
+    return 0;
+}
+
+void lw_state_outbox_items_free(lw_outbox_item *items, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(items[i].json);
+    free(items);
+}
+
+int lw_state_outbox_delivered(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_OUTBOX_DONE);
+    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, finding_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now_ms);
+    return exec(s, st, "marking a delivery done");
+}
+
+int lw_state_outbox_retry(lw_state *s, const char *webhook, const char *finding_id, int64_t next_ms, int status,
+                          const char *error)
+{
+    sqlite3_stmt *st = q(s, Q_OUTBOX_RETRY);
+    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, finding_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, next_ms);
+    sqlite3_bind_int(st, 4, status);
+    sqlite3_bind_text(st, 5, error ? error : "", -1, SQLITE_STATIC);
+    return exec(s, st, "scheduling a retry");
+}
+
+int lw_state_outbox_expire(lw_state *s, const char *webhook, int64_t cutoff_ms, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_OUTBOX_EXPIRE);
+    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cutoff_ms);
+    sqlite3_bind_int64(st, 3, now_ms);
+    return exec(s, st, "expiring deliveries");
+}
+
+int lw_state_detector_put(lw_state *s, const char *detector, const char *blob, size_t n, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_DET_PUT);
+    sqlite3_bind_text(st, 1, detector, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 2, blob, n, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now_ms);
+    return exec(s, st, "saving detector state") < 0 ? -1 : 0;
+}
+
+int lw_state_detectors(lw_state *s, void (*cb)(void *ud, const char *detector, const char *blob, size_t n), void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_DETS);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(ud, (const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
+           (size_t)sqlite3_column_bytes(st, 1));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "loading detector state");
+}
+
+int lw_state_request_add(lw_state *s, const char *request_id, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_REQ_ADD);
+    sqlite3_bind_text(st, 1, request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    return exec(s, st, "recording a Firehose request id");
+}

@@ -1,0 +1,86 @@
+/*
+ * state: the daemon's durable state, one SQLite file (WAL).
+ *
+ * Owns: per-log-group checkpoints (watermark, last poll, last error), the
+ * event ids seen inside the lookback window (so re-reading late data never
+ * analyses an event twice), detector state blobs, the findings history
+ * (the id is the primary key: a finding is recorded once, ever), the
+ * webhook outbox, and the Firehose request ids already ingested.
+ *
+ * Callers group writes in lw_state_begin/commit: advancing a checkpoint and
+ * recording the findings it produced happen in one transaction, so a crash
+ * at any instant neither loses nor repeats an alert. synchronous=FULL:
+ * a commit is on disk before the call returns.
+ */
+#ifndef LW_STATE_H
+#define LW_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lw_state lw_state;
+
+typedef struct lw_group_state {
+    char name[512];
+    int64_t watermark_ms;    /* newest event time analysed */
+    int64_t last_poll_ms;    /* wall clock of the last successful poll */
+    int64_t last_event_ms;   /* wall clock when an event last arrived */
+    int64_t events;          /* events analysed, all time */
+    char last_error[256];
+    int64_t last_error_ms;
+} lw_group_state;
+
+typedef struct lw_outbox_item {
+    char webhook[128];
+    char finding_id[40];
+    int64_t created_ms;
+    int attempts;
+    int64_t next_attempt_ms;
+    char *json;              /* the finding, owned by the item */
+} lw_outbox_item;
+
+/* Opens (creating if needed) and migrates. On failure returns NULL and
+ * describes why in err. */
+lw_state *lw_state_open(const char *path, char *err, size_t errlen);
+void lw_state_close(lw_state *s);
+const char *lw_state_error(const lw_state *s);
+
+int lw_state_begin(lw_state *s);
+int lw_state_commit(lw_state *s);
+void lw_state_rollback(lw_state *s);
+
+/* 1 found, 0 not found (out zeroed with the name set), -1 error */
+int lw_state_group_get(lw_state *s, const char *group, lw_group_state *out);
+int lw_state_group_put(lw_state *s, const lw_group_state *g);
+/* Calls cb for every group, ordered by name. */
+int lw_state_groups(lw_state *s, void (*cb)(void *ud, const lw_group_state *g), void *ud);
+
+/* 1 when (group, id) is new (and records it), 0 when already seen. */
+int lw_state_seen_add(lw_state *s, const char *group, const char *event_id, int64_t ts_ms);
+/* Forgets ids of events older than before_ms. Returns rows removed. */
+int lw_state_seen_prune(lw_state *s, const char *group, int64_t before_ms);
+
+/* 1 when the finding is new (recorded), 0 when its id is already known. */
+int lw_state_finding_add(lw_state *s, const char *id, const char *detector, int severity, const char *function,
+                         int64_t time_ms, const char *json, int64_t now_ms);
+int64_t lw_state_finding_count(lw_state *s);
+
+int lw_state_outbox_add(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms);
+/* Up to max items due at now_ms, oldest first; *n set. Free with _items_free. */
+int lw_state_outbox_due(lw_state *s, int64_t now_ms, int max, lw_outbox_item **items, int *n);
+void lw_state_outbox_items_free(lw_outbox_item *items, int n);
+int lw_state_outbox_delivered(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms);
+int lw_state_outbox_retry(lw_state *s, const char *webhook, const char *finding_id, int64_t next_ms, int status,
+                          const char *error);
+/* Gives up on items created before cutoff_ms; returns how many. */
+int lw_state_outbox_expire(lw_state *s, const char *webhook, int64_t cutoff_ms, int64_t now_ms);
+int64_t lw_state_outbox_pending(lw_state *s);
+
+int lw_state_detector_put(lw_state *s, const char *detector, const char *blob, size_t n, int64_t now_ms);
+int lw_state_detectors(lw_state *s, void (*cb)(void *ud, const char *detector, const char *blob, size_t n), void *ud);
+
+/* 1 when the Firehose request id is new (recorded), 0 when seen before. */
+int lw_state_request_add(lw_state *s, const char *request_id, int64_t now_ms);
+
+#endif

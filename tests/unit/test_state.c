@@ -1,0 +1,184 @@
+/* state: the SQLite store: checkpoints, dedupe, findings, outbox, crash safety. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon/state.h"
+
+static char dir[64], db[128];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(dir, sizeof dir, "/tmp/lw-state-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/state.db", dir);
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static lw_state *open_db(void)
+{
+    char err[256];
+    lw_state *s = lw_state_open(db, err, sizeof err);
+    if (!s)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(s);
+    return s;
+}
+
+static void checkpoints_and_seen(void **st)
+{
+    (void)st;
+    lw_state *s = open_db();
+    lw_group_state g;
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/a", &g), 0);
+    g.watermark_ms = 1000;
+    g.events = 5;
+    snprintf(g.last_error, sizeof g.last_error, "ThrottlingException: Rate exceeded");
+    assert_int_equal(lw_state_group_put(s, &g), 0);
+    assert_int_equal(lw_state_seen_add(s, "/aws/lambda/a", "e1", 900), 1);
+    assert_int_equal(lw_state_seen_add(s, "/aws/lambda/a", "e1", 900), 0);
+    assert_int_equal(lw_state_seen_add(s, "/aws/lambda/b", "e1", 900), 1);
+    assert_int_equal(lw_state_seen_add(s, "/aws/lambda/a", "e2", 1900), 1);
+    assert_int_equal(lw_state_seen_prune(s, "/aws/lambda/a", 1000), 1);
+    assert_int_equal(lw_state_seen_add(s, "/aws/lambda/a", "e2", 1900), 0);
+    lw_state_close(s);
+
+    s = open_db(); /* survives reopening */
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/a", &g), 1);
+    assert_int_equal(g.watermark_ms, 1000);
+    assert_int_equal(g.events, 5);
+    assert_string_equal(g.last_error, "ThrottlingException: Rate exceeded");
+    lw_state_close(s);
+}
+
+static void findings_once_and_outbox(void **st)
+{
+    (void)st;
+    lw_state *s = open_db();
+    assert_int_equal(lw_state_finding_add(s, "id1", "attack", 3, "fn", 5, "{\"id\":\"id1\"}", 10), 1);
+    assert_int_equal(lw_state_finding_add(s, "id1", "attack", 3, "fn", 5, "{\"id\":\"id1\"}", 11), 0);
+    assert_int_equal(lw_state_finding_add(s, "id2", "timeout", 2, "fn", 6, "{\"id\":\"id2\"}", 12), 1);
+    assert_int_equal(lw_state_finding_count(s), 2);
+    assert_int_equal(lw_state_outbox_add(s, "ops", "id1", 100), 1);
+    assert_int_equal(lw_state_outbox_add(s, "ops", "id1", 100), 0);
+    assert_int_equal(lw_state_outbox_add(s, "ops", "id2", 101), 1);
+    lw_outbox_item *it;
+    int n;
+    lw_state_outbox_due(s, 200, 10, &it, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(it[0].finding_id, "id1");
+    assert_string_equal(it[0].json, "{\"id\":\"id1\"}");
+    lw_state_outbox_items_free(it, n);
+    assert_int_equal(lw_state_outbox_retry(s, "ops", "id1", 500, 503, "Service Unavailable"), 1);
+    assert_int_equal(lw_state_outbox_delivered(s, "ops", "id2", 201), 1);
+    lw_state_outbox_due(s, 300, 10, &it, &n);
+    assert_int_equal(n, 0); /* id1 waits for its backoff, id2 is done */
+    lw_state_outbox_items_free(it, n);
+    lw_state_outbox_due(s, 500, 10, &it, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(it[0].attempts, 1);
+    lw_state_outbox_items_free(it, n);
+    assert_int_equal(lw_state_outbox_pending(s), 1);
+    assert_int_equal(lw_state_outbox_expire(s, "ops", 1000, 2000), 1);
+    assert_int_equal(lw_state_outbox_pending(s), 0);
+    assert_int_equal(lw_state_request_add(s, "req-1", 1), 1);
+    assert_int_equal(lw_state_request_add(s, "req-1", 2), 0);
+    lw_state_close(s);
+}
+
+static int ndet;
+static void count_det(void *ud, const char *d, const char *b, size_t n)
+{
+    (void)ud;
+    (void)d;
+    assert_int_equal(n, 3);
+    assert_memory_equal(b, "a\0b", 3);
+    ndet++;
+}
+
+static void detector_blobs_and_rollback(void **st)
+{
+    (void)st;
+    lw_state *s = open_db();
+    assert_int_equal(lw_state_detector_put(s, "duration_anomaly", "a\0b", 3, 1), 0);
+    assert_int_equal(lw_state_begin(s), 0);
+    assert_int_equal(lw_state_finding_add(s, "rolled", "attack", 3, "fn", 5, "{}", 10), 1);
+    lw_state_rollback(s);
+    assert_int_equal(lw_state_finding_count(s), 2);
+    ndet = 0;
+    lw_state_detectors(s, count_det, NULL);
+    assert_int_equal(ndet, 1);
+    lw_state_close(s);
+}
+
+static void sigkill_mid_transaction_loses_nothing_committed(void **st)
+{
+    (void)st;
+    /* A child commits 50 transactions (a checkpoint plus its finding each)
+     * and is killed inside the 51st: after reopening, exactly the committed
+     * ones are there and both halves of each agree. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        lw_state *s = open_db();
+        for (int i = 1;; i++) {
+            lw_state_begin(s);
+            lw_group_state g;
+            lw_state_group_get(s, "/aws/lambda/k", &g);
+            g.watermark_ms = i;
+            lw_state_group_put(s, &g);
+            char id[32];
+            snprintf(id, sizeof id, "k%d", i);
+            lw_state_finding_add(s, id, "attack", 3, "k", i, "{}", i);
+            if (i == 51)
+                raise(SIGKILL);
+            lw_state_commit(s);
+        }
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    lw_state *s = open_db();
+    lw_group_state g;
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/k", &g), 1);
+    assert_int_equal(g.watermark_ms, 50);
+    assert_int_equal(lw_state_finding_add(s, "k50", "attack", 3, "k", 50, "{}", 50), 0);
+    assert_int_equal(lw_state_finding_add(s, "k51", "attack", 3, "k", 51, "{}", 51), 1);
+    lw_state_close(s);
+}
+
+static void bad_path_is_a_clear_error(void **st)
+{
+    (void)st;
+    char err[256];
+    assert_null(lw_state_open("/nonexistent-dir/x/state.db", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent-dir/x/state.db"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(checkpoints_and_seen),
+        cmocka_unit_test(findings_once_and_outbox),
+        cmocka_unit_test(detector_blobs_and_rollback),
+        cmocka_unit_test(sigkill_mid_transaction_loses_nothing_committed),
+        cmocka_unit_test(bad_path_is_a_clear_error),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
