@@ -1,0 +1,26 @@
+/*
+ * webhook_format: what a webhook delivery carries (DESIGN.md contract).
+ *
+ *   body       the finding object as JSON (format = json), or a Slack
+ *              message with severity, function, what happened and the key
+ *              evidence (format = slack);
+ *   signature  "sha256=<hex HMAC-SHA256 of '<timestamp>.<body>'>" when the
+ *              webhook has a secret, sent as X-Lambdaward-Signature with
+ *              X-Lambdaward-Timestamp and X-Lambdaward-Delivery (finding id).
+ * Pure functions: the delivery loop (HTTP, retries, outbox) is elsewhere.
+ */
+#ifndef LW_WEBHOOK_FORMAT_H
+#define LW_WEBHOOK_FORMAT_H
+
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "config/config.h"
+
+/* Appends the body for fmt built from the finding's JSON. Returns 0, or -1
+ * when finding_json does not parse (the body is then the raw JSON). */
+int lw_webhook_body(lw_webhook_format fmt, const char *finding_json, size_t n, lw_buf *out);
+/* Writes "sha256=<64 hex>" (72 bytes + NUL) for timestamp and body. */
+void lw_webhook_sign(const char *secret, int64_t timestamp, const char *body, size_t n, char out[80]);
+
+#endif
