@@ -103,6 +103,8 @@ int lw_parse_duration(const char *s, int64_t *ms)
     else if (!strcmp(end, "d")) mult = 86400e3;
     else if (!strcmp(end, "w")) mult = 7 * 86400e3;
     else return -1;
+    if (!(v * mult < 9e18)) /* also rejects NaN */
+        return -1;
     *ms = (int64_t)(v * mult);
     return 0;
 }

@@ -60,15 +60,6 @@ static const lw_option options[] = {
     {NULL, 0, 0, NULL},
 };
 
-static lw_severity clamp(double v, lw_severity floor)
-{
-    int s = (int)v;
-    if (s < (int)floor)
-        s = floor;
-    if (s > LW_SEV_CRITICAL)
-        s = LW_SEV_CRITICAL;
-    return (lw_severity)s;
-}
 
 static void *create(const void *cfg)
 {
@@ -95,7 +86,7 @@ static void close_burst(attack *a, const char *key, size_t klen, burst *b, const
         lw_str fn = {key, sep ? (size_t)(sep - key) : klen};
         lw_str ip = sep ? (lw_str){sep + 1, klen - (size_t)(sep + 1 - key)} : LW_STR_NULL;
         lw_finding *f = &a->f;
-        lw_finding_init(f, "attack", clamp(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
+        lw_finding_init(f, "attack", lw_sev_of(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
         f->function = fn;
         f->time_ms = b->start_ms;
         f->count = b->count;
@@ -180,8 +171,8 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         return;
     lw_finding *f = &a->f;
     lw_finding_init(f, "attack",
-                    blocked ? clamp(a->cfg.blocked_severity, LW_SEV_MEDIUM)
-                            : clamp(a->cfg.unblocked_severity, LW_SEV_HIGH),
+                    blocked ? lw_sev_of(a->cfg.blocked_severity, LW_SEV_MEDIUM)
+                            : lw_sev_of(a->cfg.unblocked_severity, LW_SEV_HIGH),
                     rec);
     f->request_id = s->request_id;
     f->key = s->sensor_id;

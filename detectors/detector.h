@@ -26,6 +26,17 @@ typedef struct lw_emitter {
 
 static inline void lw_emit(const lw_emitter *out, lw_finding *f) { out->emit(out->ud, f); }
 
+/* A severity option's value (a number from the config) as a severity, never
+ * below floor; out-of-range values are clamped, not converted blindly. */
+static inline lw_severity lw_sev_of(double v, lw_severity floor)
+{
+    if (!(v >= floor)) /* also NaN */
+        return floor;
+    if (v >= LW_SEV_CRITICAL)
+        return LW_SEV_CRITICAL;
+    return (lw_severity)(int)v;
+}
+
 /* One tunable: a double at `offset` in the detector's config struct. */
 typedef struct lw_option {
     const char *name;

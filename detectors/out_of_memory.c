@@ -71,7 +71,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!how)
         return;
     lw_finding *f = &o->f;
-    lw_finding_init(f, "out_of_memory", (lw_severity)(int)o->cfg.severity, rec);
+    lw_finding_init(f, "out_of_memory", lw_sev_of(o->cfg.severity, LW_SEV_INFO), rec);
     f->request_id = request_id;
     if (!request_id.n) {
         /* No request id to tie it to: the event itself is the identity. */

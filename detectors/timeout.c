@@ -50,7 +50,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!report && p->type != LW_PL_TIMED_OUT)
         return;
     lw_finding *f = &t->f;
-    lw_finding_init(f, "timeout", (lw_severity)(int)t->cfg.severity, rec);
+    lw_finding_init(f, "timeout", lw_sev_of(t->cfg.severity, LW_SEV_INFO), rec);
     f->request_id = p->request_id;
     if (p->timeout_s >= 0)
         lw_finding_title(f, "Invocation timed out after %.2f s", p->timeout_s);

@@ -46,6 +46,10 @@ static double num(lw_str v)
     return any ? r : -1;
 }
 
+/* Memory in MB as an int; absurd values (Lambda's maximum is 10240) are
+ * treated as absent rather than overflowing the conversion. */
+static int mb(double v) { return (v >= 0 && v <= 1e6) ? (int)v : -1; }
+
 static lw_status status_of(lw_str v)
 {
     if (lw_str_eq(v, "success")) return LW_ST_SUCCESS;
@@ -90,14 +94,14 @@ static void field(lw_platform *pl, lw_str k, lw_str v)
         if (lw_str_eq(k, "Error Type")) pl->error_type = v;
         break;
     case 11:
-        if (lw_str_eq(k, "Memory Size")) pl->memory_size_mb = (int)num(v);
+        if (lw_str_eq(k, "Memory Size")) pl->memory_size_mb = mb(num(v));
         break;
     case 13:
         if (lw_str_eq(k, "Init Duration")) pl->init_ms = num(v);
         break;
     case 15:
         if (lw_str_eq(k, "Billed Duration")) pl->billed_ms = num(v);
-        else if (lw_str_eq(k, "Max Memory Used")) pl->max_memory_mb = (int)num(v);
+        else if (lw_str_eq(k, "Max Memory Used")) pl->max_memory_mb = mb(num(v));
         break;
     case 16:
         if (lw_str_eq(k, "Restore Duration")) pl->restore_ms = num(v);
@@ -311,10 +315,8 @@ bool lw_platform_parse_json(const lw_json *j, int root, lw_platform *pl)
     if (m >= 0) {
         pl->duration_ms = jnum(j, lw_json_get(j, m, "durationMs"));
         pl->billed_ms = jnum(j, lw_json_get(j, m, "billedDurationMs"));
-        double v = jnum(j, lw_json_get(j, m, "memorySizeMB"));
-        pl->memory_size_mb = v < 0 ? -1 : (int)v;
-        v = jnum(j, lw_json_get(j, m, "maxMemoryUsedMB"));
-        pl->max_memory_mb = v < 0 ? -1 : (int)v;
+        pl->memory_size_mb = mb(jnum(j, lw_json_get(j, m, "memorySizeMB")));
+        pl->max_memory_mb = mb(jnum(j, lw_json_get(j, m, "maxMemoryUsedMB")));
         pl->init_ms = jnum(j, lw_json_get(j, m, "initDurationMs"));
         pl->restore_ms = jnum(j, lw_json_get(j, m, "restoreDurationMs"));
     }
