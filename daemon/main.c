@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/cli.h"
+#include "daemon/daemon.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "0.0.0"
@@ -17,6 +18,7 @@ static void usage(FILE *to)
           "Watch AWS Lambda logs for attacks, failures and anomalies.\n"
           "\n"
           "Commands:\n"
+          "  run            run the daemon (tail log groups, take pushes, send alerts)\n"
           "  query          analyse logs once and print findings and summaries\n"
           "  check-config   check a configuration file and report every error\n"
           "  status         show the daemon's progress and errors from its state file\n"
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
         printf("lambdaward %s\n", LW_VERSION);
         return LW_EXIT_OK;
     }
+    if (!strcmp(cmd, "run"))
+        return lw_cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return lw_cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "check-config"))

@@ -1,0 +1,63 @@
+/*
+ * daemon: `lambdaward run`, the long-running service.
+ *
+ * One libuv loop owns everything: the sources that bring events (the
+ * CloudWatch tailer, the Firehose ingest listener), the pipeline, the state
+ * store, and the timers (detector ticks, state persistence, the systemd
+ * watchdog). Sources hand events over in batches: a batch is one SQLite
+ * transaction in which events are deduplicated against the ids already
+ * seen, analysed, their findings recorded and queued for the webhooks, and
+ * the source's checkpoint advanced, so a crash at any instant neither loses
+ * nor repeats an alert.
+ *
+ * Signals: SIGTERM/SIGINT stop the sources, persist state and exit 0;
+ * SIGHUP reloads the configuration (detector state carries over).
+ */
+#ifndef LW_DAEMON_H
+#define LW_DAEMON_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "daemon/state.h"
+#include "parsers/event.h"
+
+typedef struct lw_daemon lw_daemon;
+
+/* A source of events on the daemon's loop. */
+typedef struct lw_source_ops {
+    const char *name;
+    int (*start)(void *self, lw_daemon *d);
+    /* Stop taking work; call done(ud) once in-flight work is finished. */
+    void (*stop)(void *self, void (*done)(void *ud), void *ud);
+    void (*destroy)(void *self);
+    /* The configuration changed (SIGHUP); may be NULL. */
+    void (*reload)(void *self, const lw_config *cfg);
+} lw_source_ops;
+
+uv_loop_t *lw_daemon_loop(lw_daemon *d);
+const lw_config *lw_daemon_config(lw_daemon *d);
+lw_state *lw_daemon_state(lw_daemon *d);
+int64_t lw_daemon_now_ms(void);
+
+/* A batch: begin, events, then commit (or abort on error). */
+int lw_daemon_batch_begin(lw_daemon *d);
+/* Analyses ev unless (group, event id) was already seen; returns 1 if
+ * analysed, 0 if it was a duplicate, -1 on a state error. Events without
+ * an id are always analysed (their source dedupes them another way). */
+int lw_daemon_event(lw_daemon *d, const lw_event *ev);
+int lw_daemon_batch_commit(lw_daemon *d);
+void lw_daemon_batch_abort(lw_daemon *d);
+
+void lw_daemon_add_source(lw_daemon *d, const lw_source_ops *ops, void *self);
+
+/* Counters for /metrics and logs. */
+typedef struct lw_daemon_counters {
+    uint64_t events, duplicates, batches, findings, findings_known, state_errors;
+} lw_daemon_counters;
+const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d);
+
+int lw_cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,363 @@
+/* run: see daemon.h. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon/cli.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+#include "daemon/pipeline.h"
+
+#define MAX_SOURCES 8
+#define TICK_MS 1000
+#define PERSIST_MS 60000
+
+typedef struct source {
+    const lw_source_ops *ops;
+    void *self;
+} source;
+
+struct lw_daemon {
+    uv_loop_t loop;
+    char *config_path;
+    lw_config cfg;
+    lw_state *state;
+    lw_pipeline *pipeline;
+    source sources[MAX_SOURCES];
+    int nsources, stopping_sources;
+    uv_signal_t sigterm, sigint, sighup;
+    uv_timer_t tick, persist, watchdog;
+    bool in_batch, stopping;
+    int exit_code;
+    lw_daemon_counters counters;
+};
+
+int64_t lw_daemon_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+uv_loop_t *lw_daemon_loop(lw_daemon *d) { return &d->loop; }
+const lw_config *lw_daemon_config(lw_daemon *d) { return &d->cfg; }
+lw_state *lw_daemon_state(lw_daemon *d) { return d->state; }
+const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d) { return &d->counters; }
+
+void lw_daemon_add_source(lw_daemon *d, const lw_source_ops *ops, void *self)
+{
+    if (d->nsources < MAX_SOURCES)
+        d->sources[d->nsources++] = (source){ops, self};
+}
+
+/* Findings: recorded once (the id is the key) and queued for every webhook
+ * whose filter takes them, inside the source's open transaction. */
+static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
+{
+    (void)n;
+    lw_daemon *d = ud;
+    char fn[256];
+    snprintf(fn, sizeof fn, "%.*s", (int)f->function.n, f->function.p);
+    int64_t now = lw_daemon_now_ms();
+    int rc = lw_state_finding_add(d->state, id, f->detector, (int)f->severity, fn, f->time_ms, json, now);
+    if (rc < 0) {
+        d->counters.state_errors++;
+        LW_ERROR("state: %s", lw_state_error(d->state));
+        return;
+    }
+    if (rc == 0) {
+        d->counters.findings_known++; /* seen before a restart: never re-alert */
+        return;
+    }
+    d->counters.findings++;
+    LW_NOTICE("finding %s %s %s: %s", id, lw_severity_name(f->severity), fn, f->title.p ? f->title.p : "");
+    for (lw_webhook_cfg *h = d->cfg.webhooks; h; h = h->next) {
+        if (f->severity < h->min_severity)
+            continue;
+        bool wanted = h->detectors.n == 0;
+        for (int i = 0; i < h->detectors.n && !wanted; i++)
+            wanted = !strcmp(h->detectors.v[i], f->detector);
+        if (wanted && lw_state_outbox_add(d->state, h->name, id, now) < 0)
+            d->counters.state_errors++;
+    }
+}
+
+static lw_pipeline *make_pipeline(lw_daemon *d)
+{
+    lw_pipeline_opts po = {.sink = sink, .ud = d, .config = &d->cfg};
+    return lw_pipeline_new(&po);
+}
+
+static void restore_one(void *ud, const char *det, const char *blob, size_t n)
+{
+    lw_daemon *d = ud;
+    if (lw_pipeline_restore(d->pipeline, det, blob, n) < 0)
+        LW_WARN("detector %s: saved state not usable (other version or corrupt): starting fresh", det);
+}
+
+static void save_one(void *ud, const char *det, const char *blob, size_t n)
+{
+    lw_daemon *d = ud;
+    if (lw_state_detector_put(d->state, det, blob, n, lw_daemon_now_ms()) < 0)
+        LW_ERROR("saving %s state: %s", det, lw_state_error(d->state));
+}
+
+static void persist(lw_daemon *d)
+{
+    if (d->in_batch || lw_state_begin(d->state) < 0)
+        return;
+    lw_pipeline_save(d->pipeline, save_one, d);
+    if (lw_state_commit(d->state) < 0)
+        LW_ERROR("saving detector state: %s", lw_state_error(d->state));
+}
+
+int lw_daemon_batch_begin(lw_daemon *d)
+{
+    if (lw_state_begin(d->state) < 0) {
+        LW_ERROR("state: %s", lw_state_error(d->state));
+        return -1;
+    }
+    d->in_batch = true;
+    return 0;
+}
+
+int lw_daemon_event(lw_daemon *d, const lw_event *ev)
+{
+    if (ev->event_id.n) {
+        char group[512], id[128];
+        snprintf(group, sizeof group, "%.*s", (int)ev->group.n, ev->group.p);
+        snprintf(id, sizeof id, "%.*s", (int)ev->event_id.n, ev->event_id.p);
+        int rc = lw_state_seen_add(d->state, group, id, ev->timestamp);
+        if (rc < 0) {
+            d->counters.state_errors++;
+            return -1;
+        }
+        if (rc == 0) {
+            d->counters.duplicates++;
+            return 0;
+        }
+    }
+    d->counters.events++;
+    lw_pipeline_event(d->pipeline, ev);
+    return 1;
+}
+
+int lw_daemon_batch_commit(lw_daemon *d)
+{
+    d->in_batch = false;
+    d->counters.batches++;
+    if (lw_state_commit(d->state) < 0) {
+        LW_ERROR("state: %s", lw_state_error(d->state));
+        lw_state_rollback(d->state);
+        return -1;
+    }
+    return 0;
+}
+
+void lw_daemon_batch_abort(lw_daemon *d)
+{
+    d->in_batch = false;
+    lw_state_rollback(d->state);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    lw_daemon *d = t->data;
+    lw_pipeline_tick(d->pipeline, lw_daemon_now_ms());
+}
+
+static void on_persist(uv_timer_t *t) { persist(t->data); }
+
+static void on_watchdog(uv_timer_t *t)
+{
+    lw_daemon *d = t->data;
+    char status[160];
+    snprintf(status, sizeof status, "STATUS=%llu events, %llu findings", (unsigned long long)d->counters.events,
+             (unsigned long long)d->counters.findings);
+    sd_notify(0, "WATCHDOG=1");
+    sd_notify(0, status);
+}
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void source_stopped(void *ud)
+{
+    lw_daemon *d = ud;
+    if (--d->stopping_sources > 0)
+        return;
+    /* Everything in flight is done: save, close every handle, leave. */
+    persist(d);
+    LW_NOTICE("stopped: %llu events analysed, %llu findings recorded", (unsigned long long)d->counters.events,
+              (unsigned long long)d->counters.findings);
+    uv_walk(&d->loop, close_handle, NULL);
+}
+
+static void begin_stop(lw_daemon *d)
+{
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    sd_notify(0, "STOPPING=1");
+    LW_NOTICE("stopping");
+    d->stopping_sources = d->nsources + 1;
+    for (int i = 0; i < d->nsources; i++)
+        d->sources[i].ops->stop(d->sources[i].self, source_stopped, d);
+    source_stopped(d);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    begin_stop(s->data);
+}
+
+static int load_config(lw_daemon *d, lw_config *cfg)
+{
+    int errors = lw_config_load(d->config_path, cfg);
+    for (int i = 0; i < cfg->warnings.n; i++)
+        LW_WARN("%s", cfg->warnings.v[i]);
+    for (int i = 0; i < cfg->errors.n; i++)
+        LW_ERROR("%s", cfg->errors.v[i]);
+    return errors;
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    lw_daemon *d = s->data;
+    lw_config next;
+    sd_notify(0, "RELOADING=1");
+    if (load_config(d, &next)) {
+        LW_ERROR("reload: %s has errors: keeping the running configuration", d->config_path);
+        lw_config_free(&next);
+        sd_notify(0, "READY=1");
+        return;
+    }
+    if (d->cfg.state_path && next.state_path && strcmp(d->cfg.state_path, next.state_path))
+        LW_WARN("reload: a new state path takes effect at restart only");
+    /* Detector settings may have changed: rebuild the pipeline around the
+     * current detector state. */
+    persist(d);
+    lw_config_free(&d->cfg);
+    d->cfg = next;
+    if (d->cfg.log_level)
+        lw_log_set_level(d->cfg.log_level);
+    lw_pipeline_free(d->pipeline);
+    d->pipeline = make_pipeline(d);
+    lw_state_detectors(d->state, restore_one, d);
+    for (int i = 0; i < d->nsources; i++)
+        if (d->sources[i].ops->reload)
+            d->sources[i].ops->reload(d->sources[i].self, &d->cfg);
+    LW_NOTICE("configuration reloaded from %s", d->config_path);
+    sd_notify(0, "READY=1");
+}
+
+/* Sources are registered here as they are built (tailer, ingest); each
+ * reads its own sections of the configuration. */
+typedef void (*lw_source_factory)(lw_daemon *d);
+extern const lw_source_factory lw_source_factories[];
+
+int lw_cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = "/etc/lambdaward/lambdaward.conf";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'h':
+            puts("Usage: lambdaward run [--config FILE]\n\n"
+                 "Run the daemon in the foreground (as systemd runs it): tail the configured log\n"
+                 "groups, take Firehose pushes, analyse, record findings and deliver them to the\n"
+                 "webhooks. SIGHUP reloads the configuration; SIGTERM stops cleanly.\n"
+                 "Default config: /etc/lambdaward/lambdaward.conf");
+            return LW_EXIT_OK;
+        default:
+            return LW_EXIT_USAGE;
+        }
+    }
+    lw_log_init();
+    lw_daemon *d = lw_xcalloc(1, sizeof *d);
+    d->config_path = strdup(config);
+    if (load_config(d, &d->cfg)) {
+        LW_ERROR("%s: not starting: fix the errors above (lambdaward check-config %s)", config, config);
+        lw_config_free(&d->cfg);
+        free(d->config_path);
+        free(d);
+        return LW_EXIT_USAGE;
+    }
+    if (d->cfg.log_level && lw_log_set_level(d->cfg.log_level) < 0)
+        LW_WARN("unknown log level '%s': using info", d->cfg.log_level);
+    char err[512];
+    d->state = lw_state_open(d->cfg.state_path, err, sizeof err);
+    if (!d->state) {
+        LW_ERROR("%s", err);
+        lw_config_free(&d->cfg);
+        free(d->config_path);
+        free(d);
+        return LW_EXIT_FAILURE;
+    }
+    d->pipeline = make_pipeline(d);
+    lw_state_detectors(d->state, restore_one, d);
+
+    uv_loop_init(&d->loop);
+    uv_signal_init(&d->loop, &d->sigterm);
+    uv_signal_init(&d->loop, &d->sigint);
+    uv_signal_init(&d->loop, &d->sighup);
+    d->sigterm.data = d->sigint.data = d->sighup.data = d;
+    uv_signal_start(&d->sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&d->sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&d->sighup, on_hup, SIGHUP);
+    uv_timer_init(&d->loop, &d->tick);
+    uv_timer_init(&d->loop, &d->persist);
+    d->tick.data = d->persist.data = d;
+    uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    uv_timer_start(&d->persist, on_persist, PERSIST_MS, PERSIST_MS);
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec) {
+        uv_timer_init(&d->loop, &d->watchdog);
+        d->watchdog.data = d;
+        uv_timer_start(&d->watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
+    }
+    for (int i = 0; lw_source_factories[i]; i++)
+        lw_source_factories[i](d);
+    for (int i = 0; i < d->nsources; i++) {
+        if (d->sources[i].ops->start(d->sources[i].self, d) < 0) {
+            LW_ERROR("%s: could not start", d->sources[i].ops->name);
+            d->exit_code = LW_EXIT_FAILURE;
+            begin_stop(d);
+        }
+    }
+    int nwatch = 0;
+    for (lw_watch_cfg *w = d->cfg.watches; w; w = w->next)
+        nwatch++;
+    LW_NOTICE("lambdaward %s started: %d watch%s, %d source%s, state %s", LW_VERSION, nwatch, nwatch == 1 ? "" : "es",
+              d->nsources, d->nsources == 1 ? "" : "s", d->cfg.state_path);
+    sd_notify(0, "READY=1\nSTATUS=running");
+
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+
+    for (int i = 0; i < d->nsources; i++)
+        d->sources[i].ops->destroy(d->sources[i].self);
+    uv_loop_close(&d->loop);
+    lw_pipeline_free(d->pipeline);
+    lw_state_close(d->state);
+    lw_config_free(&d->cfg);
+    free(d->config_path);
+    int rc = d->exit_code;
+    free(d);
+    return rc;
+}

@@ -1,0 +1,11 @@
+/* sources: the list of event sources `lambdaward run` starts. Each factory
+ * reads its part of the configuration and registers itself (or not). */
+#include <stddef.h>
+
+#include "daemon/daemon.h"
+
+typedef void (*lw_source_factory)(lw_daemon *d);
+
+const lw_source_factory lw_source_factories[] = {
+    NULL,
+};
