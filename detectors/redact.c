@@ -42,6 +42,19 @@ static size_t line_end(const char *s, size_t n, size_t i)
     return i;
 }
 
+/* Cookie names and auth schemes are kept for context only when they look
+ * like one: short, of [A-Za-z0-9._-], and not an access key id. */
+static bool name_shaped(const char *p, size_t n)
+{
+    if (n == 0 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '-' || p[i] == '.'))
+            return false;
+    return !(n >= 4 && (!strncmp(p, "AKIA", 4) || !strncmp(p, "ASIA", 4) || !strncmp(p, "ABIA", 4) ||
+                        !strncmp(p, "ACCA", 4)));
+}
+
 /* Header "name: value" at s+i (at a line start). Returns bytes consumed, or 0. */
 static size_t header(const char *s, size_t n, size_t i, lw_buf *out)
 {
@@ -69,10 +82,17 @@ static size_t header(const char *s, size_t n, size_t i, lw_buf *out)
         /* Keep cookie names: "a=1; b=2" -> "a=****; b=****". */
         size_t p = v;
         while (p < e) {
+            while (p < e && s[p] == ' ')
+                lw_buf_putc(out, s[p++]);
             size_t eq = p;
             while (eq < e && s[eq] != '=' && s[eq] != ';')
                 eq++;
-            lw_utf8_sanitize(out, s + p, eq - p);
+            /* Only a name-shaped name is kept; a bare value (no '=') or
+             * anything else is masked like a value. */
+            if (eq < e && s[eq] == '=' && name_shaped(s + p, eq - p))
+                lw_utf8_sanitize(out, s + p, eq - p);
+            else if (eq > p)
+                lw_buf_puts(out, LW_MASK);
             if (eq < e && s[eq] == '=') {
                 lw_buf_puts(out, "=" LW_MASK);
                 eq++;
@@ -89,9 +109,8 @@ static size_t header(const char *s, size_t n, size_t i, lw_buf *out)
         size_t sp = v;
         while (sp < e && s[sp] != ' ')
             sp++;
-        if (sp < e) {
-            lw_utf8_sanitize(out, s + v, sp - v + 1); /* the scheme */
-        }
+        if (sp < e && name_shaped(s + v, sp - v))
+            lw_utf8_sanitize(out, s + v, sp - v + 1); /* the scheme: "Bearer " */
         lw_buf_puts(out, LW_MASK);
     } else {
         lw_buf_puts(out, LW_MASK);
