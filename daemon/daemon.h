@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/buf.h"
 #include "config/config.h"
 #include "daemon/state.h"
 #include "parsers/event.h"
@@ -34,6 +35,8 @@ typedef struct lw_source_ops {
     void (*destroy)(void *self);
     /* The configuration changed (SIGHUP); may be NULL. */
     void (*reload)(void *self, const lw_config *cfg);
+    /* Appends Prometheus text lines; may be NULL. */
+    void (*metrics)(void *self, lw_buf *out);
 } lw_source_ops;
 
 uv_loop_t *lw_daemon_loop(lw_daemon *d);
@@ -57,6 +60,8 @@ typedef struct lw_daemon_counters {
     uint64_t events, duplicates, batches, findings, findings_known, state_errors;
 } lw_daemon_counters;
 const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d);
+/* The Prometheus text exposition of everything the daemon counts. */
+void lw_daemon_metrics(lw_daemon *d, lw_buf *out);
 
 int lw_cmd_run(int argc, char **argv);
 

@@ -85,6 +85,30 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     }
 }
 
+void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
+{
+    const lw_daemon_counters *c = &d->counters;
+    lw_buf_printf(out,
+                  "# HELP lambdaward_events_total Events analysed.\n"
+                  "# TYPE lambdaward_events_total counter\n"
+                  "lambdaward_events_total %llu\n"
+                  "# HELP lambdaward_duplicate_events_total Events dropped as already analysed (same event id).\n"
+                  "# TYPE lambdaward_duplicate_events_total counter\n"
+                  "lambdaward_duplicate_events_total %llu\n"
+                  "# TYPE lambdaward_findings_total counter\n"
+                  "lambdaward_findings_total %llu\n"
+                  "# TYPE lambdaward_state_errors_total counter\n"
+                  "lambdaward_state_errors_total %llu\n"
+                  "# HELP lambdaward_outbox_pending Webhook deliveries waiting.\n"
+                  "# TYPE lambdaward_outbox_pending gauge\n"
+                  "lambdaward_outbox_pending %lld\n",
+                  (unsigned long long)c->events, (unsigned long long)c->duplicates, (unsigned long long)c->findings,
+                  (unsigned long long)c->state_errors, (long long)lw_state_outbox_pending(d->state));
+    for (int i = 0; i < d->nsources; i++)
+        if (d->sources[i].ops->metrics)
+            d->sources[i].ops->metrics(d->sources[i].self, out);
+}
+
 static lw_pipeline *make_pipeline(lw_daemon *d)
 {
     lw_pipeline_opts po = {.sink = sink, .ud = d, .config = &d->cfg};

@@ -3,9 +3,11 @@
 #include <stddef.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ingest.h"
 
 typedef void (*lw_source_factory)(lw_daemon *d);
 
 const lw_source_factory lw_source_factories[] = {
+    lw_ingest_factory,
     NULL,
 };

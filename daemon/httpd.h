@@ -1,0 +1,72 @@
+/*
+ * httpd: a small HTTP/1.1 server on the daemon's libuv loop, for the
+ * Firehose ingest endpoint and /metrics. Requests are parsed by Debian's
+ * http-parser (Node.js's parser before llhttp: small, fuzzed for years);
+ * TLS is left to a terminator in front, as Firehose requires HTTPS on 443.
+ *
+ * Bounded by construction: at most max_connections at once (others get 503
+ * and are closed), headers capped by http-parser, bodies over max_body get
+ * 413 without being read further, and a connection that does not deliver a
+ * whole request within `timeout` gets 408 and is closed. Each refusal is
+ * counted. Keep-alive is supported; a handler answers synchronously with
+ * lw_httpd_respond() before it returns.
+ */
+#ifndef LW_HTTPD_H
+#define LW_HTTPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/buf.h"
+
+typedef struct lw_httpd lw_httpd;
+typedef struct lw_httpd_conn lw_httpd_conn;
+
+#define LW_HTTPD_MAX_HEADERS 32
+
+typedef struct lw_httpd_request {
+    const char *method;
+    const char *path;          /* without the query string */
+    const char *query;         /* after '?', or "" */
+    int nheaders;
+    const char *header_name[LW_HTTPD_MAX_HEADERS];  /* lower-cased */
+    const char *header_value[LW_HTTPD_MAX_HEADERS];
+    const char *body;
+    size_t body_len;
+    const char *remote;        /* peer address, for logs */
+} lw_httpd_request;
+
+/* Value of a header (case-insensitive name), or NULL. */
+const char *lw_httpd_header(const lw_httpd_request *r, const char *name);
+
+typedef void (*lw_httpd_handler)(void *ud, lw_httpd_conn *c, const lw_httpd_request *r);
+
+typedef struct lw_httpd_opts {
+    const char *bind;          /* "127.0.0.1", "::1", "0.0.0.0" */
+    int port;                  /* 0 = ephemeral (see lw_httpd_port) */
+    size_t max_body;
+    int max_connections;
+    double timeout_s;
+    lw_httpd_handler handler;
+    void *ud;
+} lw_httpd_opts;
+
+typedef struct lw_httpd_stats {
+    uint64_t requests, responses_2xx, responses_4xx, responses_5xx;
+    uint64_t refused_connections, refused_too_large, timeouts, bad_requests;
+    int open_connections;
+} lw_httpd_stats;
+
+/* Starts listening; NULL with err filled on failure. */
+lw_httpd *lw_httpd_start(uv_loop_t *loop, const lw_httpd_opts *o, char *err, size_t errlen);
+int lw_httpd_port(const lw_httpd *h);
+/* content_type may be NULL; extra_headers is "Name: value\r\n..." or NULL. */
+void lw_httpd_respond(lw_httpd_conn *c, int status, const char *content_type, const char *body, size_t n,
+                      const char *extra_headers);
+const lw_httpd_stats *lw_httpd_stats_get(const lw_httpd *h);
+/* Stops listening; idle connections close now, busy ones after their
+ * response. done(ud) runs when every handle is closed; then h is freed. */
+void lw_httpd_stop(lw_httpd *h, void (*done)(void *ud), void *ud);
+
+#endif

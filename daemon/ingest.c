@@ -1,0 +1,380 @@
+/* ingest: see ingest.h. */
+#include "daemon/ingest.h"
+
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "common/jsonw.h"
+#include "daemon/httpd.h"
+#include "daemon/log.h"
+#include "parsers/decode.h"
+#include "parsers/json.h"
+
+typedef struct ingest {
+    lw_daemon *d;
+    lw_httpd *http;
+    unsigned char key_digest[32];
+    size_t max_decompressed;
+    size_t max_records;
+    /* counters (exported on /metrics) */
+    uint64_t requests, duplicates, records, bad_records, events, control, auth_failures, bombs, failures;
+    /* per-request scratch */
+    lw_buf body;   /* the request body after gunzip */
+    lw_buf plain;  /* one record after gunzip */
+    lw_buf record, out;
+    lw_json json;
+    uint64_t req_events;
+    bool state_error;
+} ingest;
+
+static void digest(const char *s, size_t n, unsigned char out[32])
+{
+    unsigned int len = 32;
+    EVP_Digest(s, n, out, &len, EVP_sha256(), NULL);
+}
+
+/* Inflates gzip/zlib data into out, refusing to produce more than max.
+ * Returns 0, -1 when corrupt or truncated, -2 when over max. */
+static int inflate_max(const char *in, size_t n, size_t max, lw_buf *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return -1;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)n;
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        if (out->len >= max) {
+            inflateEnd(&z);
+            return -2;
+        }
+        size_t room = max - out->len < 65536 ? max - out->len : 65536;
+        lw_buf_reserve(out, room + 1);
+        z.next_out = (Bytef *)out->p + out->len;
+        z.avail_out = (uInt)room;
+        rc = inflate(&z, Z_NO_FLUSH);
+        out->len += room - z.avail_out;
+        if (rc == Z_STREAM_END && z.avail_in > 0) {
+            inflateReset(&z); /* members back to back */
+            rc = Z_OK;
+        }
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            inflateEnd(&z);
+            return -1;
+        }
+        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+            inflateEnd(&z);
+            return -1; /* input ended before the stream did: truncated */
+        }
+    }
+    inflateEnd(&z);
+    out->p[out->len] = '\0';
+    return 0;
+}
+
+/* Standard base64 (with padding) into out; -1 when not base64. */
+static int b64decode(const char *s, size_t n, lw_buf *out)
+{
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    if (n % 4)
+        return -1;
+    lw_buf_reserve(out, n / 4 * 3 + 1);
+    int got = EVP_DecodeBlock((unsigned char *)out->p + out->len, (const unsigned char *)s, (int)n);
+    if (got < 0)
+        return -1;
+    size_t pad = (n && s[n - 1] == '=') + (n > 1 && s[n - 2] == '=');
+    out->len += (size_t)got - pad;
+    return 0;
+}
+
+static void on_event(void *ud, const lw_event *ev)
+{
+    ingest *g = ud;
+    if (lw_daemon_event(g->d, ev) < 0)
+        g->state_error = true;
+    else
+        g->req_events++;
+}
+
+static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)
+{
+    (void)line;
+    ingest *g = ud;
+    g->bad_records++;
+    LW_WARN("ingest: %s: unreadable subscription payload: %s", origin, msg);
+}
+
+static void reply(ingest *g, lw_httpd_conn *c, int status, const char *request_id, const char *error)
+{
+    lw_buf_reset(&g->out);
+    lw_buf_puts(&g->out, "{\"requestId\":");
+    lw_jw_cstr(&g->out, request_id ? request_id : "");
+    lw_buf_printf(&g->out, ",\"timestamp\":%" PRId64, lw_daemon_now_ms());
+    if (error) {
+        lw_buf_puts(&g->out, ",\"errorMessage\":");
+        lw_jw_cstr(&g->out, error);
+    }
+    lw_buf_putc(&g->out, '}');
+    lw_httpd_respond(c, status, "application/json", g->out.p, g->out.len, NULL);
+}
+
+static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
+{
+    ingest *g = ud;
+    if (!strcmp(r->method, "GET") && !strcmp(r->path, "/metrics")) {
+        lw_buf m = LW_BUF_INIT;
+        lw_daemon_metrics(g->d, &m);
+        lw_httpd_respond(c, 200, "text/plain; version=0.0.4", m.p ? m.p : "", m.len, NULL);
+        lw_buf_free(&m);
+        return;
+    }
+    const char *rid = lw_httpd_header(r, "x-amz-firehose-request-id");
+    if (strcmp(r->method, "POST")) {
+        reply(g, c, 405, rid, "only POST is accepted");
+        return;
+    }
+    g->requests++;
+    /* Constant-time comparison of digests: neither the key nor its length
+     * leaks through timing. */
+    const char *key = lw_httpd_header(r, "x-amz-firehose-access-key");
+    unsigned char got[32];
+    digest(key ? key : "", key ? strlen(key) : 0, got);
+    if (!key || CRYPTO_memcmp(got, g->key_digest, 32) != 0) {
+        g->auth_failures++;
+        LW_WARN("ingest: request %s from %s: wrong or missing access key", rid ? rid : "-", r->remote);
+        reply(g, c, 401, rid, "invalid access key");
+        return;
+    }
+    const char *body = r->body;
+    size_t blen = r->body_len;
+    const char *enc = lw_httpd_header(r, "content-encoding");
+    lw_buf_reset(&g->body);
+    if (enc && !strcasecmp(enc, "gzip")) {
+        int rc = inflate_max(r->body, r->body_len, g->max_decompressed, &g->body);
+        if (rc == -2) {
+            g->bombs++;
+            reply(g, c, 413, rid, "decompressed body too large");
+            return;
+        }
+        if (rc < 0) {
+            g->failures++;
+            reply(g, c, 400, rid, "body is not valid gzip");
+            return;
+        }
+        body = g->body.p;
+        blen = g->body.len;
+    }
+    lw_json *j = &g->json;
+    if (lw_json_parse(j, body, blen) != LW_JSON_OK || j->tok[0].type != JSMN_OBJECT) {
+        g->failures++;
+        reply(g, c, 400, rid, "body is not a JSON object");
+        return;
+    }
+    int recs = lw_json_get(j, 0, "records");
+    if (recs < 0 || j->tok[recs].type != JSMN_ARRAY) {
+        g->failures++;
+        reply(g, c, 400, rid, "no records array");
+        return;
+    }
+    if ((size_t)j->tok[recs].size > g->max_records) {
+        g->failures++;
+        reply(g, c, 413, rid, "too many records");
+        return;
+    }
+    char rid_body[128] = "";
+    if (!rid) {
+        int t = lw_json_get(j, 0, "requestId");
+        if (lw_json_is_str(j, t))
+            snprintf(rid_body, sizeof rid_body, "%.*s", (int)lw_json_rawlen(j, t), lw_json_raw(j, t));
+        rid = rid_body[0] ? rid_body : NULL;
+    }
+    if (!rid) {
+        g->failures++;
+        reply(g, c, 400, NULL, "no request id");
+        return;
+    }
+    if (lw_daemon_batch_begin(g->d) < 0) {
+        reply(g, c, 503, rid, "state store unavailable");
+        return;
+    }
+    int fresh = lw_state_request_add(lw_daemon_state(g->d), rid, lw_daemon_now_ms());
+    if (fresh == 0) {
+        lw_daemon_batch_abort(g->d);
+        g->duplicates++;
+        LW_INFO("ingest: request %s already analysed: acknowledging the retry", rid);
+        reply(g, c, 200, rid, NULL);
+        return;
+    }
+    g->state_error = fresh < 0;
+    g->req_events = 0;
+    int n = j->tok[recs].size, t = recs + 1;
+    for (int i = 0; i < n && t < j->n && !g->state_error; i++, t = lw_json_next(j, t)) {
+        g->records++;
+        int data = lw_json_get(j, t, "data");
+        lw_buf_reset(&g->record);
+        if (!lw_json_is_str(j, data) || b64decode(lw_json_raw(j, data), lw_json_rawlen(j, data), &g->record) < 0) {
+            g->bad_records++;
+            LW_WARN("ingest: request %s record %d: data is not base64", rid, i);
+            continue;
+        }
+        const char *payload = g->record.p ? g->record.p : "";
+        size_t plen = g->record.len;
+        lw_buf_reset(&g->plain);
+        if (plen >= 2 && (unsigned char)payload[0] == 0x1f && (unsigned char)payload[1] == 0x8b) {
+            int rc = inflate_max(payload, plen, g->max_decompressed, &g->plain);
+            if (rc < 0) {
+                if (rc == -2)
+                    g->bombs++;
+                g->bad_records++;
+                LW_WARN("ingest: request %s record %d: %s", rid, i,
+                        rc == -2 ? "decompresses past max_decompressed" : "not valid gzip");
+                continue;
+            }
+            payload = g->plain.p;
+            plen = g->plain.len;
+        }
+        char origin[200];
+        snprintf(origin, sizeof origin, "firehose request %.100s record %d", rid, i);
+        lw_decoder_opts o = {.origin = origin, .on_event = on_event, .on_error = on_decode_error, .ud = g};
+        lw_decoder *dec = lw_decoder_new(&o);
+        lw_decoder_feed(dec, payload, plen);
+        lw_decoder_finish(dec);
+        g->control += lw_decoder_stats(dec)->control_messages;
+        lw_decoder_free(dec);
+    }
+    if (g->state_error || lw_daemon_batch_commit(g->d) < 0) {
+        if (g->state_error)
+            lw_daemon_batch_abort(g->d);
+        g->failures++;
+        reply(g, c, 500, rid, "could not record the events durably; retry");
+        return;
+    }
+    g->events += g->req_events;
+    reply(g, c, 200, rid, NULL);
+}
+
+static int start(void *self, lw_daemon *d)
+{
+    ingest *g = self;
+    const lw_config *cfg = lw_daemon_config(d);
+    lw_httpd_opts o = {
+        .bind = cfg->ingest_bind,
+        .port = (int)cfg->ingest_port,
+        .max_body = (size_t)cfg->ingest_max_body,
+        .max_connections = (int)cfg->ingest_max_connections,
+        .timeout_s = cfg->ingest_timeout_s,
+        .handler = handle,
+        .ud = g,
+    };
+    char err[256];
+    g->http = lw_httpd_start(lw_daemon_loop(d), &o, err, sizeof err);
+    if (!g->http) {
+        LW_ERROR("ingest: %s", err);
+        return -1;
+    }
+    LW_NOTICE("ingest: Firehose endpoint on %s:%d", cfg->ingest_bind, lw_httpd_port(g->http));
+    return 0;
+}
+
+typedef struct stop_ctx {
+    void (*done)(void *);
+    void *ud;
+} stop_ctx;
+
+static void http_stopped(void *ud)
+{
+    stop_ctx *s = ud;
+    s->done(s->ud);
+    free(s);
+}
+
+static void stop(void *self, void (*done)(void *ud), void *ud)
+{
+    ingest *g = self;
+    if (!g->http) {
+        done(ud);
+        return;
+    }
+    stop_ctx *s = lw_xmalloc(sizeof *s);
+    s->done = done;
+    s->ud = ud;
+    lw_httpd_stop(g->http, http_stopped, s);
+    g->http = NULL;
+}
+
+static void destroy(void *self)
+{
+    ingest *g = self;
+    lw_buf_free(&g->body);
+    lw_buf_free(&g->plain);
+    lw_buf_free(&g->record);
+    lw_buf_free(&g->out);
+    lw_json_free(&g->json);
+    free(g);
+}
+
+static void reload(void *self, const lw_config *cfg)
+{
+    ingest *g = self;
+    if (cfg->ingest_access_key)
+        digest(cfg->ingest_access_key, strlen(cfg->ingest_access_key), g->key_digest);
+    g->max_decompressed = (size_t)cfg->ingest_max_decompressed;
+    g->max_records = (size_t)cfg->ingest_max_records;
+}
+
+static void metrics(void *self, lw_buf *out)
+{
+    ingest *g = self;
+    lw_buf_printf(out,
+                  "# HELP lambdaward_ingest_requests_total Firehose requests received.\n"
+                  "# TYPE lambdaward_ingest_requests_total counter\n"
+                  "lambdaward_ingest_requests_total %" PRIu64 "\n"
+                  "lambdaward_ingest_duplicate_requests_total %" PRIu64 "\n"
+                  "lambdaward_ingest_records_total %" PRIu64 "\n"
+                  "lambdaward_ingest_bad_records_total %" PRIu64 "\n"
+                  "lambdaward_ingest_events_total %" PRIu64 "\n"
+                  "lambdaward_ingest_control_messages_total %" PRIu64 "\n"
+                  "lambdaward_ingest_auth_failures_total %" PRIu64 "\n"
+                  "lambdaward_ingest_decompression_refusals_total %" PRIu64 "\n"
+                  "lambdaward_ingest_failed_requests_total %" PRIu64 "\n",
+                  g->requests, g->duplicates, g->records, g->bad_records, g->events, g->control, g->auth_failures,
+                  g->bombs, g->failures);
+    if (g->http) {
+        const lw_httpd_stats *h = lw_httpd_stats_get(g->http);
+        lw_buf_printf(out,
+                      "lambdaward_ingest_http_refused_connections_total %" PRIu64 "\n"
+                      "lambdaward_ingest_http_refused_too_large_total %" PRIu64 "\n"
+                      "lambdaward_ingest_http_timeouts_total %" PRIu64 "\n"
+                      "lambdaward_ingest_http_bad_requests_total %" PRIu64 "\n"
+                      "lambdaward_ingest_http_open_connections %d\n",
+                      h->refused_connections, h->refused_too_large, h->timeouts, h->bad_requests, h->open_connections);
+    }
+}
+
+static const lw_source_ops ops = {
+    .name = "ingest",
+    .start = start,
+    .stop = stop,
+    .destroy = destroy,
+    .reload = reload,
+    .metrics = metrics,
+};
+
+void lw_ingest_factory(lw_daemon *d)
+{
+    const lw_config *cfg = lw_daemon_config(d);
+    if (!cfg->ingest_enabled)
+        return;
+    ingest *g = lw_xcalloc(1, sizeof *g);
+    g->d = d;
+    lw_json_init(&g->json);
+    reload(g, cfg);
+    lw_daemon_add_source(d, &ops, g);
+}
