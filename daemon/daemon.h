@@ -50,6 +50,10 @@ int lw_daemon_batch_begin(lw_daemon *d);
  * analysed, 0 if it was a duplicate, -1 on a state error. Events without
  * an id are always analysed (their source dedupes them another way). */
 int lw_daemon_event(lw_daemon *d, const lw_event *ev);
+/* For sources that deduplicate whole deliveries themselves (Firehose request
+ * ids): analyses ev without the per-event id check, which would cost a
+ * B-tree insert per event for nothing. */
+void lw_daemon_event_nodedupe(lw_daemon *d, const lw_event *ev);
 int lw_daemon_batch_commit(lw_daemon *d);
 void lw_daemon_batch_abort(lw_daemon *d);
 

@@ -97,10 +97,10 @@ static int b64decode(const char *s, size_t n, lw_buf *out)
 static void on_event(void *ud, const lw_event *ev)
 {
     ingest *g = ud;
-    if (lw_daemon_event(g->d, ev) < 0)
-        g->state_error = true;
-    else
-        g->req_events++;
+    /* CloudWatch delivers each event to a subscription once; Firehose may
+     * repeat a whole request, which the request id already catches. */
+    lw_daemon_event_nodedupe(g->d, ev);
+    g->req_events++;
 }
 
 static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)

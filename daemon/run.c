@@ -169,6 +169,12 @@ int lw_daemon_event(lw_daemon *d, const lw_event *ev)
     return 1;
 }
 
+void lw_daemon_event_nodedupe(lw_daemon *d, const lw_event *ev)
+{
+    d->counters.events++;
+    lw_pipeline_event(d->pipeline, ev);
+}
+
 int lw_daemon_batch_commit(lw_daemon *d)
 {
     d->in_batch = false;
