@@ -1,0 +1,403 @@
+/* logs: see logs.h. Ownership: each call owns its timer; it is freed in the
+ * timer's close callback, after its done callback has run. */
+#include "aws/logs.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "common/jsonw.h"
+#include "parsers/json.h"
+
+static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups",
+                                                  "DescribeLogStreams"};
+
+const char *lw_logs_op_name(lw_logs_op op) { return op < LW_LOGS_OPS ? op_names[op] : "?"; }
+
+typedef struct call call;
+
+struct lw_logs {
+    uv_loop_t *loop;
+    lw_logs_transport t;
+    lw_logs_opts o;
+    lw_logs_stats st;
+    uint64_t next_slot_ms[LW_LOGS_OPS]; /* leaky bucket: when the next call may go */
+    uint64_t rng;
+    int live;                           /* calls not yet freed */
+    bool closing;
+    call *calls;
+};
+
+struct call {
+    lw_logs *c;
+    lw_logs_op op;
+    lw_buf body;         /* the request without nextToken and closing brace */
+    char *token;
+    int attempts;
+    bool refreshed;
+    bool in_flight;
+    bool finished;
+    lw_logs_page_cb on_page;
+    lw_logs_done_cb on_done;
+    void *ud;
+    uv_timer_t timer;
+    lw_buf last_error;
+    call *next, **prev;
+};
+
+static uint64_t rnd(lw_logs *c)
+{
+    uint64_t x = c->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return c->rng = x;
+}
+
+lw_logs *lw_logs_new(uv_loop_t *loop, const lw_logs_transport *t, const lw_logs_opts *o)
+{
+    lw_logs *c = lw_xcalloc(1, sizeof *c);
+    c->loop = loop;
+    c->t = *t;
+    if (o)
+        c->o = *o;
+    for (int i = 0; i < LW_LOGS_OPS; i++)
+        if (c->o.tps[i] <= 0)
+            c->o.tps[i] = 5;
+    if (c->o.max_attempts <= 0)
+        c->o.max_attempts = 8;
+    if (c->o.backoff_base_s <= 0)
+        c->o.backoff_base_s = 0.2;
+    if (c->o.backoff_cap_s <= 0)
+        c->o.backoff_cap_s = 20;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    c->rng = c->o.seed ? c->o.seed : ((uint64_t)tv.tv_sec * 1000003u) ^ (uint64_t)tv.tv_usec ^ 0x9E3779B97F4A7C15ull;
+    return c;
+}
+
+const lw_logs_stats *lw_logs_stats_get(const lw_logs *c) { return &c->st; }
+
+static void maybe_free_client(lw_logs *c)
+{
+    if (c->closing && c->live == 0)
+        free(c);
+}
+
+static void call_freed(uv_handle_t *h)
+{
+    call *k = h->data;
+    lw_logs *c = k->c;
+    lw_buf_free(&k->body);
+    lw_buf_free(&k->last_error);
+    free(k->token);
+    free(k);
+    c->live--;
+    maybe_free_client(c);
+}
+
+static void finish(call *k, const char *error)
+{
+    if (k->finished)
+        return;
+    k->finished = true;
+    if (k->prev) {
+        *k->prev = k->next;
+        if (k->next)
+            k->next->prev = k->prev;
+        k->prev = NULL;
+    }
+    if (error)
+        k->c->st.failures++;
+    k->on_done(k->ud, error);
+    uv_close((uv_handle_t *)&k->timer, call_freed);
+}
+
+static void on_reply(void *ctx, const lw_logs_response *r);
+
+static void do_send(uv_timer_t *t)
+{
+    call *k = t->data;
+    lw_logs *c = k->c;
+    if (c->closing) {
+        finish(k, "cancelled");
+        return;
+    }
+    lw_buf req = LW_BUF_INIT;
+    lw_buf_append(&req, k->body.p, k->body.len);
+    if (k->token) {
+        lw_buf_puts(&req, k->op == LW_LOGS_GET ? ",\"nextToken\":" : ",\"nextToken\":");
+        lw_jw_cstr(&req, k->token);
+    }
+    lw_buf_putc(&req, '}');
+    char target[64];
+    snprintf(target, sizeof target, "Logs_20140328.%s", op_names[k->op]);
+    c->st.calls[k->op]++;
+    k->in_flight = true;
+    c->t.send(c->t.ud, target, req.p, req.len, on_reply, k);
+    lw_buf_free(&req);
+}
+
+/* Queues the next request of k, after `delay_ms` and no sooner than the
+ * operation's rate allows. */
+static void schedule(call *k, uint64_t delay_ms)
+{
+    lw_logs *c = k->c;
+    uint64_t now = uv_now(c->loop);
+    uint64_t want = now + delay_ms;
+    uint64_t interval = (uint64_t)(1000.0 / c->o.tps[k->op]);
+    uint64_t slot = c->next_slot_ms[k->op] > want ? c->next_slot_ms[k->op] : want;
+    c->next_slot_ms[k->op] = slot + interval;
+    uv_timer_start(&k->timer, do_send, slot - now, 0);
+}
+
+static void retry(call *k, const char *why, double retry_after_s)
+{
+    lw_logs *c = k->c;
+    lw_buf_reset(&k->last_error);
+    lw_buf_puts(&k->last_error, why);
+    if (++k->attempts >= c->o.max_attempts) {
+        lw_buf msg = LW_BUF_INIT;
+        lw_buf_printf(&msg, "%s: gave up after %d attempts: %s", op_names[k->op], k->attempts, why);
+        finish(k, msg.p);
+        lw_buf_free(&msg);
+        return;
+    }
+    c->st.retries++;
+    /* Full jitter: a random wait in [0, min(cap, base * 2^attempt)]. */
+    double cap = c->o.backoff_base_s * pow(2, k->attempts);
+    if (cap > c->o.backoff_cap_s)
+        cap = c->o.backoff_cap_s;
+    double wait = cap * (double)(rnd(c) % 1000001) / 1e6;
+    if (retry_after_s > wait)
+        wait = retry_after_s;
+    schedule(k, (uint64_t)(wait * 1000));
+}
+
+static void refreshed(void *ctx, bool ok)
+{
+    call *k = ctx;
+    if (!ok) {
+        finish(k, "ExpiredTokenException: credentials expired and could not be refreshed");
+        return;
+    }
+    schedule(k, 0);
+}
+
+void lw_logs_error_text(int status, const char *body, size_t n, lw_buf *out)
+{
+    lw_json j;
+    lw_json_init(&j);
+    const char *type = NULL, *msg = NULL;
+    size_t tl = 0, ml = 0;
+    if (n && lw_json_parse(&j, body, n) == LW_JSON_OK && j.tok[0].type == JSMN_OBJECT) {
+        int t = lw_json_get(&j, 0, "__type");
+        if (lw_json_is_str(&j, t)) {
+            type = lw_json_raw(&j, t);
+            tl = lw_json_rawlen(&j, t);
+            const char *hash = memchr(type, '#', tl);
+            if (hash) {
+                tl -= (size_t)(hash + 1 - type);
+                type = hash + 1;
+            }
+        }
+        int m = lw_json_get(&j, 0, "message");
+        if (m < 0)
+            m = lw_json_get(&j, 0, "Message");
+        if (lw_json_is_str(&j, m)) {
+            msg = lw_json_raw(&j, m);
+            ml = lw_json_rawlen(&j, m);
+        }
+    }
+    if (type)
+        lw_buf_printf(out, "%.*s", (int)tl, type);
+    else
+        lw_buf_printf(out, "HTTP %d", status);
+    if (msg) {
+        lw_buf_puts(out, ": ");
+        lw_buf t2 = LW_BUF_INIT;
+        lw_json_unescape(msg, ml, &t2);
+        lw_buf_append(out, t2.p ? t2.p : "", t2.len);
+        lw_buf_free(&t2);
+    }
+    lw_json_free(&j);
+}
+
+static bool is_type(const lw_buf *e, const char *name)
+{
+    size_t n = strlen(name);
+    return e->len >= n && !strncmp(e->p, name, n) && (e->len == n || e->p[n] == ':');
+}
+
+static void on_reply(void *ctx, const lw_logs_response *r)
+{
+    call *k = ctx;
+    lw_logs *c = k->c;
+    k->in_flight = false;
+    if (c->closing) {
+        finish(k, "cancelled");
+        return;
+    }
+    if (r->status == 0) {
+        c->st.transport_errors++;
+        retry(k, r->error ? r->error : "connection failed", 0);
+        return;
+    }
+    if (r->status != 200) {
+        lw_buf e = LW_BUF_INIT;
+        lw_logs_error_text(r->status, r->body, r->body_len, &e);
+        if (is_type(&e, "ThrottlingException") || r->status == 429) {
+            c->st.throttled++;
+            retry(k, e.p, r->retry_after_s);
+        } else if (r->status >= 500) {
+            c->st.server_errors++;
+            retry(k, e.p, r->retry_after_s);
+        } else if (is_type(&e, "ExpiredTokenException") && !k->refreshed && c->t.refresh_credentials) {
+            c->st.expired_tokens++;
+            k->refreshed = true;
+            c->t.refresh_credentials(c->t.ud, refreshed, k);
+        } else {
+            finish(k, e.p);
+        }
+        lw_buf_free(&e);
+        return;
+    }
+    c->st.pages++;
+    c->st.bytes += r->body_len;
+    lw_json j;
+    lw_json_init(&j);
+    if (lw_json_parse(&j, r->body, r->body_len) != LW_JSON_OK || j.tok[0].type != JSMN_OBJECT) {
+        lw_json_free(&j);
+        c->st.server_errors++;
+        retry(k, "malformed response body", 0); /* a truncated answer is worth another try */
+        return;
+    }
+    int t = lw_json_get(&j, 0, k->op == LW_LOGS_GET ? "nextForwardToken" : "nextToken");
+    char *next = NULL;
+    if (lw_json_is_str(&j, t)) {
+        lw_buf tb = LW_BUF_INIT;
+        lw_json_str(&j, t, &tb);
+        next = tb.p ? tb.p : strdup("");
+    }
+    lw_json_free(&j);
+    k->attempts = 0;
+    bool more = k->on_page(k->ud, r->body, r->body_len);
+    /* GetLogEvents: the end of the stream is the token coming back unchanged. */
+    bool end = !next || (k->op == LW_LOGS_GET && k->token && !strcmp(next, k->token));
+    if (!more || end || c->closing) {
+        free(next);
+        finish(k, c->closing ? "cancelled" : NULL);
+        return;
+    }
+    free(k->token);
+    k->token = next;
+    schedule(k, 0);
+}
+
+static call *start(lw_logs *c, lw_logs_op op, lw_logs_page_cb on_page, lw_logs_done_cb on_done, void *ud)
+{
+    call *k = lw_xcalloc(1, sizeof *k);
+    k->c = c;
+    k->op = op;
+    k->on_page = on_page;
+    k->on_done = on_done;
+    k->ud = ud;
+    uv_timer_init(c->loop, &k->timer);
+    k->timer.data = k;
+    c->live++;
+    k->next = c->calls;
+    if (c->calls)
+        c->calls->prev = &k->next;
+    c->calls = k;
+    k->prev = &c->calls;
+    lw_buf_putc(&k->body, '{');
+    return k;
+}
+
+static void field_str(lw_buf *b, const char *key, const char *v)
+{
+    if (b->len > 1)
+        lw_buf_putc(b, ',');
+    lw_jw_cstr(b, key);
+    lw_buf_putc(b, ':');
+    lw_jw_cstr(b, v);
+}
+
+static void field_int(lw_buf *b, const char *key, int64_t v)
+{
+    if (b->len > 1)
+        lw_buf_putc(b, ',');
+    lw_buf_printf(b, "\"%s\":%" PRId64, key, v);
+}
+
+void lw_logs_filter(lw_logs *c, const lw_logs_filter_params *p, lw_logs_page_cb on_page, lw_logs_done_cb on_done,
+                    void *ud)
+{
+    call *k = start(c, LW_LOGS_FILTER, on_page, on_done, ud);
+    field_str(&k->body, "logGroupName", p->log_group);
+    if (p->start_ms)
+        field_int(&k->body, "startTime", p->start_ms);
+    if (p->end_ms)
+        field_int(&k->body, "endTime", p->end_ms);
+    if (p->filter_pattern && *p->filter_pattern)
+        field_str(&k->body, "filterPattern", p->filter_pattern);
+    if (p->stream_prefix && *p->stream_prefix)
+        field_str(&k->body, "logStreamNamePrefix", p->stream_prefix);
+    if (p->limit > 0)
+        field_int(&k->body, "limit", p->limit);
+    schedule(k, 0);
+}
+
+void lw_logs_describe_groups(lw_logs *c, const char *prefix, const char *pattern, lw_logs_page_cb on_page,
+                             lw_logs_done_cb on_done, void *ud)
+{
+    call *k = start(c, LW_LOGS_DESCRIBE_GROUPS, on_page, on_done, ud);
+    if (prefix && *prefix)
+        field_str(&k->body, "logGroupNamePrefix", prefix);
+    else if (pattern && *pattern)
+        field_str(&k->body, "logGroupNamePattern", pattern);
+    field_int(&k->body, "limit", 50);
+    schedule(k, 0);
+}
+
+void lw_logs_describe_streams(lw_logs *c, const char *group, bool by_last_event, lw_logs_page_cb on_page,
+                              lw_logs_done_cb on_done, void *ud)
+{
+    call *k = start(c, LW_LOGS_DESCRIBE_STREAMS, on_page, on_done, ud);
+    field_str(&k->body, "logGroupName", group);
+    if (by_last_event) {
+        field_str(&k->body, "orderBy", "LastEventTime");
+        lw_buf_puts(&k->body, ",\"descending\":true");
+    }
+    field_int(&k->body, "limit", 50);
+    schedule(k, 0);
+}
+
+void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64_t start_ms, lw_logs_page_cb on_page,
+                        lw_logs_done_cb on_done, void *ud)
+{
+    call *k = start(c, LW_LOGS_GET, on_page, on_done, ud);
+    field_str(&k->body, "logGroupName", group);
+    field_str(&k->body, "logStreamName", stream);
+    if (start_ms)
+        field_int(&k->body, "startTime", start_ms);
+    lw_buf_puts(&k->body, ",\"startFromHead\":true");
+    schedule(k, 0);
+}
+
+void lw_logs_close(lw_logs *c)
+{
+    c->closing = true;
+    /* Calls waiting on a timer end now; in-flight ones end at their reply. */
+    for (call *k = c->calls, *next; k; k = next) {
+        next = k->next;
+        if (!k->in_flight) {
+            uv_timer_stop(&k->timer);
+            finish(k, "cancelled");
+        }
+    }
+    maybe_free_client(c);
+}
