@@ -1,0 +1,407 @@
+/* tailer: see tailer.h. Ownership: the tailer owns its groups and timer;
+ * the logs client belongs to whoever created the tailer. */
+#include "daemon/tailer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/map.h"
+#include "daemon/log.h"
+#include "parsers/decode.h"
+#include "parsers/json.h"
+
+#define SCHED_MS 250
+#define MAX_ACTIVE_POLLS 4
+#define ERROR_BACKOFF_MS 30000
+
+typedef struct tgroup {
+    char *name;
+    double poll_interval_s, lookback_s;
+    lw_group_state st;        /* persisted: watermark, last_poll (scanned until), counters */
+    int64_t next_poll_ms;
+    int64_t poll_started_ms;
+    int64_t generation;       /* discovery round that last saw it */
+    bool polling, gone;
+    uint64_t polls, errors, poll_events;
+} tgroup;
+
+struct lw_tailer {
+    lw_daemon *d;
+    lw_logs *logs;
+    lw_map groups;            /* name -> tgroup* */
+    uv_timer_t sched;
+    int active;
+    int discovering;
+    int64_t generation;
+    int64_t next_discovery_ms;
+    bool stopping;
+    void (*stopped)(void *ud);
+    void *stopped_ud;
+    /* per-page scratch while a page is analysed */
+    tgroup *cur;
+    int64_t page_max_ts;
+    bool page_error;
+};
+
+typedef struct poll_ctx {
+    lw_tailer *t;
+    tgroup *g;
+} poll_ctx;
+
+static const lw_watch_cfg *watch_for(const lw_config *cfg, const char *name, bool *push)
+{
+    const lw_watch_cfg *hit = NULL;
+    *push = false;
+    for (const lw_watch_cfg *w = cfg->watches; w; w = w->next) {
+        bool excluded = false;
+        for (int i = 0; i < w->exclude.n && !excluded; i++)
+            excluded = strstr(name, w->exclude.v[i]) != NULL;
+        if (excluded)
+            continue;
+        bool match = false;
+        for (int i = 0; i < w->groups.n && !match; i++)
+            match = !strcmp(name, w->groups.v[i]);
+        for (int i = 0; i < w->prefixes.n && !match; i++)
+            match = !strncmp(name, w->prefixes.v[i], strlen(w->prefixes.v[i]));
+        for (int i = 0; i < w->patterns.n && !match; i++)
+            match = strcasestr(name, w->patterns.v[i]) != NULL;
+        if (!match)
+            continue;
+        if (w->push)
+            *push = true; /* pushed wins: a group is never analysed twice */
+        else if (!hit)
+            hit = w;
+    }
+    return *push ? NULL : hit;
+}
+
+static void add_group(lw_tailer *t, const char *name)
+{
+    bool push;
+    const lw_watch_cfg *w = watch_for(lw_daemon_config(t->d), name, &push);
+    void **slot = lw_map_put(&t->groups, name, strlen(name));
+    tgroup *g = *slot;
+    if (!w) {
+        if (g)
+            g->gone = true;
+        return;
+    }
+    if (!g) {
+        g = lw_xcalloc(1, sizeof *g);
+        g->name = strdup(name);
+        lw_state_group_get(lw_daemon_state(t->d), name, &g->st);
+        g->next_poll_ms = lw_daemon_now_ms();
+        *slot = g;
+        LW_INFO("tailer: watching %s", name);
+    }
+    g->gone = false;
+    g->poll_interval_s = w->poll_interval_s;
+    g->lookback_s = w->lookback_s;
+    g->generation = t->generation;
+}
+
+/* ---- polling ------------------------------------------------------------- */
+
+static void on_event(void *ud, const lw_event *ev)
+{
+    lw_tailer *t = ud;
+    int rc = lw_daemon_event(t->d, ev);
+    if (rc < 0)
+        t->page_error = true;
+    else if (rc > 0)
+        t->cur->poll_events++;
+    if (ev->timestamp > t->page_max_ts)
+        t->page_max_ts = ev->timestamp;
+}
+
+static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)
+{
+    (void)line;
+    lw_tailer *t = ud;
+    LW_WARN("tailer: %s: unreadable response page: %s", origin, msg);
+    t->page_error = true;
+}
+
+/* One page = one transaction: its events, their findings and the group's
+ * watermark commit together. */
+static bool on_page(void *ud, const char *json, size_t n)
+{
+    poll_ctx *p = ud;
+    lw_tailer *t = p->t;
+    tgroup *g = p->g;
+    if (lw_daemon_batch_begin(t->d) < 0)
+        return false;
+    t->cur = g;
+    t->page_max_ts = 0;
+    t->page_error = false;
+    lw_decoder_opts o = {.origin = g->name, .default_group = g->name, .on_event = on_event,
+                         .on_error = on_decode_error, .ud = t};
+    lw_decoder *d = lw_decoder_new(&o);
+    lw_decoder_feed(d, json, n);
+    lw_decoder_finish(d);
+    lw_decoder_free(d);
+    if (t->page_max_ts > g->st.watermark_ms)
+        g->st.watermark_ms = t->page_max_ts;
+    if (t->page_error) {
+        lw_daemon_batch_abort(t->d);
+        return false; /* the poll fails and is retried whole: nothing half-done */
+    }
+    lw_state_group_put(lw_daemon_state(t->d), &g->st);
+    return lw_daemon_batch_commit(t->d) == 0;
+}
+
+static void maybe_stopped(lw_tailer *t)
+{
+    if (t->stopping && t->active == 0 && t->discovering == 0 && t->stopped) {
+        void (*cb)(void *) = t->stopped;
+        t->stopped = NULL;
+        cb(t->stopped_ud);
+    }
+}
+
+static void on_poll_done(void *ud, const char *error)
+{
+    poll_ctx *p = ud;
+    lw_tailer *t = p->t;
+    tgroup *g = p->g;
+    free(p);
+    t->active--;
+    g->polling = false;
+    int64_t now = lw_daemon_now_ms();
+    lw_state *st = lw_daemon_state(t->d);
+    if (error) {
+        g->errors++;
+        snprintf(g->st.last_error, sizeof g->st.last_error, "%s", error);
+        g->st.last_error_ms = now;
+        if (strstr(error, "ResourceNotFoundException")) {
+            LW_NOTICE("tailer: %s no longer exists: dropped until rediscovered", g->name);
+            g->gone = true;
+        } else if (strcmp(error, "cancelled")) {
+            LW_WARN("tailer: polling %s: %s", g->name, error);
+        }
+        g->next_poll_ms = now + ERROR_BACKOFF_MS;
+    } else {
+        /* Scanned up to when this poll began: the next one starts a lookback
+         * before that, which is what catches late events. */
+        g->st.last_poll_ms = g->poll_started_ms;
+        g->st.last_error[0] = '\0';
+        g->st.events += g->poll_events;
+        if (g->poll_events)
+            g->st.last_event_ms = now;
+        double interval = g->poll_interval_s * (g->poll_events ? 0.25 : 1.0);
+        if (interval < 1)
+            interval = 1;
+        g->next_poll_ms = now + (int64_t)(interval * 1000);
+        /* Ids older than anything a future poll can return are not needed. */
+        lw_state_seen_prune(st, g->name, g->st.last_poll_ms - (int64_t)(g->lookback_s * 1000) - 60000);
+    }
+    if (!t->stopping || error == NULL)
+        lw_state_group_put(st, &g->st);
+    maybe_stopped(t);
+}
+
+static void start_poll(lw_tailer *t, tgroup *g)
+{
+    int64_t now = lw_daemon_now_ms();
+    int64_t lookback = (int64_t)(g->lookback_s * 1000);
+    int64_t from = g->st.last_poll_ms ? g->st.last_poll_ms - lookback : now - lookback;
+    poll_ctx *p = lw_xmalloc(sizeof *p);
+    p->t = t;
+    p->g = g;
+    g->polling = true;
+    g->polls++;
+    g->poll_events = 0;
+    g->poll_started_ms = now;
+    t->active++;
+    lw_logs_filter_params fp = {.log_group = g->name, .start_ms = from > 0 ? from : 1};
+    lw_logs_filter(t->logs, &fp, on_page, on_poll_done, p);
+}
+
+/* ---- discovery ---------------------------------------------------------- */
+
+static bool on_groups_page(void *ud, const char *json, size_t n)
+{
+    lw_tailer *t = ud;
+    lw_json j;
+    lw_json_init(&j);
+    if (lw_json_parse(&j, json, n) == LW_JSON_OK) {
+        int arr = lw_json_get(&j, 0, "logGroups");
+        if (arr >= 0 && j.tok[arr].type == JSMN_ARRAY) {
+            int e = arr + 1;
+            for (int i = 0; i < j.tok[arr].size && e < j.n; i++, e = lw_json_next(&j, e)) {
+                lw_buf name = LW_BUF_INIT;
+                if (lw_json_str(&j, lw_json_get(&j, e, "logGroupName"), &name) == 0 && name.len)
+                    add_group(t, name.p);
+                lw_buf_free(&name);
+            }
+        }
+    }
+    lw_json_free(&j);
+    return !t->stopping;
+}
+
+static void on_discovery_done(void *ud, const char *error)
+{
+    lw_tailer *t = ud;
+    if (error && strcmp(error, "cancelled"))
+        LW_WARN("tailer: discovering log groups: %s", error);
+    t->discovering--;
+    maybe_stopped(t);
+}
+
+static void discover(lw_tailer *t)
+{
+    const lw_config *cfg = lw_daemon_config(t->d);
+    t->generation++;
+    double every = 300;
+    for (const lw_watch_cfg *w = cfg->watches; w; w = w->next) {
+        if (w->push)
+            continue;
+        if (w->discovery_interval_s < every)
+            every = w->discovery_interval_s;
+        for (int i = 0; i < w->groups.n; i++)
+            add_group(t, w->groups.v[i]);
+        for (int i = 0; i < w->prefixes.n; i++) {
+            t->discovering++;
+            lw_logs_describe_groups(t->logs, w->prefixes.v[i], NULL, on_groups_page, on_discovery_done, t);
+        }
+        for (int i = 0; i < w->patterns.n; i++) {
+            t->discovering++;
+            lw_logs_describe_groups(t->logs, NULL, w->patterns.v[i], on_groups_page, on_discovery_done, t);
+        }
+    }
+    t->next_discovery_ms = lw_daemon_now_ms() + (int64_t)(every * 1000);
+}
+
+static void on_sched(uv_timer_t *h)
+{
+    lw_tailer *t = h->data;
+    if (t->stopping)
+        return;
+    int64_t now = lw_daemon_now_ms();
+    if (now >= t->next_discovery_ms && !t->discovering)
+        discover(t);
+    /* The most overdue groups first. */
+    while (t->active < MAX_ACTIVE_POLLS) {
+        tgroup *best = NULL;
+        lw_map_foreach(&t->groups, e) {
+            tgroup *g = e->val;
+            if (!g || g->gone || g->polling || g->next_poll_ms > now)
+                continue;
+            if (!best || g->next_poll_ms < best->next_poll_ms)
+                best = g;
+        }
+        if (!best)
+            break;
+        start_poll(t, best);
+    }
+}
+
+lw_tailer *lw_tailer_new(lw_daemon *d, lw_logs *logs)
+{
+    lw_tailer *t = lw_xcalloc(1, sizeof *t);
+    t->d = d;
+    t->logs = logs;
+    lw_map_init(&t->groups);
+    return t;
+}
+
+static int start(void *self, lw_daemon *d)
+{
+    lw_tailer *t = self;
+    uv_timer_init(lw_daemon_loop(d), &t->sched);
+    t->sched.data = t;
+    uv_timer_start(&t->sched, on_sched, 0, SCHED_MS);
+    return 0;
+}
+
+static void stop(void *self, void (*done)(void *ud), void *ud)
+{
+    lw_tailer *t = self;
+    t->stopping = true;
+    t->stopped = done;
+    t->stopped_ud = ud;
+    uv_timer_stop(&t->sched);
+    lw_logs_close(t->logs); /* queued calls end now, in-flight ones at their reply */
+    maybe_stopped(t);
+}
+
+static void destroy(void *self)
+{
+    lw_tailer *t = self;
+    lw_map_foreach(&t->groups, e) {
+        tgroup *g = e->val;
+        if (g) {
+            free(g->name);
+            free(g);
+        }
+    }
+    lw_map_free(&t->groups);
+    free(t);
+}
+
+static void reload(void *self, const lw_config *cfg)
+{
+    (void)cfg;
+    lw_tailer *t = self;
+    t->next_discovery_ms = 0; /* rediscover with the new watches at the next tick */
+    lw_map_foreach(&t->groups, e) {
+        tgroup *g = e->val;
+        if (g)
+            add_group(t, g->name); /* new intervals, or push/excluded now */
+    }
+}
+
+void lw_tailer_foreach(lw_tailer *t, void (*cb)(void *ud, const lw_tailer_group_info *g), void *ud)
+{
+    lw_map_foreach(&t->groups, e) {
+        tgroup *g = e->val;
+        if (!g)
+            continue;
+        lw_tailer_group_info i = {g->name, g->st.watermark_ms, g->next_poll_ms, g->polls, g->st.events, g->errors};
+        cb(ud, &i);
+    }
+}
+
+static void metrics(void *self, lw_buf *out)
+{
+    lw_tailer *t = self;
+    const lw_logs_stats *s = lw_logs_stats_get(t->logs);
+    lw_buf_puts(out, "# HELP lambdaward_api_calls_total CloudWatch Logs API calls by operation.\n"
+                     "# TYPE lambdaward_api_calls_total counter\n");
+    for (int i = 0; i < LW_LOGS_OPS; i++)
+        lw_buf_printf(out, "lambdaward_api_calls_total{operation=\"%s\"} %llu\n", lw_logs_op_name((lw_logs_op)i),
+                      (unsigned long long)s->calls[i]);
+    lw_buf_printf(out,
+                  "lambdaward_api_errors_total{type=\"throttling\"} %llu\n"
+                  "lambdaward_api_errors_total{type=\"server\"} %llu\n"
+                  "lambdaward_api_errors_total{type=\"transport\"} %llu\n"
+                  "lambdaward_api_errors_total{type=\"expired_token\"} %llu\n"
+                  "lambdaward_api_retries_total %llu\n",
+                  (unsigned long long)s->throttled, (unsigned long long)s->server_errors,
+                  (unsigned long long)s->transport_errors, (unsigned long long)s->expired_tokens,
+                  (unsigned long long)s->retries);
+    int64_t now = lw_daemon_now_ms();
+    lw_buf_puts(out, "# HELP lambdaward_group_lag_seconds Now minus the end of the last complete poll.\n"
+                     "# TYPE lambdaward_group_lag_seconds gauge\n");
+    lw_map_foreach(&t->groups, e) {
+        tgroup *g = e->val;
+        if (!g || g->gone)
+            continue;
+        lw_buf_puts(out, "lambdaward_group_lag_seconds{log_group=\"");
+        for (const char *c = g->name; *c; c++)
+            if (*c != '"' && *c != '\\' && *c != '\n')
+                lw_buf_putc(out, *c);
+        lw_buf_printf(out, "\"} %.1f\n", g->st.last_poll_ms ? (double)(now - g->st.last_poll_ms) / 1000 : -1.0);
+    }
+}
+
+const lw_source_ops lw_tailer_ops = {
+    .name = "tailer",
+    .start = start,
+    .stop = stop,
+    .destroy = destroy,
+    .reload = reload,
+    .metrics = metrics,
+};
