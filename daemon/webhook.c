@@ -1,0 +1,240 @@
+/* webhook: see webhook.h. */
+#include "daemon/webhook.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "common/map.h"
+#include "daemon/log.h"
+#include "daemon/webhook_format.h"
+
+#define CHECK_MS 1000
+#define BATCH 32
+#define BACKOFF_BASE_S 2.0
+#define BACKOFF_CAP_S 600.0
+
+typedef struct limiter {
+    int64_t next_ms;
+} limiter;
+
+struct lw_webhooks {
+    uv_loop_t *loop;
+    lw_state *state;
+    const lw_config *cfg;
+    lw_poster poster;
+    uv_timer_t timer;
+    lw_map in_flight;   /* "webhook\x1fid" -> (void*)1 */
+    lw_map limiters;    /* webhook name -> limiter* */
+    lw_webhook_stats st;
+    uint64_t rng;
+    bool stopping;
+    void (*done)(void *ud);
+    void *done_ud;
+};
+
+typedef struct attempt {
+    lw_webhooks *w;
+    char webhook[128];
+    char id[40];
+    int attempts;       /* before this one */
+    char key[200];
+} attempt;
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+double lw_webhook_backoff(int attempt, double base_s, double cap_s, uint64_t *rng)
+{
+    uint64_t x = *rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *rng = x;
+    double cap = base_s * pow(2, attempt > 30 ? 30 : attempt);
+    if (cap > cap_s)
+        cap = cap_s;
+    return cap * (double)(x % 1000001) / 1e6;
+}
+
+static const lw_webhook_cfg *find(const lw_webhooks *w, const char *name)
+{
+    for (const lw_webhook_cfg *h = w->cfg->webhooks; h; h = h->next)
+        if (!strcmp(h->name, name))
+            return h;
+    return NULL;
+}
+
+static void maybe_done(lw_webhooks *w);
+
+static void on_result(void *ctx, const lw_post_result *r)
+{
+    attempt *a = ctx;
+    lw_webhooks *w = a->w;
+    lw_map_del(&w->in_flight, a->key, strlen(a->key));
+    w->st.in_flight--;
+    int64_t now = now_ms();
+    if (r->status >= 200 && r->status < 300) {
+        w->st.delivered++;
+        if (lw_state_outbox_delivered(w->state, a->webhook, a->id, now) < 0)
+            LW_ERROR("webhook %s: recording delivery of %s: %s", a->webhook, a->id, lw_state_error(w->state));
+        else
+            LW_INFO("webhook %s: delivered %s (HTTP %d)", a->webhook, a->id, r->status);
+    } else {
+        w->st.failed_attempts++;
+        double wait = lw_webhook_backoff(a->attempts + 1, BACKOFF_BASE_S, BACKOFF_CAP_S, &w->rng);
+        if (r->retry_after_s > 0)
+            wait = r->retry_after_s > BACKOFF_CAP_S * 6 ? BACKOFF_CAP_S * 6 : r->retry_after_s;
+        char err[160];
+        if (r->status)
+            snprintf(err, sizeof err, "HTTP %d", r->status);
+        else
+            snprintf(err, sizeof err, "%s", r->error ? r->error : "no answer");
+        LW_WARN("webhook %s: delivering %s failed (%s, attempt %d): retrying in %.0f s", a->webhook, a->id, err,
+                a->attempts + 1, wait);
+        lw_state_outbox_retry(w->state, a->webhook, a->id, now + (int64_t)(wait * 1000), r->status, err);
+    }
+    free(a);
+    maybe_done(w);
+}
+
+static bool rate_ok(lw_webhooks *w, const lw_webhook_cfg *h, int64_t now)
+{
+    if (h->rate_limit_per_min <= 0)
+        return true;
+    void **slot = lw_map_put(&w->limiters, h->name, strlen(h->name));
+    if (!*slot)
+        *slot = lw_xcalloc(1, sizeof(limiter));
+    limiter *l = *slot;
+    if (now < l->next_ms)
+        return false;
+    l->next_ms = now + (int64_t)(60000.0 / h->rate_limit_per_min);
+    return true;
+}
+
+static void deliver(lw_webhooks *w, const lw_webhook_cfg *h, const lw_outbox_item *it)
+{
+    attempt *a = lw_xcalloc(1, sizeof *a);
+    a->w = w;
+    snprintf(a->webhook, sizeof a->webhook, "%s", it->webhook);
+    snprintf(a->id, sizeof a->id, "%s", it->finding_id);
+    a->attempts = it->attempts;
+    snprintf(a->key, sizeof a->key, "%s\x1f%s", it->webhook, it->finding_id);
+    *lw_map_put(&w->in_flight, a->key, strlen(a->key)) = (void *)1;
+    w->st.in_flight++;
+
+    lw_buf body = LW_BUF_INIT;
+    lw_webhook_body(h->format, it->json, strlen(it->json), &body);
+    int64_t ts = now_ms() / 1000;
+    char delivery[80], stamp[64], sig[80], sighdr[120];
+    snprintf(delivery, sizeof delivery, "X-Lambdaward-Delivery: %s", it->finding_id);
+    snprintf(stamp, sizeof stamp, "X-Lambdaward-Timestamp: %" PRId64, ts);
+    const char *headers[8 + 32];
+    int n = 0;
+    headers[n++] = "Content-Type: application/json";
+    headers[n++] = "User-Agent: lambdaward/" LW_VERSION;
+    headers[n++] = delivery;
+    headers[n++] = stamp;
+    if (h->secret) {
+        lw_webhook_sign(h->secret, ts, body.p ? body.p : "", body.len, sig);
+        snprintf(sighdr, sizeof sighdr, "X-Lambdaward-Signature: %s", sig);
+        headers[n++] = sighdr;
+    }
+    for (int i = 0; i < h->headers.n && n < (int)(sizeof headers / sizeof *headers); i++)
+        headers[n++] = h->headers.v[i];
+    w->poster.post(w->poster.ud, h->url, headers, n, body.p ? body.p : "", body.len, h->timeout_s, on_result, a);
+    lw_buf_free(&body);
+}
+
+static void check(lw_webhooks *w)
+{
+    if (w->stopping)
+        return;
+    int64_t now = now_ms();
+    for (const lw_webhook_cfg *h = w->cfg->webhooks; h; h = h->next) {
+        int gone = lw_state_outbox_expire(w->state, h->name, now - (int64_t)(h->max_age_s * 1000), now);
+        if (gone > 0) {
+            w->st.given_up += (uint64_t)gone;
+            LW_ERROR("webhook %s: gave up on %d finding%s not delivered within max_age (%.0f s); they stay in the "
+                     "findings history",
+                     h->name, gone, gone == 1 ? "" : "s", h->max_age_s);
+        }
+    }
+    lw_outbox_item *items;
+    int n;
+    if (lw_state_outbox_due(w->state, now, BATCH, &items, &n) < 0)
+        return;
+    for (int i = 0; i < n; i++) {
+        char key[200];
+        snprintf(key, sizeof key, "%s\x1f%s", items[i].webhook, items[i].finding_id);
+        if (lw_map_get(&w->in_flight, key, strlen(key)))
+            continue;
+        const lw_webhook_cfg *h = find(w, items[i].webhook);
+        if (!h) {
+            /* The webhook left the configuration: its backlog expires with
+             * max_age rather than going anywhere else. */
+            continue;
+        }
+        if (!rate_ok(w, h, now))
+            continue;
+        deliver(w, h, &items[i]);
+    }
+    lw_state_outbox_items_free(items, n);
+}
+
+static void on_timer(uv_timer_t *t) { check(t->data); }
+
+lw_webhooks *lw_webhooks_new(uv_loop_t *loop, lw_state *state, const lw_config *cfg, const lw_poster *poster)
+{
+    lw_webhooks *w = lw_xcalloc(1, sizeof *w);
+    w->loop = loop;
+    w->state = state;
+    w->cfg = cfg;
+    w->poster = *poster;
+    w->rng = (uint64_t)now_ms() * 2654435761u | 1;
+    lw_map_init(&w->in_flight);
+    lw_map_init(&w->limiters);
+    uv_timer_init(loop, &w->timer);
+    w->timer.data = w;
+    uv_timer_start(&w->timer, on_timer, 0, CHECK_MS);
+    return w;
+}
+
+void lw_webhooks_kick(lw_webhooks *w) { check(w); }
+void lw_webhooks_reload(lw_webhooks *w, const lw_config *cfg) { w->cfg = cfg; }
+const lw_webhook_stats *lw_webhooks_stats(const lw_webhooks *w) { return &w->st; }
+
+static void timer_closed(uv_handle_t *h)
+{
+    lw_webhooks *w = h->data;
+    void (*done)(void *) = w->done;
+    void *ud = w->done_ud;
+    lw_map_foreach(&w->limiters, e) free(e->val);
+    lw_map_free(&w->limiters);
+    lw_map_free(&w->in_flight);
+    free(w);
+    if (done)
+        done(ud);
+}
+
+static void maybe_done(lw_webhooks *w)
+{
+    if (w->stopping && w->st.in_flight == 0 && !uv_is_closing((uv_handle_t *)&w->timer))
+        uv_close((uv_handle_t *)&w->timer, timer_closed);
+}
+
+void lw_webhooks_stop(lw_webhooks *w, void (*done)(void *ud), void *ud)
+{
+    w->stopping = true;
+    w->done = done;
+    w->done_ud = ud;
+    uv_timer_stop(&w->timer);
+    maybe_done(w);
+}

@@ -1,0 +1,60 @@
+/*
+ * webhook: delivers findings from the durable outbox to the webhooks.
+ *
+ * The outbox (state.h) is filled in the same transaction that records a
+ * finding; this module drains it on the loop: oldest first, a few at a time
+ * per webhook, each POST carrying X-Lambdaward-Delivery (the finding id, so
+ * receivers can be idempotent), X-Lambdaward-Timestamp and, with a secret,
+ * X-Lambdaward-Signature. Any 2xx marks the row delivered in the database;
+ * anything else (non-2xx, timeout, connection error) schedules a retry with
+ * exponential backoff and full jitter, or after Retry-After when the
+ * receiver sends one. Rows survive restarts, so pending deliveries resume.
+ * A finding still undelivered after max_age is given up: logged and
+ * counted, never dropped silently. Each webhook has its own rate limit.
+ *
+ * The HTTP POST itself is injected (production: libcurl on the loop).
+ */
+#ifndef LW_WEBHOOK_H
+#define LW_WEBHOOK_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "daemon/state.h"
+
+typedef struct lw_post_result {
+    int status;            /* 0 = no HTTP answer */
+    const char *error;     /* transport error when status == 0 */
+    double retry_after_s;  /* parsed Retry-After, or 0 */
+    const char *body;      /* response body (for test-webhook output) */
+    size_t body_len;
+} lw_post_result;
+
+typedef void (*lw_post_cb)(void *ctx, const lw_post_result *r);
+
+typedef struct lw_poster {
+    /* POST body to url with the given "Name: value" headers; calls cb once. */
+    void (*post)(void *ud, const char *url, const char *const *headers, int nheaders, const char *body, size_t n,
+                 double timeout_s, lw_post_cb cb, void *ctx);
+    void *ud;
+} lw_poster;
+
+typedef struct lw_webhooks lw_webhooks;
+
+typedef struct lw_webhook_stats {
+    uint64_t delivered, failed_attempts, given_up, in_flight;
+} lw_webhook_stats;
+
+lw_webhooks *lw_webhooks_new(uv_loop_t *loop, lw_state *state, const lw_config *cfg, const lw_poster *poster);
+/* Checks the outbox now (called after a batch commits new findings). */
+void lw_webhooks_kick(lw_webhooks *w);
+void lw_webhooks_reload(lw_webhooks *w, const lw_config *cfg);
+const lw_webhook_stats *lw_webhooks_stats(const lw_webhooks *w);
+/* Stops; done(ud) once in-flight deliveries have answered; w is freed. */
+void lw_webhooks_stop(lw_webhooks *w, void (*done)(void *ud), void *ud);
+
+/* Backoff for attempt n (1-based): a uniform draw in [0, min(cap, base*2^n)]. */
+double lw_webhook_backoff(int attempt, double base_s, double cap_s, uint64_t *rng);
+
+#endif
