@@ -52,6 +52,8 @@ typedef struct lw_webhook_cfg {
     double rate_limit_per_min;
     double max_age_s;
     double timeout_s;
+    double retry_base_s;      /* backoff: first retry within this, doubling */
+    double retry_max_s;       /* ...up to this */
     lw_strlist headers;       /* "Name: value" */
     bool allow_insecure_http;
     int line;

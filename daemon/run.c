@@ -7,7 +7,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/cli.h"
+#include "daemon/curl_uv.h"
 #include "daemon/daemon.h"
+#include "daemon/webhook.h"
 #include "daemon/log.h"
 #include "daemon/pipeline.h"
 
@@ -33,6 +35,9 @@ struct lw_daemon {
     bool in_batch, stopping;
     int exit_code;
     lw_daemon_counters counters;
+    uint64_t findings_at_last_kick;
+    lw_curl *curl;
+    lw_webhooks *webhooks;
 };
 
 int64_t lw_daemon_now_ms(void)
@@ -104,6 +109,17 @@ void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
                   "lambdaward_outbox_pending %lld\n",
                   (unsigned long long)c->events, (unsigned long long)c->duplicates, (unsigned long long)c->findings,
                   (unsigned long long)c->state_errors, (long long)lw_state_outbox_pending(d->state));
+    if (d->webhooks) {
+        const lw_webhook_stats *w = lw_webhooks_stats(d->webhooks);
+        lw_buf_printf(out,
+                      "# TYPE lambdaward_webhook_deliveries_total counter\n"
+                      "lambdaward_webhook_deliveries_total %llu\n"
+                      "lambdaward_webhook_failed_attempts_total %llu\n"
+                      "# HELP lambdaward_webhook_given_up_total Findings not delivered within max_age.\n"
+                      "lambdaward_webhook_given_up_total %llu\n",
+                      (unsigned long long)w->delivered, (unsigned long long)w->failed_attempts,
+                      (unsigned long long)w->given_up);
+    }
     for (int i = 0; i < d->nsources; i++)
         if (d->sources[i].ops->metrics)
             d->sources[i].ops->metrics(d->sources[i].self, out);
@@ -184,6 +200,10 @@ int lw_daemon_batch_commit(lw_daemon *d)
         lw_state_rollback(d->state);
         return -1;
     }
+    if (d->webhooks && d->counters.findings != d->findings_at_last_kick) {
+        d->findings_at_last_kick = d->counters.findings;
+        lw_webhooks_kick(d->webhooks); /* deliver now, not at the next tick */
+    }
     return 0;
 }
 
@@ -230,6 +250,15 @@ static void source_stopped(void *ud)
     uv_walk(&d->loop, close_handle, NULL);
 }
 
+static void webhooks_stopped(void *ud)
+{
+    lw_daemon *d = ud;
+    d->webhooks = NULL;
+    lw_curl_close(d->curl);
+    d->curl = NULL;
+    source_stopped(d);
+}
+
 static void begin_stop(lw_daemon *d)
 {
     if (d->stopping)
@@ -237,9 +266,17 @@ static void begin_stop(lw_daemon *d)
     d->stopping = true;
     sd_notify(0, "STOPPING=1");
     LW_NOTICE("stopping");
-    d->stopping_sources = d->nsources + 1;
+    /* Sources first, then deliveries in flight; pending ones stay in the
+     * outbox for the next start. */
+    d->stopping_sources = d->nsources + 1 + (d->webhooks ? 1 : 0);
+    if (!d->webhooks && d->curl) {
+        lw_curl_close(d->curl);
+        d->curl = NULL;
+    }
     for (int i = 0; i < d->nsources; i++)
         d->sources[i].ops->stop(d->sources[i].self, source_stopped, d);
+    if (d->webhooks)
+        lw_webhooks_stop(d->webhooks, webhooks_stopped, d);
     source_stopped(d);
 }
 
@@ -286,6 +323,8 @@ static void on_hup(uv_signal_t *s, int signum)
     for (int i = 0; i < d->nsources; i++)
         if (d->sources[i].ops->reload)
             d->sources[i].ops->reload(d->sources[i].self, &d->cfg);
+    if (d->webhooks)
+        lw_webhooks_reload(d->webhooks, &d->cfg);
     LW_NOTICE("configuration reloaded from %s", d->config_path);
     sd_notify(0, "READY=1");
 }
@@ -361,6 +400,13 @@ int lw_cmd_run(int argc, char **argv)
         uv_timer_init(&d->loop, &d->watchdog);
         d->watchdog.data = d;
         uv_timer_start(&d->watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
+    }
+    /* Webhooks are configured or not at start; a reload adds none (the
+     * deliverer follows the new settings of those it has). */
+    d->curl = lw_curl_new(&d->loop, d->cfg.ca_bundle);
+    if (d->cfg.webhooks) {
+        lw_poster poster = lw_curl_poster(d->curl);
+        d->webhooks = lw_webhooks_new(&d->loop, d->state, &d->cfg, &poster);
     }
     for (int i = 0; lw_source_factories[i]; i++)
         lw_source_factories[i](d);

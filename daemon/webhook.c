@@ -12,10 +12,8 @@
 #include "daemon/log.h"
 #include "daemon/webhook_format.h"
 
-#define CHECK_MS 1000
+#define CHECK_MS 250
 #define BATCH 32
-#define BACKOFF_BASE_S 2.0
-#define BACKOFF_CAP_S 600.0
 
 typedef struct limiter {
     int64_t next_ms;
@@ -38,6 +36,7 @@ struct lw_webhooks {
 
 typedef struct attempt {
     lw_webhooks *w;
+    double base_s, cap_s;
     char webhook[128];
     char id[40];
     int attempts;       /* before this one */
@@ -89,9 +88,9 @@ static void on_result(void *ctx, const lw_post_result *r)
             LW_INFO("webhook %s: delivered %s (HTTP %d)", a->webhook, a->id, r->status);
     } else {
         w->st.failed_attempts++;
-        double wait = lw_webhook_backoff(a->attempts + 1, BACKOFF_BASE_S, BACKOFF_CAP_S, &w->rng);
-        if (r->retry_after_s > 0)
-            wait = r->retry_after_s > BACKOFF_CAP_S * 6 ? BACKOFF_CAP_S * 6 : r->retry_after_s;
+        double wait = lw_webhook_backoff(a->attempts + 1, a->base_s, a->cap_s, &w->rng);
+        if (r->retry_after_s > 0) /* the receiver knows best, within reason */
+            wait = r->retry_after_s > 86400 ? 86400 : r->retry_after_s;
         char err[160];
         if (r->status)
             snprintf(err, sizeof err, "HTTP %d", r->status);
@@ -126,6 +125,8 @@ static void deliver(lw_webhooks *w, const lw_webhook_cfg *h, const lw_outbox_ite
     snprintf(a->webhook, sizeof a->webhook, "%s", it->webhook);
     snprintf(a->id, sizeof a->id, "%s", it->finding_id);
     a->attempts = it->attempts;
+    a->base_s = h->retry_base_s > 0 ? h->retry_base_s : 2;
+    a->cap_s = h->retry_max_s > 0 ? h->retry_max_s : 600;
     snprintf(a->key, sizeof a->key, "%s\x1f%s", it->webhook, it->finding_id);
     *lw_map_put(&w->in_flight, a->key, strlen(a->key)) = (void *)1;
     w->st.in_flight++;
