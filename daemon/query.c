@@ -21,6 +21,7 @@
 #include "daemon/cli.h"
 #include "daemon/output.h"
 #include "daemon/pipeline.h"
+#include "daemon/webhook_send.h"
 #include "parsers/decode.h"
 #include "parsers/json.h"
 
@@ -41,6 +42,10 @@ typedef struct query {
     uint64_t findings;
     int max_sev;
     lw_pipeline *p;
+    const char **webhooks;   /* --webhook NAMEs */
+    int nwebhooks;
+    const char *config;
+    FILE *sent;              /* findings to deliver: id, length, json */
 } query;
 
 static void usage(FILE *to)
@@ -62,6 +67,9 @@ static void usage(FILE *to)
           "      --fail-on SEV      exit 3 if a finding of severity SEV or higher is produced\n"
           "                         (info, low, medium, high, critical)\n"
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
+          "      --webhook NAME     also send the findings to [webhook NAME] of the config\n"
+          "                         (repeatable; filters and signing as the daemon's)\n"
+          "      --config FILE      config for --webhook (default /etc/lambdaward/lambdaward.conf)\n"
           "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
           "                         per CPU). Splits JSON Lines and text files on line\n"
           "                         boundaries; other inputs are read by one thread\n"
@@ -69,7 +77,7 @@ static void usage(FILE *to)
           "\n"
           "Exit status: 0 ok; 2 usage or input error (input errors are reported with file\n"
           "and line, and everything readable is still analysed); 3 --fail-on triggered\n"
-          "(takes precedence over input errors).\n",
+          "(takes precedence over input errors); 1 when a --webhook delivery failed.\n",
           to);
 }
 
@@ -91,6 +99,84 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     lw_out_finding(q->fmt, f, json, n, &q->out);
     if (q->out.len > (64u << 10))
         flush_out(q);
+    if (q->sent) {
+        uint64_t len = n;
+        fwrite(id, 1, LW_FINDING_ID_LEN, q->sent);
+        fputc((char)f->severity, q->sent);
+        fwrite(f->detector, 1, strlen(f->detector) + 1, q->sent);
+        fwrite(&len, sizeof len, 1, q->sent);
+        fwrite(json, 1, n, q->sent);
+    }
+}
+
+/* Sends the recorded findings to each --webhook, three tries each.
+ * Returns the number of findings that could not be delivered. */
+static int send_webhooks(query *q)
+{
+    lw_config cfg;
+    if (lw_config_load(q->config, &cfg)) {
+        for (int i = 0; i < cfg.errors.n; i++)
+            fprintf(stderr, "%s\n", cfg.errors.v[i]);
+        lw_config_free(&cfg);
+        return -1;
+    }
+    int failed = 0;
+    for (int w = 0; w < q->nwebhooks; w++) {
+        const lw_webhook_cfg *h = lw_webhook_find(&cfg, q->webhooks[w]);
+        if (!h) {
+            fprintf(stderr, "lambdaward query: no [webhook %s] in %s\n", q->webhooks[w], q->config);
+            failed++;
+            continue;
+        }
+        rewind(q->sent);
+        int sent = 0, bad = 0;
+        char id[LW_FINDING_ID_LEN + 1], det[64];
+        int sev;
+        uint64_t len;
+        lw_buf json = LW_BUF_INIT;
+        while (fread(id, 1, LW_FINDING_ID_LEN, q->sent) == LW_FINDING_ID_LEN && (sev = fgetc(q->sent)) != EOF) {
+            id[LW_FINDING_ID_LEN] = '\0';
+            size_t k = 0;
+            int ch;
+            while ((ch = fgetc(q->sent)) > 0 && k < sizeof det - 1)
+                det[k++] = (char)ch;
+            det[k] = '\0';
+            if (fread(&len, sizeof len, 1, q->sent) != 1)
+                break;
+            lw_buf_reset(&json);
+            lw_buf_reserve(&json, len + 1);
+            if (fread(json.p, 1, len, q->sent) != len)
+                break;
+            json.len = len;
+            json.p[len] = '\0';
+            bool wanted = sev >= (int)h->min_severity && h->detectors.n == 0;
+            for (int i = 0; i < h->detectors.n && !wanted; i++)
+                wanted = sev >= (int)h->min_severity && !strcmp(h->detectors.v[i], det);
+            if (!wanted)
+                continue;
+            int status = 0;
+            char err[256] = "";
+            for (int attempt = 0; attempt < 3; attempt++) {
+                if (attempt)
+                    sleep((unsigned)attempt);
+                status = lw_webhook_send_once(h, cfg.ca_bundle, id, json.p, err, sizeof err, NULL);
+                if (status >= 200 && status < 300)
+                    break;
+            }
+            if (status >= 200 && status < 300) {
+                sent++;
+            } else {
+                bad++;
+                fprintf(stderr, "lambdaward: webhook %s: finding %s not delivered (%s%s%d)\n", h->name, id,
+                        status ? "" : err, status ? "HTTP " : ", ", status);
+            }
+        }
+        lw_buf_free(&json);
+        fprintf(stderr, "lambdaward: webhook %s: %d delivered, %d failed\n", h->name, sent, bad);
+        failed += bad;
+    }
+    lw_config_free(&cfg);
+    return failed;
 }
 
 static void on_error(void *ud, const char *origin, uint64_t line, const char *msg)
@@ -403,7 +489,7 @@ static void analyse(query *q, const char *path)
 
 int lw_cmd_query(int argc, char **argv)
 {
-    enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH };
+    enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -411,6 +497,8 @@ int lw_cmd_query(int argc, char **argv)
         {"log-group", required_argument, NULL, OPT_LOG_GROUP},
         {"arch", required_argument, NULL, OPT_ARCH},
         {"jobs", required_argument, NULL, 'j'},
+        {"webhook", required_argument, NULL, OPT_WEBHOOK},
+        {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -420,6 +508,9 @@ int lw_cmd_query(int argc, char **argv)
     q.max_sev = -1;
     q.jobs = 1;
     const char **files = lw_xcalloc((size_t)argc + 1, sizeof *files);
+    const char **hooks = lw_xcalloc((size_t)argc + 1, sizeof *hooks);
+    q.webhooks = hooks;
+    q.config = "/etc/lambdaward/lambdaward.conf";
     int nfiles = 0;
     int c;
     optind = 1;
@@ -436,6 +527,7 @@ int lw_cmd_query(int argc, char **argv)
             else {
                 fprintf(stderr, "lambdaward query: --output must be table or json, not '%s'\n", optarg);
                 free(files);
+                free(hooks);
                 return LW_EXIT_USAGE;
             }
             break;
@@ -445,6 +537,7 @@ int lw_cmd_query(int argc, char **argv)
                 fprintf(stderr, "lambdaward query: --fail-on takes info, low, medium, high or critical, not '%s'\n",
                         optarg);
                 free(files);
+                free(hooks);
                 return LW_EXIT_USAGE;
             }
             q.fail_on = (int)s;
@@ -452,6 +545,12 @@ int lw_cmd_query(int argc, char **argv)
         }
         case OPT_LOG_GROUP:
             q.default_group = optarg;
+            break;
+        case OPT_WEBHOOK:
+            hooks[q.nwebhooks++] = optarg;
+            break;
+        case OPT_CONFIG:
+            q.config = optarg;
             break;
         case OPT_ARCH:
             if (!strcmp(optarg, "arm64") || !strcmp(optarg, "aarch64"))
@@ -461,6 +560,7 @@ int lw_cmd_query(int argc, char **argv)
             else {
                 fprintf(stderr, "lambdaward query: --arch must be x86_64 or arm64, not '%s'\n", optarg);
                 free(files);
+                free(hooks);
                 return LW_EXIT_USAGE;
             }
             break;
@@ -470,6 +570,7 @@ int lw_cmd_query(int argc, char **argv)
             if (*end || v < 0 || v > MAX_JOBS) {
                 fprintf(stderr, "lambdaward query: --jobs takes a number from 0 to %d, not '%s'\n", MAX_JOBS, optarg);
                 free(files);
+                free(hooks);
                 return LW_EXIT_USAGE;
             }
             q.jobs = v ? (int)v : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -480,22 +581,26 @@ int lw_cmd_query(int argc, char **argv)
         case 'h':
             usage(stdout);
             free(files);
+            free(hooks);
             return LW_EXIT_OK;
         default:
             fprintf(stderr, "Try 'lambdaward query --help'.\n");
             free(files);
+            free(hooks);
             return LW_EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "lambdaward query: unexpected argument '%s' (inputs are given with --file)\n", argv[optind]);
         free(files);
+        free(hooks);
         return LW_EXIT_USAGE;
     }
     if (!nfiles) {
         fprintf(stderr, "lambdaward query: no input: give --file PATH (or --file - for stdin)\n"
                         "Try 'lambdaward query --help'.\n");
         free(files);
+        free(hooks);
         return LW_EXIT_USAGE;
     }
     /* Refuse unreadable inputs before printing anything. */
@@ -503,10 +608,17 @@ int lw_cmd_query(int argc, char **argv)
         if (strcmp(files[i], "-") && access(files[i], R_OK) != 0) {
             fprintf(stderr, "lambdaward query: cannot read %s: %s\n", files[i], strerror(errno));
             free(files);
+            free(hooks);
             return LW_EXIT_USAGE;
         }
     }
 
+    if (q.nwebhooks && !(q.sent = tmpfile())) {
+        fprintf(stderr, "lambdaward query: cannot create a temporary file: %s\n", strerror(errno));
+        free(files);
+        free(hooks);
+        return LW_EXIT_FAILURE;
+    }
     lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch};
     q.p = lw_pipeline_new(&po);
     for (int i = 0; i < nfiles; i++)
@@ -519,9 +631,17 @@ int lw_cmd_query(int argc, char **argv)
     lw_pipeline_free(q.p);
     lw_buf_free(&q.out);
     free(files);
+    int undelivered = 0;
+    if (q.sent) {
+        undelivered = send_webhooks(&q);
+        fclose(q.sent);
+    }
+    free(hooks);
     if (q.input_errors > MAX_SHOWN_ERRORS)
         fprintf(stderr, "lambdaward: %llu input errors in total\n", (unsigned long long)q.input_errors);
     if (q.fail_on >= 0 && max_sev >= q.fail_on)
         return LW_EXIT_FINDINGS;
-    return q.input_errors ? LW_EXIT_USAGE : LW_EXIT_OK;
+    if (q.input_errors)
+        return LW_EXIT_USAGE;
+    return undelivered ? LW_EXIT_FAILURE : LW_EXIT_OK;
 }

@@ -160,6 +160,26 @@ class WebhookTest(unittest.TestCase):
         self.assertEqual(db.execute("select count(*) from outbox where delivered_ms is null").fetchone()[0], 0)
         db.close()
 
+    def test_test_webhook_and_query_webhook(self):
+        self.sink = Sink(self.sink_port)
+        self.sink.start()
+        env = dict(os.environ, LW_WH_SECRET=SECRET, LW_FIREHOSE_KEY=KEY)
+        out = subprocess.run([BIN_, "test-webhook", "--config", self.d.conf, "sink"], env=env, capture_output=True,
+                             text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("sink: HTTP 200", out.stdout)
+        self.assertTrue(json.loads(self.sink.delivered()[0][2])["evidence"]["test"])
+        self.check_signed(self.sink.delivered()[0][1], self.sink.delivered()[0][2])
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sensor-event-split.jsonl")
+        out = subprocess.run([BIN_, "query", "--file", data, "-o", "json", "--webhook", "sink", "--config",
+                              self.d.conf], env=env, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("webhook sink: 1 delivered, 0 failed", out.stderr)
+        self.assertEqual(len(self.sink.delivered()), 2)
+        self.check_signed(self.sink.delivered()[1][1], self.sink.delivered()[1][2])
+
+
+BIN_ = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build", "lambdaward")
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)
