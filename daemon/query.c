@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@
 #include "common/idset.h"
 #include "daemon/cli.h"
 #include "daemon/output.h"
+#include "common/timeutil.h"
 #include "daemon/pipeline.h"
+#include "daemon/query_api.h"
 #include "daemon/webhook_send.h"
 #include "parsers/decode.h"
 #include "parsers/json.h"
@@ -51,16 +54,28 @@ typedef struct query {
 static void usage(FILE *to)
 {
     fputs("Usage: lambdaward query --file PATH [--file PATH ...] [options]\n"
+          "       lambdaward query --log-group NAME|--log-group-prefix P [--since 2h] [options]\n"
           "\n"
-          "Analyse exported Lambda logs and print findings, then one summary per function.\n"
+          "Analyse Lambda logs once and print findings, then one summary per function.\n"
           "\n"
-          "Input:\n"
+          "From the CloudWatch Logs API (credentials and region as the AWS CLI finds them):\n"
+          "      --log-group NAME   a log group (repeatable)\n"
+          "      --log-group-prefix P  every log group whose name starts with P (repeatable)\n"
+          "      --since DURATION   from this long ago until now (default 1h): 90s, 15m, 2h, 7d\n"
+          "      --start TIME       from an ISO 8601 time (2026-03-08T14:00:00Z) ...\n"
+          "      --end TIME         ... until this one (default now)\n"
+          "      --filter-pattern P CloudWatch filter pattern applied by the service\n"
+          "      --region R, --profile P, --endpoint-url URL\n"
+          "      --tps N            FilterLogEvents calls per second (default 5, AWS's hard limit\n"
+          "                         per account and region, shared with every other tool)\n"
+          "\n"
+          "From files:\n"
           "  -f, --file PATH        a file to read; '-' reads standard input. Repeatable.\n"
           "                         Formats are detected: FilterLogEvents/GetLogEvents pages,\n"
           "                         JSON Lines of events, subscription payloads (plain or\n"
           "                         gzip), `aws logs tail` output and plain text lines.\n"
-          "      --log-group NAME   log group to assume for input that names none\n"
-          "                         (text lines, GetLogEvents pages)\n"
+          "      --log-group NAME   with --file: the log group to assume for input that\n"
+          "                         names none (text lines, GetLogEvents pages)\n"
           "\n"
           "Output:\n"
           "  -o, --output FORMAT    table (default on a terminal) or json (JSON Lines)\n"
@@ -489,7 +504,8 @@ static void analyse(query *q, const char *path)
 
 int lw_cmd_query(int argc, char **argv)
 {
-    enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG };
+    enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG, OPT_PREFIX, OPT_SINCE, OPT_START,
+           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -498,6 +514,15 @@ int lw_cmd_query(int argc, char **argv)
         {"arch", required_argument, NULL, OPT_ARCH},
         {"jobs", required_argument, NULL, 'j'},
         {"webhook", required_argument, NULL, OPT_WEBHOOK},
+        {"log-group-prefix", required_argument, NULL, OPT_PREFIX},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"start", required_argument, NULL, OPT_START},
+        {"end", required_argument, NULL, OPT_END},
+        {"filter-pattern", required_argument, NULL, OPT_PATTERN},
+        {"region", required_argument, NULL, OPT_REGION},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+        {"tps", required_argument, NULL, OPT_TPS},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -509,6 +534,10 @@ int lw_cmd_query(int argc, char **argv)
     q.jobs = 1;
     const char **files = lw_xcalloc((size_t)argc + 1, sizeof *files);
     const char **hooks = lw_xcalloc((size_t)argc + 1, sizeof *hooks);
+    const char **groups = lw_xcalloc((size_t)argc + 1, sizeof *groups);
+    const char **prefixes = lw_xcalloc((size_t)argc + 1, sizeof *prefixes);
+    lw_query_api_opts api = {.groups = groups, .prefixes = prefixes};
+    int64_t since_ms = 3600 * 1000;
     q.webhooks = hooks;
     q.config = "/etc/lambdaward/lambdaward.conf";
     int nfiles = 0;
@@ -526,9 +555,7 @@ int lw_cmd_query(int argc, char **argv)
                 q.fmt = LW_OUT_TABLE;
             else {
                 fprintf(stderr, "lambdaward query: --output must be table or json, not '%s'\n", optarg);
-                free(files);
-                free(hooks);
-                return LW_EXIT_USAGE;
+                goto usage_error;
             }
             break;
         case OPT_FAIL_ON: {
@@ -536,15 +563,57 @@ int lw_cmd_query(int argc, char **argv)
             if (lw_severity_parse(optarg, &s) < 0) {
                 fprintf(stderr, "lambdaward query: --fail-on takes info, low, medium, high or critical, not '%s'\n",
                         optarg);
-                free(files);
-                free(hooks);
-                return LW_EXIT_USAGE;
+                goto usage_error;
             }
             q.fail_on = (int)s;
             break;
         }
         case OPT_LOG_GROUP:
-            q.default_group = optarg;
+            groups[api.ngroups++] = optarg;
+            break;
+        case OPT_PREFIX:
+            prefixes[api.nprefixes++] = optarg;
+            break;
+        case OPT_SINCE:
+            if (lw_parse_duration(optarg, &since_ms) < 0) {
+                fprintf(stderr, "lambdaward query: --since takes a duration such as 90s, 15m, 2h or 7d, not '%s'\n",
+                        optarg);
+                goto usage_error;
+            }
+            break;
+        case OPT_START:
+        case OPT_END: {
+            int64_t ms;
+            size_t k = lw_parse_iso8601(optarg, strlen(optarg), &ms);
+            if (!k || k != strlen(optarg)) {
+                fprintf(stderr, "lambdaward query: --%s takes an ISO 8601 time (2026-03-08T14:00:00Z), not '%s'\n",
+                        c == OPT_START ? "start" : "end", optarg);
+                goto usage_error;
+            }
+            if (c == OPT_START)
+                api.start_ms = ms;
+            else
+                api.end_ms = ms;
+            break;
+        }
+        case OPT_PATTERN:
+            api.filter_pattern = optarg;
+            break;
+        case OPT_REGION:
+            api.region = optarg;
+            break;
+        case OPT_PROFILE:
+            api.profile = optarg;
+            break;
+        case OPT_ENDPOINT:
+            api.endpoint_url = optarg;
+            break;
+        case OPT_TPS:
+            api.tps = atof(optarg);
+            if (!(api.tps > 0 && api.tps <= 1000)) {
+                fprintf(stderr, "lambdaward query: --tps takes a number of calls per second (0 < N <= 1000)\n");
+                goto usage_error;
+            }
             break;
         case OPT_WEBHOOK:
             hooks[q.nwebhooks++] = optarg;
@@ -559,9 +628,7 @@ int lw_cmd_query(int argc, char **argv)
                 q.arch = LW_ARCH_X86_64;
             else {
                 fprintf(stderr, "lambdaward query: --arch must be x86_64 or arm64, not '%s'\n", optarg);
-                free(files);
-                free(hooks);
-                return LW_EXIT_USAGE;
+                goto usage_error;
             }
             break;
         case 'j': {
@@ -569,9 +636,7 @@ int lw_cmd_query(int argc, char **argv)
             long v = strtol(optarg, &end, 10);
             if (*end || v < 0 || v > MAX_JOBS) {
                 fprintf(stderr, "lambdaward query: --jobs takes a number from 0 to %d, not '%s'\n", MAX_JOBS, optarg);
-                free(files);
-                free(hooks);
-                return LW_EXIT_USAGE;
+                goto usage_error;
             }
             q.jobs = v ? (int)v : (int)sysconf(_SC_NPROCESSORS_ONLN);
             if (q.jobs < 1)
@@ -582,37 +647,58 @@ int lw_cmd_query(int argc, char **argv)
             usage(stdout);
             free(files);
             free(hooks);
+            free(groups);
+            free(prefixes);
             return LW_EXIT_OK;
         default:
             fprintf(stderr, "Try 'lambdaward query --help'.\n");
-            free(files);
-            free(hooks);
-            return LW_EXIT_USAGE;
+            goto usage_error;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "lambdaward query: unexpected argument '%s' (inputs are given with --file)\n", argv[optind]);
-        free(files);
-        free(hooks);
-        return LW_EXIT_USAGE;
+        goto usage_error;
     }
-    if (!nfiles) {
-        fprintf(stderr, "lambdaward query: no input: give --file PATH (or --file - for stdin)\n"
-                        "Try 'lambdaward query --help'.\n");
-        free(files);
-        free(hooks);
-        return LW_EXIT_USAGE;
+    bool use_api = !nfiles;
+    if (nfiles) {
+        if (api.nprefixes || api.ngroups > 1) {
+            fprintf(stderr, "lambdaward query: --file reads files; --log-group-prefix and several --log-group "
+                            "query the API: use one or the other\n");
+            goto usage_error;
+        }
+        q.default_group = api.ngroups ? groups[0] : NULL;
+    } else if (!api.ngroups && !api.nprefixes) {
+        fprintf(stderr, "lambdaward query: no input: give --file PATH (or - for stdin), or --log-group NAME / "
+                        "--log-group-prefix P for the API\nTry 'lambdaward query --help'.\n");
+        goto usage_error;
+    }
+    if (use_api) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        int64_t now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        if (!api.start_ms)
+            api.start_ms = (api.end_ms ? api.end_ms : now) - since_ms;
+        if (api.end_ms && api.end_ms <= api.start_ms) {
+            fprintf(stderr, "lambdaward query: --end must be after the start\n");
+            goto usage_error;
+        }
     }
     /* Refuse unreadable inputs before printing anything. */
     for (int i = 0; i < nfiles; i++) {
         if (strcmp(files[i], "-") && access(files[i], R_OK) != 0) {
             fprintf(stderr, "lambdaward query: cannot read %s: %s\n", files[i], strerror(errno));
-            free(files);
-            free(hooks);
-            return LW_EXIT_USAGE;
+            goto usage_error;
         }
     }
 
+    if (0) {
+    usage_error:
+        free(files);
+        free(hooks);
+        free(groups);
+        free(prefixes);
+        return LW_EXIT_USAGE;
+    }
     if (q.nwebhooks && !(q.sent = tmpfile())) {
         fprintf(stderr, "lambdaward query: cannot create a temporary file: %s\n", strerror(errno));
         free(files);
@@ -621,6 +707,12 @@ int lw_cmd_query(int argc, char **argv)
     }
     lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch};
     q.p = lw_pipeline_new(&po);
+    if (use_api) {
+        lw_query_api_result res;
+        if (lw_query_api(&api, q.p, &res) < 0)
+            q.input_errors++;
+        q.input_errors += res.errors;
+    }
     for (int i = 0; i < nfiles; i++)
         analyse(&q, files[i]);
     lw_pipeline_finish(q.p);
@@ -637,6 +729,8 @@ int lw_cmd_query(int argc, char **argv)
         fclose(q.sent);
     }
     free(hooks);
+    free(groups);
+    free(prefixes);
     if (q.input_errors > MAX_SHOWN_ERRORS)
         fprintf(stderr, "lambdaward: %llu input errors in total\n", (unsigned long long)q.input_errors);
     if (q.fail_on >= 0 && max_sev >= q.fail_on)

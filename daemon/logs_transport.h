@@ -1,0 +1,24 @@
+/*
+ * logs_transport: the production transport of the CloudWatch Logs client:
+ * each request signed with SigV4 (service "logs") and POSTed through the
+ * libcurl/libuv client, Host taken from the endpoint URL exactly as curl
+ * will send it. Credentials from the environment or shared files are
+ * re-read on ExpiredTokenException.
+ */
+#ifndef LW_LOGS_TRANSPORT_H
+#define LW_LOGS_TRANSPORT_H
+
+#include "aws/logs.h"
+#include "daemon/curl_uv.h"
+
+typedef struct lw_logs_transport_ctx lw_logs_transport_ctx;
+
+/* NULL with err when no credentials or region can be found. */
+lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, const char *profile,
+                                             const char *endpoint_url, double timeout_s, char *err, size_t errlen);
+lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t);
+const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t);
+const char *lw_logs_transport_region(const lw_logs_transport_ctx *t);
+void lw_logs_transport_free(lw_logs_transport_ctx *t);
+
+#endif

@@ -1,0 +1,207 @@
+/* query_api: see query_api.h. */
+#include "daemon/query_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "aws/logs.h"
+#include "daemon/curl_uv.h"
+#include "daemon/logs_transport.h"
+#include "parsers/decode.h"
+#include "parsers/json.h"
+
+#define PARALLEL_GROUPS 4
+
+typedef struct run {
+    const lw_query_api_opts *o;
+    lw_pipeline *p;
+    lw_logs *logs;
+    lw_query_api_result *res;
+    char **groups;
+    int ngroups, cap, next, active, discovering;
+    bool tty;
+    double started;
+    const char *cur_group;
+} run;
+
+typedef struct gctx {
+    run *r;
+    char *group;
+} gctx;
+
+static double now_s(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void add_group(run *r, const char *name)
+{
+    for (int i = 0; i < r->ngroups; i++)
+        if (!strcmp(r->groups[i], name))
+            return;
+    if (r->ngroups == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->groups = lw_xrealloc(r->groups, (size_t)r->cap * sizeof *r->groups);
+    }
+    r->groups[r->ngroups++] = strdup(name);
+}
+
+static void progress(run *r, bool final)
+{
+    if (!r->tty)
+        return;
+    double dt = now_s() - r->started;
+    fprintf(stderr, "\r%llu/%d groups, %llu pages, %llu events, %.1f MB, %.1f MB/s%s",
+            (unsigned long long)r->res->groups, r->ngroups, (unsigned long long)r->res->pages,
+            (unsigned long long)r->res->events, r->res->bytes / 1e6, dt > 0 ? r->res->bytes / 1e6 / dt : 0,
+            final ? "\n" : "   ");
+}
+
+static void on_event(void *ud, const lw_event *ev)
+{
+    run *r = ud;
+    r->res->events++;
+    lw_pipeline_event(r->p, ev);
+}
+
+static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)
+{
+    (void)line;
+    run *r = ud;
+    r->res->errors++;
+    fprintf(stderr, "lambdaward: %s: unreadable response page: %s\n", origin, msg);
+}
+
+static bool on_page(void *ud, const char *json, size_t n)
+{
+    gctx *g = ud;
+    run *r = g->r;
+    r->res->pages++;
+    r->res->bytes += n;
+    lw_decoder_opts o = {.origin = g->group, .default_group = g->group, .on_event = on_event,
+                         .on_error = on_decode_error, .ud = r};
+    lw_decoder *d = lw_decoder_new(&o);
+    lw_decoder_feed(d, json, n);
+    lw_decoder_finish(d);
+    lw_decoder_free(d);
+    progress(r, false);
+    return true;
+}
+
+static void start_more(run *r);
+
+static void on_group_done(void *ud, const char *error)
+{
+    gctx *g = ud;
+    run *r = g->r;
+    if (error) {
+        r->res->errors++;
+        if (r->tty)
+            fputc('\n', stderr);
+        fprintf(stderr, "lambdaward: %s: %s\n", g->group, error);
+    }
+    r->res->groups++;
+    r->active--;
+    free(g->group);
+    free(g);
+    start_more(r);
+}
+
+static void start_more(run *r)
+{
+    if (r->discovering)
+        return;
+    while (r->active < PARALLEL_GROUPS && r->next < r->ngroups) {
+        gctx *g = lw_xmalloc(sizeof *g);
+        g->r = r;
+        g->group = strdup(r->groups[r->next++]);
+        r->active++;
+        lw_logs_filter_params fp = {.log_group = g->group, .start_ms = r->o->start_ms, .end_ms = r->o->end_ms,
+                                    .filter_pattern = r->o->filter_pattern};
+        lw_logs_filter(r->logs, &fp, on_page, on_group_done, g);
+    }
+    if (r->active == 0 && r->next >= r->ngroups && r->logs) {
+        const lw_logs_stats *st = lw_logs_stats_get(r->logs);
+        for (int i = 0; i < LW_LOGS_OPS; i++)
+            r->res->api_calls += st->calls[i];
+        lw_logs_close(r->logs); /* all done: the client frees itself, the loop ends */
+        r->logs = NULL;
+    }
+}
+
+static bool on_groups(void *ud, const char *json, size_t n)
+{
+    run *r = ud;
+    lw_json j;
+    lw_json_init(&j);
+    if (lw_json_parse(&j, json, n) == LW_JSON_OK) {
+        int arr = lw_json_get(&j, 0, "logGroups");
+        if (arr >= 0 && j.tok[arr].type == JSMN_ARRAY) {
+            int e = arr + 1;
+            for (int i = 0; i < j.tok[arr].size && e < j.n; i++, e = lw_json_next(&j, e)) {
+                lw_buf name = LW_BUF_INIT;
+                if (lw_json_str(&j, lw_json_get(&j, e, "logGroupName"), &name) == 0 && name.len)
+                    add_group(r, name.p);
+                lw_buf_free(&name);
+            }
+        }
+    }
+    lw_json_free(&j);
+    return true;
+}
+
+static void on_groups_done(void *ud, const char *error)
+{
+    run *r = ud;
+    if (error) {
+        r->res->errors++;
+        fprintf(stderr, "lambdaward: listing log groups: %s\n", error);
+    }
+    r->discovering--;
+    start_more(r);
+}
+
+int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result *res)
+{
+    memset(res, 0, sizeof *res);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    lw_curl *curl = lw_curl_new(&loop, NULL);
+    char err[512];
+    lw_logs_transport_ctx *tc = lw_logs_transport_new(curl, o->region, o->profile, o->endpoint_url, 30, err, sizeof err);
+    if (!tc) {
+        fprintf(stderr, "lambdaward query: %s\n", err);
+        lw_curl_close(curl);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return -1;
+    }
+    lw_logs_transport t = lw_logs_transport_get(tc);
+    lw_logs_opts lo = {.tps = {o->tps > 0 ? o->tps : 5, 5, 5, 5}};
+    run r = {.o = o, .p = p, .res = res, .tty = isatty(2), .started = now_s()};
+    r.logs = lw_logs_new(&loop, &t, &lo);
+    for (int i = 0; i < o->ngroups; i++)
+        add_group(&r, o->groups[i]);
+    for (int i = 0; i < o->nprefixes; i++) {
+        r.discovering++;
+        lw_logs_describe_groups(r.logs, o->prefixes[i], NULL, on_groups, on_groups_done, &r);
+    }
+    start_more(&r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    progress(&r, true);
+    if (r.ngroups == 0 && !res->errors)
+        fprintf(stderr, "lambdaward query: no log group matched\n");
+    lw_curl_close(curl);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    lw_logs_transport_free(tc);
+    for (int i = 0; i < r.ngroups; i++)
+        free(r.groups[i]);
+    free(r.groups);
+    return 0;
+}
