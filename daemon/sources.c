@@ -4,10 +4,12 @@
 
 #include "daemon/daemon.h"
 #include "daemon/ingest.h"
+#include "daemon/tailer.h"
 
 typedef void (*lw_source_factory)(lw_daemon *d);
 
 const lw_source_factory lw_source_factories[] = {
+    lw_tailer_factory,
     lw_ingest_factory,
     NULL,
 };

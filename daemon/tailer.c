@@ -405,3 +405,102 @@ const lw_source_ops lw_tailer_ops = {
     .reload = reload,
     .metrics = metrics,
 };
+
+/* ---- the source the daemon starts ------------------------------------------
+ * Owns the HTTP client, the signing transport and the logs client around a
+ * tailer; registered only when some watch is to be polled. */
+
+#include "daemon/curl_uv.h"
+#include "daemon/logs_transport.h"
+
+typedef struct tail_source {
+    lw_tailer *t;
+    lw_curl *curl;
+    lw_logs_transport_ctx *tc;
+    lw_logs *logs;
+    void (*done)(void *);
+    void *done_ud;
+} tail_source;
+
+static int ts_start(void *self, lw_daemon *d)
+{
+    tail_source *s = self;
+    const lw_config *cfg = lw_daemon_config(d);
+    char err[512];
+    s->curl = lw_curl_new(lw_daemon_loop(d), cfg->ca_bundle);
+    s->tc = lw_logs_transport_new(s->curl, cfg->region, cfg->profile, cfg->endpoint_url, cfg->request_timeout_s, err,
+                                  sizeof err);
+    if (!s->tc) {
+        LW_ERROR("tailer: %s", err);
+        return -1;
+    }
+    lw_logs_transport t = lw_logs_transport_get(s->tc);
+    lw_logs_opts lo = {.tps = {cfg->filter_tps, cfg->filter_tps, cfg->describe_tps, cfg->describe_tps}};
+    s->logs = lw_logs_new(lw_daemon_loop(d), &t, &lo);
+    s->t = lw_tailer_new(d, s->logs);
+    LW_NOTICE("tailer: polling through %s (region %s, %.1f FilterLogEvents/s)", lw_logs_transport_endpoint(s->tc),
+              lw_logs_transport_region(s->tc), cfg->filter_tps);
+    return start(s->t, d);
+}
+
+static void ts_stopped(void *ud)
+{
+    tail_source *s = ud;
+    if (s->curl)
+        lw_curl_close(s->curl); /* every transfer has answered by now */
+    s->curl = NULL;
+    s->done(s->done_ud);
+}
+
+static void ts_stop(void *self, void (*done)(void *ud), void *ud)
+{
+    tail_source *s = self;
+    s->done = done;
+    s->done_ud = ud;
+    if (!s->t) {
+        ts_stopped(s);
+        return;
+    }
+    stop(s->t, ts_stopped, s);
+}
+
+static void ts_destroy(void *self)
+{
+    tail_source *s = self;
+    if (s->t)
+        destroy(s->t);
+    lw_logs_transport_free(s->tc);
+    free(s);
+}
+
+static void ts_reload(void *self, const lw_config *cfg)
+{
+    tail_source *s = self;
+    if (s->t)
+        reload(s->t, cfg);
+}
+
+static void ts_metrics(void *self, lw_buf *out)
+{
+    tail_source *s = self;
+    if (s->t)
+        metrics(s->t, out);
+}
+
+static const lw_source_ops tail_source_ops = {
+    .name = "tailer",
+    .start = ts_start,
+    .stop = ts_stop,
+    .destroy = ts_destroy,
+    .reload = ts_reload,
+    .metrics = ts_metrics,
+};
+
+void lw_tailer_factory(lw_daemon *d)
+{
+    bool polled = false;
+    for (const lw_watch_cfg *w = lw_daemon_config(d)->watches; w; w = w->next)
+        polled |= !w->push;
+    if (polled)
+        lw_daemon_add_source(d, &tail_source_ops, lw_xcalloc(1, sizeof(tail_source)));
+}

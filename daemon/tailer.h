@@ -32,6 +32,9 @@ typedef struct lw_tailer lw_tailer;
 lw_tailer *lw_tailer_new(lw_daemon *d, lw_logs *logs);
 extern const lw_source_ops lw_tailer_ops;
 
+/* Registers the tailer as a source when some watch is to be polled. */
+void lw_tailer_factory(lw_daemon *d);
+
 /* Per-group view, for tests and metrics. */
 typedef struct lw_tailer_group_info {
     const char *name;
