@@ -123,16 +123,22 @@ void lw_jw_num(lw_buf *b, double v)
         lw_buf_puts(b, "null");
         return;
     }
-    if (v == (double)(int64_t)v && fabs(v) < 9e15) {
+    /* Range first: converting a double past 2^63 to int64 is undefined. */
+    if (fabs(v) < 9e15 && v == (double)(int64_t)v) {
         lw_jw_int(b, (int64_t)v);
         return;
     }
     char tmp[64];
-    int n = snprintf(tmp, sizeof tmp, "%.3f", v);
-    while (n > 0 && tmp[n - 1] == '0')
-        n--;
-    if (n > 0 && tmp[n - 1] == '.')
-        n--;
+    /* %.17g never needs more than 24 characters; %.3f can need hundreds. */
+    int n = fabs(v) < 1e15 ? snprintf(tmp, sizeof tmp, "%.3f", v) : snprintf(tmp, sizeof tmp, "%.17g", v);
+    if (n < 0 || n >= (int)sizeof tmp)
+        n = snprintf(tmp, sizeof tmp, "%.17g", v);
+    if (fabs(v) < 1e15) {
+        while (n > 0 && tmp[n - 1] == '0')
+            n--;
+        if (n > 0 && tmp[n - 1] == '.')
+            n--;
+    }
     lw_buf_append(b, tmp, (size_t)n);
 }
 

@@ -51,8 +51,11 @@ static bool name_shaped(const char *p, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!(isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '-' || p[i] == '.'))
             return false;
-    return !(n >= 4 && (!strncmp(p, "AKIA", 4) || !strncmp(p, "ASIA", 4) || !strncmp(p, "ABIA", 4) ||
-                        !strncmp(p, "ACCA", 4)));
+    for (size_t i = 0; i + 4 <= n; i++) /* a key id anywhere inside is not a name */
+        if (!strncmp(p + i, "AKIA", 4) || !strncmp(p + i, "ASIA", 4) || !strncmp(p + i, "ABIA", 4) ||
+            !strncmp(p + i, "ACCA", 4))
+            return false;
+    return true;
 }
 
 /* Header "name: value" at s+i (at a line start). Returns bytes consumed, or 0. */
@@ -170,12 +173,20 @@ void lw_redact(const char *s, size_t n, lw_buf *out)
             }
         }
         if (s[i] == '-' && n - i > 11 && !strncmp(s + i, "-----BEGIN ", 11)) {
-            const char *hdr_end = memmem(s + i + 11, n - i - 11, "-----", 5);
-            if (hdr_end && memmem(s + i, (size_t)(hdr_end - (s + i)), "PRIVATE KEY", 11)) {
+            /* The BEGIN line ends at its closing dashes or at the line end,
+             * whichever comes first: a malformed header must not carry the
+             * key body along as "header". */
+            size_t line_end = i + 11;
+            while (line_end < n && s[line_end] != '\n' && s[line_end] != '\r')
+                line_end++;
+            const char *dashes = memmem(s + i + 11, line_end - i - 11, "-----", 5);
+            size_t hdr_end = dashes ? (size_t)(dashes - s) + 5 : line_end;
+            if (memmem(s + i, hdr_end - i, "PRIVATE KEY", 11)) {
                 FLUSH();
-                size_t after = (size_t)(hdr_end - s) + 5;
-                lw_utf8_sanitize(out, s + i, after - i);
-                const char *end = memmem(s + after, n - after, "-----END ", 9);
+                /* Nothing of the block is copied, not even its label, which
+                 * could itself hold anything. */
+                lw_buf_puts(out, "-----BEGIN PRIVATE KEY-----");
+                const char *end = memmem(s + hdr_end, n - hdr_end, "-----END ", 9);
                 lw_buf_puts(out, LW_MASK);
                 i = end ? (size_t)(end - s) : n;
                 continue;

@@ -29,6 +29,8 @@ struct lw_decoder {
     int gz;              /* -1 undecided, 0 no, 1 yes */
     bool z_live;
     bool z_done;         /* a member ended; the next bytes start a new one */
+    bool z_skipping;     /* after junk or corruption: looking for a member header */
+    bool z_half_magic;   /* the last feed ended on 0x1f while looking */
     z_stream z;
     char *zout;
 
@@ -520,11 +522,9 @@ static void process(lw_decoder *d, bool final)
                 d->off += len;
                 continue;
             }
-            if (r == LW_JSON_INVAL || r == LW_JSON_TOOBIG) {
-                err(d, d->line, "invalid JSON");
-                d->off += len;
-                continue;
-            }
+            /* Anything else goes document by document through the scanner,
+             * exactly as when the line arrives in pieces: the result must
+             * not depend on how the input was chunked. */
         }
         /* Spans lines, or the first document: scan for its end. */
         d->in_doc = true;
@@ -568,10 +568,42 @@ static void feed_text(lw_decoder *d, const char *buf, size_t len, bool final)
     keep_rest(d);
 }
 
+/* Skips to the next gzip member header (1f 8b) in [p, p+n); a 0x1f at the
+ * very end is remembered, since the 0x8b may start the next feed. Returns
+ * the offset of the header, or n when there is none. */
+static size_t resync(lw_decoder *d, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0x1f)
+            continue;
+        if (i + 1 < n) {
+            if (p[i + 1] == 0x8b)
+                return i;
+        } else {
+            d->z_half_magic = true;
+        }
+    }
+    return n;
+}
+
 static void feed_gz(lw_decoder *d, const char *buf, size_t len)
 {
+    static const Bytef first_magic_byte = 0x1f;
     if (!d->zout)
         d->zout = lw_xmalloc(GZ_CHUNK);
+    if (d->z_half_magic) {
+        /* The previous feed ended on 0x1f while looking for a member. */
+        d->z_half_magic = false;
+        if (len && (unsigned char)buf[0] == 0x8b) {
+            inflateReset(&d->z);
+            d->z_done = d->z_skipping = false;
+            d->z.next_in = (Bytef *)&first_magic_byte;
+            d->z.avail_in = 1;
+            d->z.next_out = (Bytef *)d->zout;
+            d->z.avail_out = GZ_CHUNK;
+            inflate(&d->z, Z_NO_FLUSH); /* consumes the byte as header */
+        }
+    }
     d->z.next_in = (Bytef *)buf;
     d->z.avail_in = (uInt)len;
     while (d->z.avail_in > 0) {
@@ -581,15 +613,21 @@ static void feed_gz(lw_decoder *d, const char *buf, size_t len)
                 return;
             }
             d->z_live = true;
-        } else if (d->z_done) {
-            /* Firehose and S3 exports put gzip members back to back. */
-            if ((unsigned char)d->z.next_in[0] != 0x1f) {
-                err(d, d->line, "data after the end of the gzip stream: ignored");
-                d->z.avail_in = 0;
+        } else if (d->z_done || d->z_skipping) {
+            /* Firehose and S3 exports put gzip members back to back; after
+             * junk or a corrupt member, go on at the next member header so
+             * that one bad member loses nothing else. */
+            size_t at = resync(d, d->z.next_in, d->z.avail_in);
+            if (at && d->z_done && !d->z_skipping)
+                err(d, d->line, "data after the end of a gzip member: skipped to the next member");
+            d->z.next_in += at;
+            d->z.avail_in -= (uInt)at;
+            if (!d->z.avail_in) {
+                d->z_skipping = true;
                 return;
             }
             inflateReset(&d->z);
-            d->z_done = false;
+            d->z_done = d->z_skipping = false;
         }
         d->z.next_out = (Bytef *)d->zout;
         d->z.avail_out = GZ_CHUNK;
@@ -600,10 +638,8 @@ static void feed_gz(lw_decoder *d, const char *buf, size_t len)
         if (r == Z_STREAM_END) {
             d->z_done = true;
         } else if (r != Z_OK && r != Z_BUF_ERROR) {
-            err(d, d->line, "corrupt gzip data: %s", d->z.msg ? d->z.msg : "inflate failed");
-            d->z.avail_in = 0;
-            d->z_done = true;
-            return;
+            err(d, d->line, "corrupt gzip data (%s): skipped to the next member", d->z.msg ? d->z.msg : "inflate failed");
+            d->z_skipping = true; /* zlib has consumed the bad header: no risk of finding it again */
         }
     }
 }
@@ -640,7 +676,7 @@ void lw_decoder_finish(lw_decoder *d)
 {
     if (d->gz < 0)
         d->gz = 0;
-    if (d->gz && d->z_live && !d->z_done)
+    if (d->gz && d->z_live && !d->z_done && !d->z_skipping)
         err(d, d->line, "truncated gzip stream");
     d->view = d->in.p ? d->in.p : "";
     d->view_len = d->in.len;

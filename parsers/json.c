@@ -68,20 +68,43 @@ static bool valid_number(const char *s, size_t n)
 
 
 /* What strict jsmn still lets through: a key without exactly one value
- * ({"a":"b" "c":1}), a non-string key, and primitives that are neither a
- * literal nor a number ([thanx]). */
+ * ({"a":"b" "c":1}), a non-string key, a colon after anything but an
+ * object key (["a":"b"], {"a":"b":"c"}, "a":"b"), a token outside its
+ * parent ({"a"}:"x"}), and primitives that are neither a literal nor a
+ * number ([thanx]). */
 static bool validate(const lw_json *j)
 {
+    int prev_top_end = -1;
     for (int i = 0; i < j->n; i++) {
         const jsmntok_t *t = &j->tok[i];
-        bool is_key = t->parent >= 0 && j->tok[t->parent].type == JSMN_OBJECT;
-        if (is_key && (t->type != JSMN_STRING || t->size != 1))
+        const jsmntok_t *p = t->parent >= 0 ? &j->tok[t->parent] : NULL;
+        if (!p) {
+            /* Several values back to back are fine ({..}{..}, as the
+             * scanner splits them); anything but white space between them
+             * ({..},{..}) is not. */
+            if (prev_top_end >= 0)
+                for (int k = prev_top_end; k < t->start; k++)
+                    if (j->js[k] != ' ' && j->js[k] != '\t' && j->js[k] != '\r' && j->js[k] != '\n')
+                        return false;
+            prev_top_end = t->end;
+        }
+        bool is_key = p && p->type == JSMN_OBJECT;
+        if (is_key) {
+            if (t->type != JSMN_STRING || t->size != 1)
+                return false;
+        } else if ((t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE) && t->size != 0) {
+            return false; /* only object keys may be followed by a colon */
+        }
+        if (p && (t->start < p->start || t->end > p->end) && p->type != JSMN_STRING)
             return false;
+        if (p && p->type == JSMN_STRING &&
+            (t->start < p->end || (p->parent >= 0 && t->end > j->tok[p->parent].end)))
+            return false; /* a value sits after its key, inside the key's object */
         if (t->type == JSMN_PRIMITIVE) {
-            const char *p = j->js + t->start;
+            const char *s = j->js + t->start;
             size_t n = (size_t)(t->end - t->start);
-            if (!((n == 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) ||
-                  (n == 5 && !memcmp(p, "false", 5)) || valid_number(p, n)))
+            if (!((n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "null", 4))) ||
+                  (n == 5 && !memcmp(s, "false", 5)) || valid_number(s, n)))
                 return false;
         }
     }

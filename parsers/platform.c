@@ -156,6 +156,8 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
     size_t l = 0;
     const char *end = s + n;
     lw_platform_clear(pl);
+    if (n == 0)
+        return false;
     switch (s[0]) {
     case 'S':
         if (!starts(s, n, "START RequestId: ", &l))

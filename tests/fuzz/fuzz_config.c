@@ -1,4 +1,7 @@
-/* The INI configuration loader (libinih + our tables). */
+/* config: the INI loader (libinih + the option tables). The input is
+ * written to a private temporary file, loaded and freed. Invariants
+ * checked: loading terminates, frees everything, and every collected
+ * error names the file. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -19,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(fd);
     lw_config c;
     lw_config_load(path, &c);
+    for (int i = 0; i < c.errors.n; i++)
+        FUZZ_CHECK(c.errors.v[i] && !strncmp(c.errors.v[i], path, strlen(path)));
     lw_config_free(&c);
     unlink(path);
     return 0;
