@@ -91,7 +91,7 @@ static const opt watch_opts[] = {
     {"log_group", T_LIST, NULL, W(groups), 0, 0, "watch this log group"},
     {"log_group_exclude", T_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"},
     {"poll_interval", T_DUR, "30s", W(poll_interval_s), 1, 86400, "how often a quiet group is polled"},
-    {"lookback", T_DUR, "5m", W(lookback_s), 0, 86400, "each poll re-reads this far back for late events"},
+    {"lookback", T_DUR, "5m", W(lookback_s), 0, 14 * 86400, "each poll re-reads this far back for late events (CloudWatch accepts events up to 14 days old)"},
     {"discovery_interval", T_DUR, "5m", W(discovery_interval_s), 10, 86400, "how often new log groups are looked for"},
     {"push", T_BOOL, "false", W(push), 0, 0, "these groups arrive by Firehose push: never poll them"},
     {NULL, 0, NULL, 0, 0, 0, NULL},

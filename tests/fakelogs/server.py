@@ -334,16 +334,22 @@ def main():
     ap.add_argument("--no-verify", action="store_true", help="accept any signature")
     ap.add_argument("--max-seconds", type=float, default=600)
     ap.add_argument("--max-requests", type=int, default=1000000)
+    ap.add_argument("--shift-to-now", action="store_true",
+                    help="move seeded timestamps so the newest one is now (old samples look live)")
     a = ap.parse_args()
     lo, hi = (int(x) for x in a.ingest_delay_ms.split(":"))
     store = Store((lo, hi), a.rng_seed)
+    seeded = []
     for path in a.seed:
         with open(path) as f:
-            for line in f:
-                if line.strip():
-                    ev = json.loads(line)
-                    ev.setdefault("logGroupName", "/aws/lambda/seeded")
-                    store.put(ev)
+            seeded += [json.loads(line) for line in f if line.strip()]
+    shift = now_ms() - max(int(e["timestamp"]) for e in seeded) if a.shift_to_now and seeded else 0
+    for ev in seeded:
+        ev.setdefault("logGroupName", "/aws/lambda/seeded")
+        ev["timestamp"] = int(ev["timestamp"]) + shift
+        if "ingestionTime" in ev:
+            ev["ingestionTime"] = int(ev["ingestionTime"]) + shift
+        store.put(ev)
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), make_handler(store, Api(store, a.page_events), a))
     srv.daemon_threads = True
     print("LISTENING %d" % srv.server_address[1], flush=True)
