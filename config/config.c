@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/timeutil.h"
 #include "detectors/detector.h"
+#include "detectors/rules.h"
 
 typedef enum otype {
     T_STR,    /* a string */
@@ -533,11 +534,14 @@ static void validate(loader *L)
     for (lw_watch_cfg *w = c->watches; w; w = w->next)
         if ((L->line = w->line), !w->prefixes.n && !w->patterns.n && !w->groups.n)
             errf(L, "watch '%s' selects no log group: set log_group_prefix, log_group_pattern or log_group", w->name);
-    for (lw_rule_cfg *r = c->rules; r; r = r->next)
-        if (!r->pattern) {
-            L->line = r->line;
+    for (lw_rule_cfg *r = c->rules; r; r = r->next) {
+        L->line = r->line;
+        char err[256];
+        if (!r->pattern)
             errf(L, "rule '%s' has no pattern", r->name);
-        }
+        else if (lw_rule_check(r->pattern, err, sizeof err) < 0)
+            errf(L, "rule '%s': %s", r->name, err);
+    }
     if (c->ingest_enabled && !c->ingest_access_key) {
         L->line = c->ingest_line;
         errf(L, "[ingest firehose] needs access_key (or access_key_file / access_key_env)");

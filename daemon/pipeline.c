@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "detectors/detector.h"
+#include "detectors/rules.h"
 #include "parsers/classify.h"
 #include "parsers/sensor.h"
 
@@ -24,6 +25,7 @@ struct lw_pipeline {
     lw_emitter emitter;
     lw_stats stats;
     lw_pipeline_counts counts;
+    lw_ruleset *rules; /* the config's [rule NAME] sections, compiled */
 };
 
 static void dispatch(lw_pipeline *p, const lw_record *rec)
@@ -114,6 +116,16 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
         for (const lw_detector_setting *st = o->config ? o->config->detector_settings : NULL; st; st = st->next)
             if (!strcmp(st->detector, ops->name))
                 lw_detector_set(ops, cfg, st->key, st->value);
+        if (!strcmp(ops->name, "rules") && o->config && o->config->rules) {
+            /* Patterns were checked by the loader; a failure here is a bug. */
+            p->rules = lw_ruleset_new();
+            for (const lw_rule_cfg *r = o->config->rules; r; r = r->next) {
+                char err[256];
+                if (lw_ruleset_add(p->rules, r->name, r->pattern, r->severity, err, sizeof err) < 0)
+                    fprintf(stderr, "lambdaward: %s\n", err);
+            }
+            ((lw_rules_cfg *)cfg)->rules = p->rules;
+        }
         p->det[p->ndet].ops = ops;
         p->det[p->ndet].self = ops->create(cfg);
         free(cfg);
@@ -200,5 +212,7 @@ void lw_pipeline_free(lw_pipeline *p)
     lw_sensor_parser_free(&p->sp);
     lw_stats_free(&p->stats);
     lw_findings_free(p->findings);
+    if (p->rules)
+        lw_ruleset_free(p->rules);
     free(p);
 }

@@ -48,6 +48,9 @@ typedef struct query {
     const char **webhooks;   /* --webhook NAMEs */
     int nwebhooks;
     const char *config;
+    bool config_given;
+    lw_config cfg;           /* loaded when --config or --webhook is given */
+    bool have_cfg;
     FILE *sent;              /* findings to deliver: id, length, json */
 } query;
 
@@ -84,7 +87,8 @@ static void usage(FILE *to)
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
           "      --webhook NAME     also send the findings to [webhook NAME] of the config\n"
           "                         (repeatable; filters and signing as the daemon's)\n"
-          "      --config FILE      config for --webhook (default /etc/lambdaward/lambdaward.conf)\n"
+          "      --config FILE      use this config's detector settings, [rule NAME] sections and\n"
+          "                         webhooks (default for --webhook: /etc/lambdaward/lambdaward.conf)\n"
           "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
           "                         per CPU). Splits JSON Lines and text files on line\n"
           "                         boundaries; other inputs are read by one thread\n"
@@ -128,13 +132,7 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
  * Returns the number of findings that could not be delivered. */
 static int send_webhooks(query *q)
 {
-    lw_config cfg;
-    if (lw_config_load(q->config, &cfg)) {
-        for (int i = 0; i < cfg.errors.n; i++)
-            fprintf(stderr, "%s\n", cfg.errors.v[i]);
-        lw_config_free(&cfg);
-        return -1;
-    }
+    const lw_config cfg = q->cfg;
     int failed = 0;
     for (int w = 0; w < q->nwebhooks; w++) {
         const lw_webhook_cfg *h = lw_webhook_find(&cfg, q->webhooks[w]);
@@ -190,7 +188,6 @@ static int send_webhooks(query *q)
         fprintf(stderr, "lambdaward: webhook %s: %d delivered, %d failed\n", h->name, sent, bad);
         failed += bad;
     }
-    lw_config_free(&cfg);
     return failed;
 }
 
@@ -318,7 +315,8 @@ static bool records_closed(void *ud)
 static void *worker_run(void *arg)
 {
     worker *w = arg;
-    lw_pipeline_opts po = {.sink = worker_sink, .ud = w, .arch = w->q->arch};
+    lw_pipeline_opts po = {.sink = worker_sink, .ud = w, .arch = w->q->arch,
+                           .config = w->q->have_cfg ? &w->q->cfg : NULL};
     w->p = lw_pipeline_new(&po);
     lw_decoder_opts o = {.origin = w->path, .default_group = w->q->default_group,
                          .on_event = worker_event, .on_error = worker_error, .ud = w};
@@ -620,6 +618,7 @@ int lw_cmd_query(int argc, char **argv)
             break;
         case OPT_CONFIG:
             q.config = optarg;
+            q.config_given = true;
             break;
         case OPT_ARCH:
             if (!strcmp(optarg, "arm64") || !strcmp(optarg, "aarch64"))
@@ -699,13 +698,25 @@ int lw_cmd_query(int argc, char **argv)
         free(prefixes);
         return LW_EXIT_USAGE;
     }
+    if (q.config_given || q.nwebhooks) {
+        /* Detector settings, [rule NAME] sections and webhooks apply to a
+         * query too; a config with errors is refused as the daemon would. */
+        q.have_cfg = true;
+        if (lw_config_load(q.config, &q.cfg)) {
+            for (int i = 0; i < q.cfg.errors.n; i++)
+                fprintf(stderr, "%s\n", q.cfg.errors.v[i]);
+            lw_config_free(&q.cfg);
+            goto usage_error;
+        }
+    }
     if (q.nwebhooks && !(q.sent = tmpfile())) {
         fprintf(stderr, "lambdaward query: cannot create a temporary file: %s\n", strerror(errno));
+        lw_config_free(&q.cfg);
         free(files);
         free(hooks);
         return LW_EXIT_FAILURE;
     }
-    lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch};
+    lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch, .config = q.have_cfg ? &q.cfg : NULL};
     q.p = lw_pipeline_new(&po);
     if (use_api) {
         lw_query_api_result res;
@@ -728,6 +739,8 @@ int lw_cmd_query(int argc, char **argv)
         undelivered = send_webhooks(&q);
         fclose(q.sent);
     }
+    if (q.have_cfg)
+        lw_config_free(&q.cfg);
     free(hooks);
     free(groups);
     free(prefixes);

@@ -15,6 +15,9 @@ extern const lw_detector_ops lw_detector_recursion;
 extern const lw_detector_ops lw_detector_log_flood;
 extern const lw_detector_ops lw_detector_error_spike;
 extern const lw_detector_ops lw_detector_new_error_type;
+extern const lw_detector_ops lw_detector_secret_leak;
+extern const lw_detector_ops lw_detector_probe;
+extern const lw_detector_ops lw_detector_rules;
 
 const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_attack,
@@ -29,6 +32,9 @@ const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_log_flood,
     &lw_detector_error_spike,
     &lw_detector_new_error_type,
+    &lw_detector_secret_leak,
+    &lw_detector_probe,
+    &lw_detector_rules,
     NULL,
 };
 

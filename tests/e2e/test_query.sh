@@ -157,5 +157,12 @@ check "bad config exits 1" test $rc -eq 1
 check "bad config: both errors with lines" test "$(grep -c "bad.conf:[0-9]*:" "$TMP/cc.out")" -eq 2
 "$BIN" check-config --reference | grep -q "^\[detector duration_anomaly\]"; check "reference lists detectors" test $? -eq 0
 
+# --- user rules from the config file ---------------------------------------------
+printf '[rule passwd-read]\npattern = (?i)GET /\\?file=/etc/passwd\nseverity = high\n' > "$TMP/rules.conf"
+"$BIN" check-config "$TMP/rules.conf" >/dev/null 2>&1; check "a rule config is valid" test $? -eq 0
+echo '{"logGroupName":"/aws/lambda/r","logStreamName":"s","timestamp":1,"message":"2026-03-08T14:24:26.649Z\tr\tINFO\tproxying GET /?file=/etc/passwd"}' > "$TMP/rule.jsonl"
+"$BIN" query --file "$TMP/rule.jsonl" -o json --config "$TMP/rules.conf" > "$TMP/rule.out" 2>/dev/null
+check "a user rule fires (query --config)" jq -e -s 'any(.[]; .detector=="rule:passwd-read" and .severity=="high")' "$TMP/rule.out" >/dev/null
+
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0

@@ -102,7 +102,9 @@ static void every_error_with_its_line(void **st)
                        "[detector attack]\n"                        /* 11 */
                        "no_such_option = 1\n"                       /* 12 */
                        "[frobnicate]\n"                             /* 13 */
-                       "x = 1\n";                                   /* 14 */
+                       "x = 1\n"                                    /* 14 */
+                       "[rule broken]\n"                            /* 15 */
+                       "pattern = (unclosed\n";                     /* 16 */
     unsetenv("LW_TEST_UNSET_VARIABLE");
     lw_config c;
     int n = load(text, &c, 0600);
@@ -117,6 +119,7 @@ static void every_error_with_its_line(void **st)
     assert_true(has(&c.errors, ":10: unknown detector 'nope'"));
     assert_true(has(&c.errors, ":12: detector attack has no option 'no_such_option'"));
     assert_true(has(&c.errors, ":13: unknown section [frobnicate]"));
+    assert_true(has(&c.errors, ":15: rule 'broken': "));
     assert_true(has(&c.errors, ":6: webhook 'a': plain http to http://hooks.example.com/"));
     assert_true(has(&c.errors, ":4: watch 'w' selects no log group"));
     lw_config_free(&c);
