@@ -43,8 +43,8 @@ void lw_out_finding(lw_out_format fmt, const lw_finding *f, const char *json, si
     for (char *c = sev; *c; c++)
         *c = (char)(*c - 32 * (*c >= 'a' && *c <= 'z'));
     fit(out, sev, strlen(sev), 9);
-    fit(out, f->detector, strlen(f->detector), 16);
-    fit(out, f->function.p, f->function.n, 34);
+    fit(out, f->detector, strlen(f->detector), 17);
+    fit(out, f->function.p, f->function.n, 33);
     if (f->time_ms) {
         lw_buf t = LW_BUF_INIT;
         lw_fmt_iso8601(&t, f->time_ms);
