@@ -310,6 +310,11 @@ static int handle_doc(lw_decoder *d, const char *s, size_t n, uint64_t line, boo
     int r = lw_json_parse(&d->json, s, n);
     if (r != LW_JSON_OK)
         return r;
+    /* Documents are objects or arrays; a bare primitive between them is
+     * junk, exactly as the scanner sees it when the line comes in pieces. */
+    for (int t = 0; t < d->json.n; t = lw_json_next(&d->json, t))
+        if (d->json.tok[t].type != JSMN_OBJECT && d->json.tok[t].type != JSMN_ARRAY)
+            return LW_JSON_INVAL;
     if (probe_only)
         return r;
     for (int t = 0; t < d->json.n; t = lw_json_next(&d->json, t))
