@@ -194,7 +194,27 @@ def main():
                    "payload": "GET /download?file=../../etc/passwd HTTP/1.1\r\nx-forwarded-for: 203.0.113.%d\r\n\r\n" % (i + 1),
                    "transaction": {"initiator": {"lambda_invocation": {"function_name": "shop", "aws_request_id": w.rid()}}}}
             w.ev("shop", ts, hdr + json.dumps(rec) + "\n")
-        truth["shop"] = ["attack"]  # + "probe" once that detector lands
+        truth["shop"] = ["attack"]
+
+        # secret_leak: a '; env' injection makes a function print its
+        # environment; ordinary lines with ids and hashes stay quiet
+        ts = T0
+        for i in range(200):
+            ts += 2000
+            w.invoke("reporter", ts, 40, lines=["2026-03-07T00:00:00.000Z\t{rid}\tINFO\tuploaded sha256=%064x id=%s\n"
+                                                % (rng.getrandbits(256), w.rid())])
+        w.ev("reporter", ts + 500, "2026-03-07T00:00:00.000Z\tr\tINFO\tAWS_ACCESS_KEY_ID=ASIAQ3EGTJ7K5LMN2PXZ\n"
+             "AWS_SECRET_ACCESS_KEY=Zq8v/3kLm9PwX2rT7yNb4Hc6Jd1Fe5Ga0Sx8Uo2R\nAWS_LAMBDA_FUNCTION_NAME=reporter\n"
+             "_HANDLER=app.handler\n")
+        truth["reporter"] = ["secret_leak"]
+
+        # probe: a request for the instance metadata endpoint reaches the code
+        ts = T0
+        for i in range(200):
+            ts += 2000
+            w.invoke("fetcher", ts, 40, lines=["2026-03-07T00:00:00.000Z\t{rid}\tINFO\tfetching https://api.example.com/v1/items/%d\n" % i])
+        w.ev("fetcher", ts + 500, "2026-03-07T00:00:00.000Z\tr\tINFO\tfetching http://169.254.169.254/latest/meta-data/iam/security-credentials/\n")
+        truth["fetcher"] = ["probe"]
 
     json.dump({"expected": truth, "anchor_false_positives_on_clean": anchor_fp}, open(a.truth, "w"), indent=1)
 
