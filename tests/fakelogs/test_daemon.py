@@ -95,6 +95,67 @@ class DaemonTest(unittest.TestCase):
             fake.kill()
             subprocess.call(["rm", "-rf", tmp])
 
+    def test_sigkill_at_random_moments(self):
+        """20+ SIGKILLs while the fake keeps producing: after a final run,
+        the findings are exactly the events, none lost, none twice."""
+        import random
+        rng = random.Random(5)
+        tmp = tempfile.mkdtemp()
+        fake = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "server.py"), "--ingest-delay-ms", "0:3000",
+                                 "--max-seconds", "300", "--page-events", "20"], stdout=subprocess.PIPE, text=True)
+        port = int(fake.stdout.readline().split()[1])
+        api = "http://127.0.0.1:%d" % port
+        conf = os.path.join(tmp, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[aws]\nendpoint_url = %s\nfilter_tps = 50\ndescribe_tps = 50\n[watch all]\n"
+                    "log_group_prefix = /aws/lambda/\npoll_interval = 1s\nlookback = 60s\ndiscovery_interval = 10s\n"
+                    "[state]\npath = %s/state.db\n" % (api, tmp))
+        sent, kills, daemon = 0, 0, None
+        log = open(os.path.join(tmp, "daemon.log"), "w")
+        try:
+            start = time.time()
+            while kills < 22:
+                if daemon is None or daemon.poll() is not None:
+                    daemon = subprocess.Popen([BIN, "run", "--config", conf], stderr=log, env=ENV)
+                batch = []
+                for g in ("/aws/lambda/k1", "/aws/lambda/k2"):
+                    for _ in range(rng.randint(1, 6)):
+                        sent += 1
+                        rid = "00000000-0000-4000-9000-%012d" % sent
+                        batch.append(json.dumps({"logGroupName": g, "logStreamName": "s%d" % (sent % 3),
+                                                 "timestamp": int(time.time() * 1000), "message":
+                                                 "REPORT RequestId: %s\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\t"
+                                                 "Memory Size: 128 MB\tMax Memory Used: 60 MB\tStatus: timeout\n" % rid}))
+                post(api + "/__admin/put", "\n".join(batch))
+                time.sleep(rng.uniform(0.2, 1.5))
+                daemon.send_signal(signal.SIGKILL)  # wherever it is: mid-page, mid-commit, idle
+                daemon.wait()
+                kills += 1
+            daemon = subprocess.Popen([BIN, "run", "--config", conf], stderr=log, env=ENV)
+            deadline = time.time() + 60
+            found = 0
+            while time.time() < deadline:
+                time.sleep(2)
+                db = sqlite3.connect(os.path.join(tmp, "state.db"))
+                found = db.execute("select count(*) from findings where detector = 'timeout'").fetchone()[0]
+                db.close()
+                if found >= sent:
+                    break
+            time.sleep(3)
+            db = sqlite3.connect(os.path.join(tmp, "state.db"))
+            found = db.execute("select count(*) from findings where detector = 'timeout'").fetchone()[0]
+            db.close()
+            print("kills %d, events %d, findings %d, %.0f s" % (kills, sent, found, time.time() - start))
+            self.assertGreaterEqual(kills, 20)
+            self.assertEqual(found, sent)  # the findings table's key makes a duplicate impossible to record
+            daemon.send_signal(signal.SIGTERM)
+            self.assertEqual(daemon.wait(30), 0)
+        finally:
+            if daemon and daemon.poll() is None:
+                daemon.kill()
+            fake.kill()
+            subprocess.call(["rm", "-rf", tmp])
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)
