@@ -226,6 +226,25 @@ void lw_logs_error_text(int status, const char *body, size_t n, lw_buf *out)
     lw_json_free(&j);
 }
 
+void lw_logs_group_names(const char *json, size_t n, void (*cb)(void *ud, const char *name), void *ud)
+{
+    lw_json j;
+    lw_json_init(&j);
+    if (lw_json_parse(&j, json, n) == LW_JSON_OK) {
+        int arr = lw_json_get(&j, 0, "logGroups");
+        if (arr >= 0 && j.tok[arr].type == JSMN_ARRAY) {
+            int e = arr + 1;
+            for (int i = 0; i < j.tok[arr].size && e < j.n; i++, e = lw_json_next(&j, e)) {
+                lw_buf name = LW_BUF_INIT;
+                if (lw_json_str(&j, lw_json_get(&j, e, "logGroupName"), &name) == 0 && name.len)
+                    cb(ud, name.p);
+                lw_buf_free(&name);
+            }
+        }
+    }
+    lw_json_free(&j);
+}
+
 static bool is_type(const lw_buf *e, const char *name)
 {
     size_t n = strlen(name);

@@ -105,6 +105,9 @@ void lw_logs_describe_streams(lw_logs *c, const char *group, bool by_last_event,
 void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64_t start_ms, lw_logs_page_cb on_page,
                         lw_logs_done_cb on_done, void *ud);
 
+/* Calls cb with each logGroupName of a DescribeLogGroups response page. */
+void lw_logs_group_names(const char *json, size_t n, void (*cb)(void *ud, const char *name), void *ud);
+
 /* Parses {"__type": "...#Name", "message"/"Message": "..."} into
  * "Name: message" (or the HTTP status when the body says nothing). */
 void lw_logs_error_text(int status, const char *body, size_t n, lw_buf *out);

@@ -9,7 +9,6 @@
 #include "common/map.h"
 #include "daemon/log.h"
 #include "parsers/decode.h"
-#include "parsers/json.h"
 
 #define SCHED_MS 250
 #define MAX_ACTIVE_POLLS 4
@@ -220,24 +219,12 @@ static void start_poll(lw_tailer *t, tgroup *g)
 
 /* ---- discovery ---------------------------------------------------------- */
 
+static void group_found(void *ud, const char *name) { add_group(ud, name); }
+
 static bool on_groups_page(void *ud, const char *json, size_t n)
 {
     lw_tailer *t = ud;
-    lw_json j;
-    lw_json_init(&j);
-    if (lw_json_parse(&j, json, n) == LW_JSON_OK) {
-        int arr = lw_json_get(&j, 0, "logGroups");
-        if (arr >= 0 && j.tok[arr].type == JSMN_ARRAY) {
-            int e = arr + 1;
-            for (int i = 0; i < j.tok[arr].size && e < j.n; i++, e = lw_json_next(&j, e)) {
-                lw_buf name = LW_BUF_INIT;
-                if (lw_json_str(&j, lw_json_get(&j, e, "logGroupName"), &name) == 0 && name.len)
-                    add_group(t, name.p);
-                lw_buf_free(&name);
-            }
-        }
-    }
-    lw_json_free(&j);
+    lw_logs_group_names(json, n, group_found, t);
     return !t->stopping;
 }
 
