@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/timeutil.h"
+#include "parsers/json.h"
+
 typedef struct want {
     const char *section;     /* section name to read */
     lw_aws_creds *creds;
@@ -45,7 +48,7 @@ static void path_of(const char *env, const char *home_rel, char *out, size_t n)
     snprintf(out, n, "%s/%s", home ? home : "", home_rel);
 }
 
-static const char *profile_name(const char *profile)
+const char *lw_creds_profile_name(const char *profile)
 {
     if (profile && *profile)
         return profile;
@@ -65,7 +68,7 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *err, size_t e
             snprintf(out->session_token, sizeof out->session_token, "%s", tok);
         return 0;
     }
-    const char *name = profile_name(profile);
+    const char *name = lw_creds_profile_name(profile);
     char path[1024], section[300];
     path_of("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", path, sizeof path);
     want w = {.section = name, .creds = out};
@@ -84,8 +87,8 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *err, size_t e
         return 0;
     lw_creds_wipe(out);
     snprintf(err, errlen,
-             "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile '%s' in %s "
-             "(container and instance-role credentials are not supported yet)",
+             "no AWS credentials: tried environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "
+             "shared files (profile %s in %s)",
              name, path);
     return -1;
 }
@@ -99,7 +102,7 @@ void lw_region_resolve(const char *explicit_region, const char *profile, char *o
         snprintf(out, n, "%s", r);
         return;
     }
-    const char *name = profile_name(profile);
+    const char *name = lw_creds_profile_name(profile);
     char cpath[1024], section[300];
     path_of("AWS_CONFIG_FILE", ".aws/config", cpath, sizeof cpath);
     snprintf(section, sizeof section, strcmp(name, "default") ? "profile %s" : "%s", name);
@@ -128,4 +131,80 @@ void lw_creds_wipe(lw_aws_creds *c)
     volatile char *p = (volatile char *)c;
     for (size_t i = 0; i < sizeof *c; i++)
         p[i] = 0;
+}
+
+/* Copies string member key of obj into dst (NUL-terminated); 0, or -1 with
+ * err naming the field (never its value). */
+static int str_field(const lw_json *j, const char *key, char *dst, size_t cap, bool required, char *err,
+                     size_t errlen)
+{
+    int t = lw_json_get(j, 0, key);
+    if (t < 0) {
+        if (required)
+            snprintf(err, errlen, "credentials response has no %s", key);
+        return required ? -1 : 0;
+    }
+    lw_buf v = LW_BUF_INIT;
+    int rc = -1;
+    if (!lw_json_is_str(j, t) || lw_json_str(j, t, &v) < 0)
+        snprintf(err, errlen, "credentials response: %s is not a string", key);
+    else if (v.len >= cap)
+        snprintf(err, errlen, "credentials response: %s is too long", key);
+    else if (v.len == 0 && required)
+        snprintf(err, errlen, "credentials response: %s is empty", key);
+    else {
+        memcpy(dst, v.p ? v.p : "", v.len);
+        dst[v.len] = '\0';
+        rc = 0;
+    }
+    if (v.p)
+        memset(v.p, 0, v.len); /* it may have held a secret */
+    lw_buf_free(&v);
+    return rc;
+}
+
+int lw_creds_parse_json(const char *json, size_t n, lw_aws_creds *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    lw_json j;
+    lw_json_init(&j);
+    int rc = -1;
+    if (!json || lw_json_parse(&j, json, n) != LW_JSON_OK || j.n < 1 || j.tok[0].type != JSMN_OBJECT) {
+        snprintf(err, errlen, "credentials response is not a JSON object");
+        goto done;
+    }
+    int code = lw_json_get(&j, 0, "Code");
+    if (code >= 0 && !lw_json_eq(&j, code, "Success")) {
+        /* IMDS says why (e.g. AssumeRoleUnauthorizedAccess): a code, not a secret. */
+        char c[64] = "";
+        if (lw_json_is_str(&j, code)) {
+            size_t k = 0;
+            for (size_t i = 0; i < lw_json_rawlen(&j, code) && k + 1 < sizeof c; i++) {
+                char ch = lw_json_raw(&j, code)[i];
+                c[k++] = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ? ch : '?';
+            }
+            c[k] = '\0';
+        }
+        snprintf(err, errlen, "credentials response Code is \"%s\", not \"Success\"", c);
+        goto done;
+    }
+    char exp[64];
+    if (str_field(&j, "AccessKeyId", out->access_key, sizeof out->access_key, true, err, errlen) < 0 ||
+        str_field(&j, "SecretAccessKey", out->secret_key, sizeof out->secret_key, true, err, errlen) < 0 ||
+        str_field(&j, "Token", out->session_token, sizeof out->session_token, true, err, errlen) < 0 ||
+        str_field(&j, "Expiration", exp, sizeof exp, true, err, errlen) < 0)
+        goto done;
+    int64_t ms = 0;
+    size_t len = strlen(exp);
+    if (lw_parse_iso8601(exp, len, &ms) != len || ms <= 0) {
+        snprintf(err, errlen, "credentials response: Expiration is not an ISO 8601 time");
+        goto done;
+    }
+    out->expires_ms = ms;
+    rc = 0;
+done:
+    if (rc < 0)
+        lw_creds_wipe(out);
+    lw_json_free(&j);
+    return rc;
 }

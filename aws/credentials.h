@@ -12,6 +12,7 @@
 #ifndef LW_CREDENTIALS_H
 #define LW_CREDENTIALS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aws/sigv4.h"
@@ -22,6 +23,14 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *err, size_t e
 void lw_region_resolve(const char *explicit_region, const char *profile, char *out, size_t n);
 /* The CloudWatch Logs endpoint URL (no trailing slash). */
 void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n);
+/* The profile the shared files are read for: profile, AWS_PROFILE, "default". */
+const char *lw_creds_profile_name(const char *profile);
+/* Parses a container-credentials or IMDS security-credentials answer:
+ * {"Code": "Success" (IMDS only; any other value is refused), "AccessKeyId",
+ * "SecretAccessKey", "Token", "Expiration": ISO 8601}; all four required, as
+ * botocore requires them. 0, or -1 with err (which names the field, never a
+ * value) and *out wiped. Pure: no I/O. */
+int lw_creds_parse_json(const char *json, size_t n, lw_aws_creds *out, char *err, size_t errlen);
 /* Overwrites the secret parts with zeros. */
 void lw_creds_wipe(lw_aws_creds *c);
 
