@@ -28,7 +28,8 @@ typedef struct sock_ctx {
     lw_curl *c;
 } sock_ctx;
 
-typedef struct transfer {
+typedef struct lw_curl_xfer transfer;
+struct lw_curl_xfer {
     lw_curl *c;
     CURL *easy;
     struct curl_slist *headers;
@@ -37,8 +38,9 @@ typedef struct transfer {
     lw_post_cb cb;
     void *ctx;
     double retry_after_s;
+    bool sensitive;
     char error[CURL_ERROR_SIZE];
-} transfer;
+};
 
 static void handle_closed(uv_handle_t *h)
 {
@@ -52,6 +54,18 @@ static void handle_closed(uv_handle_t *h)
     }
 }
 
+static void release(transfer *t)
+{
+    curl_multi_remove_handle(t->c->multi, t->easy);
+    curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    if (t->sensitive && t->response.p)
+        memset(t->response.p, 0, t->response.len);
+    lw_buf_free(&t->response);
+    free(t->body);
+    free(t);
+}
+
 static void finish(transfer *t, CURLcode rc)
 {
     long status = 0;
@@ -63,12 +77,7 @@ static void finish(transfer *t, CURLcode rc)
                         .body = t->response.p ? t->response.p : "",
                         .body_len = t->response.len};
     t->cb(t->ctx, &r);
-    curl_multi_remove_handle(t->c->multi, t->easy);
-    curl_easy_cleanup(t->easy);
-    curl_slist_free_all(t->headers);
-    lw_buf_free(&t->response);
-    free(t->body);
-    free(t);
+    release(t);
 }
 
 static void reap(lw_curl *c)
@@ -193,24 +202,34 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static void post(void *ud, const char *url, const char *const *headers, int nheaders, const char *body, size_t n,
-                 double timeout_s, lw_post_cb cb, void *ctx)
+lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_post_cb cb, void *ctx)
 {
-    lw_curl *c = ud;
     transfer *t = lw_xcalloc(1, sizeof *t);
     t->c = c;
     t->cb = cb;
     t->ctx = ctx;
+    t->sensitive = r->sensitive;
+    bool get = !strcmp(r->method, "GET");
+    size_t n = get ? 0 : r->body_len;
     t->body = lw_xmalloc(n + 1);
-    memcpy(t->body, body, n);
-    for (int i = 0; i < nheaders; i++)
-        t->headers = curl_slist_append(t->headers, headers[i]);
-    t->headers = curl_slist_append(t->headers, "Expect:"); /* no 100-continue round trip */
+    if (n)
+        memcpy(t->body, r->body, n);
+    t->body[n] = '\0';
+    for (int i = 0; i < r->nheaders; i++)
+        t->headers = curl_slist_append(t->headers, r->headers[i]);
+    if (!get)
+        t->headers = curl_slist_append(t->headers, "Expect:"); /* no 100-continue round trip */
     CURL *e = t->easy = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    if (get) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+        if (strcmp(r->method, "POST"))
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+    }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
@@ -218,18 +237,40 @@ static void post(void *ud, const char *url, const char *const *headers, int nhea
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     r->connect_timeout_s > 0 ? (long)(r->connect_timeout_s * 1000) : 10000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (r->no_proxy)
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     if (c->ca_bundle)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle);
-    if (c->closing || curl_multi_add_handle(c->multi, e) != CURLM_OK)
+    if (c->closing || curl_multi_add_handle(c->multi, e) != CURLM_OK) {
         finish(t, CURLE_ABORTED_BY_CALLBACK);
+        return NULL;
+    }
+    return t;
 }
 
+void lw_curl_cancel(lw_curl *c, lw_curl_xfer *x)
+{
+    (void)c;
+    if (x)
+        release(x); /* removing the easy handle tells curl to drop its sockets */
+}
+
+static void post(void *ud, const char *url, const char *const *headers, int nheaders, const char *body, size_t n,
+                 double timeout_s, lw_post_cb cb, void *ctx)
+{
+    lw_http_request r = {.method = "POST", .url = url, .headers = headers, .nheaders = nheaders, .body = body,
+                         .body_len = n, .timeout_s = timeout_s};
+    lw_curl_request(ud, &r, cb, ctx);
+}
+
+uv_loop_t *lw_curl_loop(const lw_curl *c) { return c->loop; }
 lw_poster lw_curl_poster(lw_curl *c) { return (lw_poster){post, c}; }
 
 void lw_curl_close(lw_curl *c)
