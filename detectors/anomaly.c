@@ -115,9 +115,17 @@ void lw_anomaly_on_record(void *self, const lw_record *rec, const lw_emitter *ou
         v = p->init_ms;
         break;
     }
-    char sfx[24];
-    snprintf(sfx, sizeof sfx, "%d", p->memory_size_mb);
-    anom_state *s = lw_keyed_fn(&a->keys, rec->function, sfx, NULL);
+    /* The memory size as text, without snprintf: this runs per REPORT. */
+    char sfx[16], *q = sfx + sizeof sfx - 1;
+    *q = '\0';
+    int64_t sz = p->memory_size_mb;
+    uint64_t m = (uint64_t)(sz < 0 ? -sz : sz);
+    do
+        *--q = (char)('0' + m % 10);
+    while (m /= 10);
+    if (sz < 0)
+        *--q = '-'; /* same text as "%d": saved state keeps its keys */
+    anom_state *s = lw_keyed_fn(&a->keys, rec->function, q, NULL);
     if (!s)
         return;
     int64_t now = rec->ev ? rec->ev->timestamp : 0;

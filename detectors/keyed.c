@@ -18,24 +18,38 @@ void lw_keyed_free(lw_keyed *k)
     lw_map_foreach(&k->map, e) free(e->val);
     lw_map_free(&k->map);
     lw_buf_free(&k->key);
+    lw_buf_free(&k->last_key);
 }
 
 void *lw_keyed_get(lw_keyed *k, const char *key, size_t n, bool *created)
 {
     if (created)
         *created = false;
+    if (k->last && k->last_key.len == n && memcmp(k->last_key.p, key, n) == 0)
+        return k->last;
     void *v = lw_map_get(&k->map, key, n);
-    if (v)
-        return v;
-    if (lw_map_count(&k->map) >= k->max_keys) {
-        k->untracked++;
-        return NULL;
+    if (!v) {
+        if (lw_map_count(&k->map) >= k->max_keys) {
+            k->untracked++;
+            return NULL;
+        }
+        void **slot = lw_map_put(&k->map, key, n);
+        v = *slot = lw_xcalloc(1, k->size);
+        if (created)
+            *created = true;
     }
-    void **slot = lw_map_put(&k->map, key, n);
-    *slot = lw_xcalloc(1, k->size);
-    if (created)
-        *created = true;
-    return *slot;
+    lw_buf_reset(&k->last_key);
+    lw_buf_append(&k->last_key, key, n);
+    k->last = v;
+    return v;
+}
+
+void lw_keyed_del(lw_keyed *k, const char *key, size_t n)
+{
+    void *v = lw_map_del(&k->map, key, n);
+    if (v && v == k->last)
+        k->last = NULL;
+    free(v);
 }
 
 void *lw_keyed_fn(lw_keyed *k, lw_str function, const char *suffix, bool *created)

@@ -17,12 +17,18 @@ typedef struct lw_keyed {
     size_t max_keys;
     uint64_t untracked;
     lw_buf key;        /* scratch for composite keys */
+    /* The last key looked up and its state: records come in runs of one
+     * function, so most lookups hit this and skip the hash. */
+    lw_buf last_key;
+    void *last;
 } lw_keyed;
 
 void lw_keyed_init(lw_keyed *k, size_t state_size, size_t max_keys);
 void lw_keyed_free(lw_keyed *k);
 /* State for key (created zeroed on first use), or NULL past the cap. */
 void *lw_keyed_get(lw_keyed *k, const char *key, size_t n, bool *created);
+/* Forgets key and frees its state. */
+void lw_keyed_del(lw_keyed *k, const char *key, size_t n);
 /* Builds "<function>\x1f<suffix>" in k->key and returns its state. */
 void *lw_keyed_fn(lw_keyed *k, lw_str function, const char *suffix, bool *created);
 

@@ -616,7 +616,7 @@ static void sweep(secret_det *d, int64_t now_ms)
     lw_map_foreach(&d->streams.map, e) {
         envstream *st = e->val;
         if (now_ms - st->last_ms > w || st->last_ms - now_ms > w)
-            free(lw_map_del(&d->streams.map, e->key, e->klen));
+            lw_keyed_del(&d->streams, e->key, e->klen);
     }
 }
 
