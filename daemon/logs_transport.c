@@ -8,11 +8,24 @@
 
 #include "aws/credentials.h"
 #include "aws/sigv4.h"
+#include "daemon/creds_provider.h"
+
+/* A request that arrived before there were credentials to sign it with. */
+typedef struct queued {
+    struct queued *next;
+    char *target;
+    char *body;
+    size_t n;
+    lw_logs_reply_cb reply;
+    void *ctx;
+} queued;
 
 struct lw_logs_transport_ctx {
     lw_curl *curl;
     lw_poster poster;
-    lw_aws_creds creds;
+    lw_creds_provider *creds;
+    queued *queue, **queue_tail;
+    bool waiting;  /* asked the provider for credentials for the queue */
     char region[64];
     char profile[128];
     char endpoint[512];
@@ -34,9 +47,9 @@ static void got(void *ud, const lw_post_result *r)
     free(p);
 }
 
-static void send_signed(void *ud, const char *target, const char *body, size_t n, lw_logs_reply_cb reply, void *ctx)
+static void send_signed(lw_logs_transport_ctx *t, const lw_aws_creds *creds, const char *target, const char *body,
+                        size_t n, lw_logs_reply_cb reply, void *ctx)
 {
-    lw_logs_transport_ctx *t = ud;
     char host[320], tgt[128];
     snprintf(host, sizeof host, "Host: %s", t->host);
     snprintf(tgt, sizeof tgt, "X-Amz-Target: %s", target);
@@ -46,15 +59,15 @@ static void send_signed(void *ud, const char *target, const char *body, size_t n
     lw_sigv4_req r = {.method = "POST", .path = "/", .query = "", .headers = sign_headers, .nheaders = 3,
                       .body = body, .body_len = n, .region = t->region, .service = "logs", .time_s = tv.tv_sec};
     lw_sigv4_out o;
-    lw_sigv4_sign(&r, &t->creds, &o);
+    lw_sigv4_sign(&r, creds, &o);
     char date[64];
     snprintf(date, sizeof date, "X-Amz-Date: %s", o.amz_date);
     lw_buf authz = LW_BUF_INIT, token = LW_BUF_INIT;
     lw_buf_printf(&authz, "Authorization: %s", o.authorization.p);
     const char *headers[6] = {"Content-Type: application/x-amz-json-1.1", tgt, date, authz.p};
     int nh = 4;
-    if (t->creds.session_token[0]) {
-        lw_buf_printf(&token, "X-Amz-Security-Token: %s", t->creds.session_token);
+    if (creds->session_token[0]) {
+        lw_buf_printf(&token, "X-Amz-Security-Token: %s", creds->session_token);
         headers[nh++] = token.p;
     }
     pending *p = lw_xmalloc(sizeof *p);
@@ -65,21 +78,105 @@ static void send_signed(void *ud, const char *target, const char *body, size_t n
     t->poster.post(t->poster.ud, url, headers, nh, body, n, t->timeout_s, got, p);
     lw_sigv4_out_free(&o);
     lw_buf_free(&authz);
+    if (token.p)
+        memset(token.p, 0, token.len);
     lw_buf_free(&token);
 }
 
+/* An answer for a request that never left: 400 with a JSON error body, so
+ * the client reports it and does not retry it. */
+static void reply_error(lw_logs_reply_cb reply, void *ctx, const char *err)
+{
+    lw_buf b = LW_BUF_INIT;
+    lw_buf_puts(&b, "{\"__type\":\"NoCredentialsError\",\"message\":\"");
+    for (const char *c = err; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            lw_buf_printf(&b, "\\%c", *c);
+        else if ((unsigned char)*c < 0x20)
+            lw_buf_printf(&b, "\\u%04x", (unsigned char)*c);
+        else
+            lw_buf_putc(&b, *c);
+    }
+    lw_buf_puts(&b, "\"}");
+    lw_logs_response resp = {.status = 400, .body = b.p, .body_len = b.len};
+    reply(ctx, &resp);
+    lw_buf_free(&b);
+}
+
+static void on_creds(void *ud, const char *err)
+{
+    lw_logs_transport_ctx *t = ud;
+    t->waiting = false;
+    queued *q = t->queue;
+    t->queue = NULL;
+    t->queue_tail = &t->queue;
+    const lw_aws_creds *c = err ? NULL : lw_creds_provider_latest(t->creds);
+    while (q) {
+        queued *next = q->next;
+        if (c)
+            send_signed(t, c, q->target, q->body, q->n, q->reply, q->ctx);
+        else
+            reply_error(q->reply, q->ctx, err ? err : "no AWS credentials");
+        free(q->target);
+        free(q->body);
+        free(q);
+        q = next;
+    }
+}
+
+static void send_req(void *ud, const char *target, const char *body, size_t n, lw_logs_reply_cb reply, void *ctx)
+{
+    lw_logs_transport_ctx *t = ud;
+    if (!t->creds) {
+        reply_error(reply, ctx, "cancelled: the transport is closed");
+        return;
+    }
+    const lw_aws_creds *c = lw_creds_provider_current(t->creds);
+    if (c) {
+        send_signed(t, c, target, body, n, reply, ctx);
+        return;
+    }
+    /* None yet (the chain is still fetching) or about to expire: wait. */
+    queued *q = lw_xcalloc(1, sizeof *q);
+    q->target = strdup(target);
+    q->body = lw_xmalloc(n + 1);
+    memcpy(q->body, body, n);
+    q->n = n;
+    q->reply = reply;
+    q->ctx = ctx;
+    *t->queue_tail = q;
+    t->queue_tail = &q->next;
+    if (!t->waiting) {
+        t->waiting = true;
+        lw_creds_provider_get(t->creds, false, on_creds, t);
+    }
+}
+
+typedef struct refreshing {
+    void (*done)(void *ctx, bool ok);
+    void *ctx;
+} refreshing;
+
+static void refreshed(void *ud, const char *err)
+{
+    refreshing *r = ud;
+    r->done(r->ctx, err == NULL);
+    free(r);
+}
+
+/* ExpiredTokenException: the whole chain again (the credentials may come
+ * from a different source by now). */
 static void refresh(void *ud, void (*done)(void *ctx, bool ok), void *ctx)
 {
     lw_logs_transport_ctx *t = ud;
-    char err[512];
-    lw_aws_creds fresh;
-    bool ok = lw_creds_resolve(t->profile[0] ? t->profile : NULL, &fresh, err, sizeof err) == 0;
-    if (ok) {
-        lw_creds_wipe(&t->creds);
-        t->creds = fresh;
-        lw_creds_wipe(&fresh);
+    if (!t->creds) {
+        done(ctx, false);
+        return;
     }
-    done(ctx, ok);
+    refreshing *r = lw_xmalloc(sizeof *r);
+    r->done = done;
+    r->ctx = ctx;
+    lw_creds_provider_get(t->creds, true, refreshed, r);
 }
 
 lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, const char *profile,
@@ -96,10 +193,10 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
         free(t);
         return NULL;
     }
-    if (lw_creds_resolve(profile, &t->creds, err, errlen) < 0) {
-        free(t);
-        return NULL;
-    }
+    t->queue_tail = &t->queue;
+    /* Environment and shared files now; otherwise container and instance
+     * metadata are fetched on the loop, and requests wait for them. */
+    t->creds = lw_creds_provider_new(lw_curl_loop(curl), curl, profile);
     lw_logs_endpoint(endpoint_url, t->region, t->endpoint, sizeof t->endpoint);
     const char *h = strstr(t->endpoint, "://");
     h = h ? h + 3 : t->endpoint;
@@ -108,14 +205,28 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
     return t;
 }
 
-lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t) { return (lw_logs_transport){send_signed, refresh, t}; }
+lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t) { return (lw_logs_transport){send_req, refresh, t}; }
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t) { return t->endpoint; }
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t) { return t->region; }
+
+const char *lw_logs_transport_creds_source(const lw_logs_transport_ctx *t)
+{
+    return t->creds ? lw_creds_provider_source(t->creds) : "";
+}
+
+void lw_logs_transport_close(lw_logs_transport_ctx *t)
+{
+    if (!t || !t->creds)
+        return;
+    lw_creds_provider *p = t->creds;
+    t->creds = NULL;
+    lw_creds_provider_close(p); /* a queue still waiting is answered "cancelled" */
+}
 
 void lw_logs_transport_free(lw_logs_transport_ctx *t)
 {
     if (!t)
         return;
-    lw_creds_wipe(&t->creds);
+    lw_logs_transport_close(t);
     free(t);
 }

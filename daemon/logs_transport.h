@@ -2,8 +2,11 @@
  * logs_transport: the production transport of the CloudWatch Logs client:
  * each request signed with SigV4 (service "logs") and POSTed through the
  * libcurl/libuv client, Host taken from the endpoint URL exactly as curl
- * will send it. Credentials from the environment or shared files are
- * re-read on ExpiredTokenException.
+ * will send it. Credentials come from the chain in creds_provider.h:
+ * environment and shared files at once, else container or instance
+ * metadata fetched on the loop; requests made before they arrive are
+ * queued, and fail with "NoCredentialsError: no AWS credentials: tried ..."
+ * when the chain finds none. On ExpiredTokenException the chain runs again.
  */
 #ifndef LW_LOGS_TRANSPORT_H
 #define LW_LOGS_TRANSPORT_H
@@ -13,12 +16,17 @@
 
 typedef struct lw_logs_transport_ctx lw_logs_transport_ctx;
 
-/* NULL with err when no credentials or region can be found. */
+/* NULL with err when no region can be found. */
 lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, const char *profile,
                                              const char *endpoint_url, double timeout_s, char *err, size_t errlen);
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t);
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t);
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t);
+/* Where the credentials in use came from ("" while none). */
+const char *lw_logs_transport_creds_source(const lw_logs_transport_ctx *t);
+/* Stops the credential provider (cancels a fetch, closes its timers); call
+ * on the loop before lw_curl_close. lw_logs_transport_free calls it too. */
+void lw_logs_transport_close(lw_logs_transport_ctx *t);
 void lw_logs_transport_free(lw_logs_transport_ctx *t);
 
 #endif

@@ -182,6 +182,7 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
     progress(&r, true);
     if (r.ngroups == 0 && !res->errors)
         fprintf(stderr, "lambdaward query: no log group matched\n");
+    lw_logs_transport_close(tc); /* its credential fetch and timers go before the client */
     lw_curl_close(curl);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

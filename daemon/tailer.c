@@ -433,6 +433,7 @@ static int ts_start(void *self, lw_daemon *d)
 static void ts_stopped(void *ud)
 {
     tail_source *s = ud;
+    lw_logs_transport_close(s->tc); /* cancels a credential fetch, closes its timers */
     if (s->curl)
         lw_curl_close(s->curl); /* every transfer has answered by now */
     s->curl = NULL;

@@ -1,0 +1,53 @@
+/*
+ * creds_provider: the AWS credential chain run on the loop, in botocore's
+ * order: environment, shared files (profile), then the container endpoint
+ * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE), then EC2 instance
+ * metadata (IMDSv2: a session token PUT, the role name, the role's
+ * credentials; v1 only when the token PUT is refused with 403/404/405).
+ *
+ * Owns the current credentials (wiped when replaced or freed), the one
+ * chain run in flight (callers asking meanwhile join it) and a timer that
+ * refreshes expiring credentials in the background 5 minutes before they
+ * expire (never sooner than 60 s ahead). HTTP goes through lw_curl, so
+ * nothing blocks the loop but reading small local files (shared files,
+ * the container token file), as the SDKs do. Errors name sources, URLs,
+ * files and variables, never a key, secret, session or authorization token.
+ */
+#ifndef LW_CREDS_PROVIDER_H
+#define LW_CREDS_PROVIDER_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "aws/sigv4.h"
+#include "daemon/curl_uv.h"
+
+typedef struct lw_creds_provider lw_creds_provider;
+
+/* err is NULL on success. Always called later from the loop, never from
+ * inside the call that asked. */
+typedef void (*lw_creds_done_cb)(void *ud, const char *err);
+
+/* Resolves environment and shared files at once; when they give nothing,
+ * starts the asynchronous part of the chain. profile may be NULL. */
+lw_creds_provider *lw_creds_provider_new(uv_loop_t *loop, lw_curl *curl, const char *profile);
+/* Credentials to sign with now; NULL when there are none yet or they
+ * expire within 5 seconds. */
+const lw_aws_creds *lw_creds_provider_current(const lw_creds_provider *p);
+/* The credentials the last successful run produced, even if expiring
+ * (NULL when no run succeeded). */
+const lw_aws_creds *lw_creds_provider_latest(const lw_creds_provider *p);
+/* Makes sure there are credentials, then cb. Without force, answers at
+ * once (still asynchronously) when current credentials are valid, or with
+ * the last error when a run failed less than 30 s ago. With force (the
+ * service said the credentials expired) the chain runs again. */
+void lw_creds_provider_get(lw_creds_provider *p, bool force, lw_creds_done_cb cb, void *ud);
+/* Where the latest credentials came from ("environment", "container",
+ * "instance metadata (role NAME)", ...), "" when none. */
+const char *lw_creds_provider_source(const lw_creds_provider *p);
+/* Cancels a run in flight (waiters are told "cancelled"), stops the timers
+ * and frees p once libuv has closed them. Call before lw_curl_close. */
+void lw_creds_provider_close(lw_creds_provider *p);
+
+#endif
