@@ -16,6 +16,13 @@ verification (InvalidSignatureException / UnrecognizedClientException).
 Fault injection (seeded): throttling, 5xx, connection resets, slow answers,
 truncated bodies, expired tokens, each a rate per request.
 
+Accepted credentials: AKIDEXAMPLE with the AWS documentation's example
+secret, or, when given, only the `--key AKID:SECRET[:TOKEN[:LIFETIME_S]]`
+ones: a TOKEN must come as a signed X-Amz-Security-Token, and a key with a
+LIFETIME_S is refused with ExpiredTokenException once that many seconds
+have passed since its first use (for credential-refresh tests). Requests
+are counted per key in the stats ("key:AKID").
+
 Admin API (paths AWS never uses): POST /__admin/put (JSON Lines of events
 {logGroupName, logStreamName, timestamp, message, ingestionTime?}),
 POST /__admin/faults ({"throttle": 0.1, ...}), GET /__admin/stats,
@@ -28,6 +35,9 @@ import argparse, base64, bisect, datetime, hashlib, hmac, json, random, socket, 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEYS = {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
+TOKENS = {}      # akid -> the session token it must come with
+LIFETIMES = {}   # akid -> seconds after first use when it expires
+FIRST_USE = {}   # akid -> time of first use
 
 
 class Store:
@@ -225,6 +235,9 @@ def verify_sigv4(method, path, headers, body):
     if akid not in KEYS:
         return ApiError(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
     signed = parts["SignedHeaders"].split(";")
+    if akid in TOKENS and (headers.get("x-amz-security-token") != TOKENS[akid] or
+                           "x-amz-security-token" not in signed):
+        return ApiError(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
     amz_date = headers.get("x-amz-date", "")
     canon_headers = "".join("%s:%s\n" % (h, " ".join(headers.get(h, "").split())) for h in signed)
     creq = "\n".join([method, path, "", canon_headers, ";".join(signed), hashlib.sha256(body).hexdigest()])
@@ -292,6 +305,15 @@ def make_handler(store, api, args):
                     err = verify_sigv4("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     if err:
                         raise err
+                    akid = self.headers.get("Authorization", "").split("Credential=")[-1].split("/")[0]
+                    store.count("key:" + akid)
+                    if akid in LIFETIMES:
+                        with store.lock:
+                            first = FIRST_USE.setdefault(akid, time.time())
+                        if time.time() - first > LIFETIMES[akid]:
+                            store.count("expired_key")
+                            raise ApiError(400, "ExpiredTokenException",
+                                           "The security token included in the request is expired")
                 if r() < f.get("reset", 0):
                     store.count("fault_reset")
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -332,11 +354,22 @@ def main():
     ap.add_argument("--page-events", type=int, default=10000)
     ap.add_argument("--rng-seed", type=int, default=1)
     ap.add_argument("--no-verify", action="store_true", help="accept any signature")
+    ap.add_argument("--key", action="append", default=[],
+                    help="AKID:SECRET[:TOKEN[:LIFETIME_S]] accepted instead of AKIDEXAMPLE (repeatable)")
     ap.add_argument("--max-seconds", type=float, default=600)
     ap.add_argument("--max-requests", type=int, default=1000000)
     ap.add_argument("--shift-to-now", action="store_true",
                     help="move seeded timestamps so the newest one is now (old samples look live)")
     a = ap.parse_args()
+    if a.key:
+        KEYS.clear()
+        for k in a.key:
+            f = k.split(":")
+            KEYS[f[0]] = f[1]
+            if len(f) > 2 and f[2]:
+                TOKENS[f[0]] = f[2]
+            if len(f) > 3 and f[3]:
+                LIFETIMES[f[0]] = float(f[3])
     lo, hi = (int(x) for x in a.ingest_delay_ms.split(":"))
     store = Store((lo, hi), a.rng_seed)
     seeded = []
