@@ -4,6 +4,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/ingest.h"
+#include "daemon/metrics_http.h"
 #include "daemon/tailer.h"
 
 typedef void (*lw_source_factory)(lw_daemon *d);
@@ -11,5 +12,6 @@ typedef void (*lw_source_factory)(lw_daemon *d);
 const lw_source_factory lw_source_factories[] = {
     lw_tailer_factory,
     lw_ingest_factory,
+    lw_metrics_factory,
     NULL,
 };

@@ -365,10 +365,13 @@ static void metrics(void *self, lw_buf *out)
                   "lambdaward_api_errors_total{type=\"server\"} %llu\n"
                   "lambdaward_api_errors_total{type=\"transport\"} %llu\n"
                   "lambdaward_api_errors_total{type=\"expired_token\"} %llu\n"
-                  "lambdaward_api_retries_total %llu\n",
+                  "lambdaward_api_retries_total %llu\n"
+                  "# HELP lambdaward_api_bytes_total Bytes of CloudWatch Logs API answers read.\n"
+                  "# TYPE lambdaward_api_bytes_total counter\n"
+                  "lambdaward_api_bytes_total %llu\n",
                   (unsigned long long)s->throttled, (unsigned long long)s->server_errors,
                   (unsigned long long)s->transport_errors, (unsigned long long)s->expired_tokens,
-                  (unsigned long long)s->retries);
+                  (unsigned long long)s->retries, (unsigned long long)s->bytes);
     int64_t now = lw_daemon_now_ms();
     lw_buf_puts(out, "# HELP lambdaward_group_lag_seconds Now minus the end of the last complete poll.\n"
                      "# TYPE lambdaward_group_lag_seconds gauge\n");

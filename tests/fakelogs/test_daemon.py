@@ -43,7 +43,7 @@ class DaemonTest(unittest.TestCase):
         with open(conf, "w") as f:
             f.write("[aws]\nendpoint_url = %s\nfilter_tps = 20\ndescribe_tps = 20\n[watch all]\n"
                     "log_group_prefix = /aws/lambda/\npoll_interval = 2s\nlookback = 90s\ndiscovery_interval = 10s\n"
-                    "[ingest firehose]\nport = %d\naccess_key = unused-key\n[state]\npath = %s/state.db\n"
+                    "[metrics]\nport = %d\n[state]\npath = %s/state.db\n"
                     % (api, metrics_port, tmp))
         os.chmod(conf, 0o600)
         log = open(os.path.join(tmp, "daemon.log"), "w")
@@ -85,6 +85,12 @@ class DaemonTest(unittest.TestCase):
                 {k: v for k, v in stats.items() if k.startswith(("fault", "requests"))}))
             self.assertEqual(found, sent)      # every event analysed
             self.assertEqual(analysed, sent)   # ...and none twice
+            by_det = [l for l in metrics.splitlines() if l.startswith("lambdaward_findings_by_detector_total{")]
+            self.assertIn('lambdaward_findings_by_detector_total{detector="timeout"} %d' % sent, by_det)
+            self.assertTrue(any(l.startswith('lambdaward_api_calls_total{operation="FilterLogEvents"}')
+                                for l in metrics.splitlines()))
+            self.assertTrue(any(l.startswith("lambdaward_group_lag_seconds{log_group=\"/aws/lambda/gamma\"}")
+                                for l in metrics.splitlines()))
             self.assertGreater(stats.get("fault_throttle", 0), 0)
             self.assertGreater(stats.get("fault_5xx", 0), 0)
             daemon.send_signal(signal.SIGTERM)

@@ -1,0 +1,89 @@
+/* metrics_http: see metrics_http.h. */
+#include "daemon/metrics_http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/httpd.h"
+#include "daemon/log.h"
+
+typedef struct metrics_src {
+    lw_daemon *d;
+    lw_httpd *http;
+    void (*done)(void *);
+    void *done_ud;
+} metrics_src;
+
+static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
+{
+    metrics_src *m = ud;
+    if (strcmp(r->path, "/metrics") != 0) {
+        lw_httpd_respond(c, 404, "text/plain", "not found: try /metrics\n", 24, NULL);
+        return;
+    }
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        lw_httpd_respond(c, 405, "text/plain", "GET only\n", 9, "Allow: GET, HEAD\r\n");
+        return;
+    }
+    lw_buf out = LW_BUF_INIT;
+    lw_daemon_metrics(m->d, &out);
+    lw_httpd_respond(c, 200, "text/plain; version=0.0.4", out.p ? out.p : "", out.len, NULL);
+    lw_buf_free(&out);
+}
+
+static int start(void *self, lw_daemon *d)
+{
+    metrics_src *m = self;
+    const lw_config *cfg = lw_daemon_config(d);
+    /* Scrapes are tiny GETs: a small body limit and few connections keep a
+     * misbehaving scraper from costing the daemon anything. */
+    lw_httpd_opts o = {.bind = cfg->metrics_bind, .port = (int)cfg->metrics_port, .max_body = 4096,
+                       .max_connections = 8, .timeout_s = 10, .handler = handle, .ud = m};
+    char err[256];
+    m->http = lw_httpd_start(lw_daemon_loop(d), &o, err, sizeof err);
+    if (!m->http) {
+        LW_ERROR("metrics: %s", err);
+        return -1;
+    }
+    LW_NOTICE("metrics: Prometheus endpoint on http://%s:%d/metrics", cfg->metrics_bind, lw_httpd_port(m->http));
+    return 0;
+}
+
+static void stopped(void *ud)
+{
+    metrics_src *m = ud;
+    m->done(m->done_ud);
+}
+
+static void stop(void *self, void (*done)(void *ud), void *ud)
+{
+    metrics_src *m = self;
+    if (!m->http) {
+        done(ud);
+        return;
+    }
+    m->done = done;
+    m->done_ud = ud;
+    lw_httpd *h = m->http;
+    m->http = NULL;
+    lw_httpd_stop(h, stopped, m);
+}
+
+static void destroy(void *self) { free(self); }
+
+static const lw_source_ops ops = {
+    .name = "metrics",
+    .start = start,
+    .stop = stop,
+    .destroy = destroy,
+};
+
+void lw_metrics_factory(lw_daemon *d)
+{
+    const lw_config *cfg = lw_daemon_config(d);
+    if (!cfg->metrics_port)
+        return;
+    metrics_src *m = lw_xcalloc(1, sizeof *m);
+    m->d = d;
+    lw_daemon_add_source(d, &ops, m);
+}
