@@ -11,7 +11,11 @@
 
 #include "common/buf.h"
 
-#define MAX_RESPONSE (1u << 20)
+/* A FilterLogEvents page holds up to 1 MB of log events; as JSON, with
+ * field names and escapes (a JSON-format message escapes every quote), it
+ * is larger. 1 MiB refused real full pages; 8 MiB leaves room for heavy
+ * escaping while still bounding what a broken server can make us hold. */
+#define MAX_RESPONSE (8u << 20)
 
 struct lw_curl {
     uv_loop_t *loop;
@@ -39,6 +43,7 @@ struct lw_curl_xfer {
     void *ctx;
     double retry_after_s;
     bool sensitive;
+    bool too_big;
     char error[CURL_ERROR_SIZE];
 };
 
@@ -69,6 +74,8 @@ static void release(transfer *t)
 static void finish(transfer *t, CURLcode rc)
 {
     long status = 0;
+    if (t->too_big) /* curl only says it could not write */
+        snprintf(t->error, sizeof t->error, "response larger than %u MiB: refused", MAX_RESPONSE >> 20);
     if (rc == CURLE_OK)
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     lw_post_result r = {.status = (int)status,
@@ -187,8 +194,10 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
     transfer *t = ud;
     size_t len = size * n;
-    if (t->response.len + len > MAX_RESPONSE)
-        return 0; /* aborts the transfer: a webhook has no business answering megabytes */
+    if (t->response.len + len > MAX_RESPONSE) {
+        t->too_big = true;
+        return 0; /* aborts the transfer */
+    }
     lw_buf_append(&t->response, p, len);
     return len;
 }
