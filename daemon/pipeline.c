@@ -24,6 +24,7 @@ struct lw_pipeline {
     lw_findings *findings;
     lw_emitter emitter;
     lw_stats stats;
+    bool no_summaries;
     lw_pipeline_counts counts;
     lw_ruleset *rules; /* the config's [rule NAME] sections, compiled */
 };
@@ -37,7 +38,8 @@ static void dispatch(lw_pipeline *p, const lw_record *rec)
     case LW_REC_SENSOR: p->counts.sensor++; break;
     case LW_REC_SENSOR_MALFORMED: p->counts.sensor_malformed++; break;
     }
-    lw_stats_record(&p->stats, rec);
+    if (!p->no_summaries)
+        lw_stats_record(&p->stats, rec);
     for (int i = 0; i < p->ndet; i++)
         p->det[i].ops->on_record(p->det[i].self, rec, &p->emitter);
 }
@@ -100,6 +102,7 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
     lw_classifier_init(&p->cls);
     lw_sensor_parser_init(&p->sp);
     lw_stats_init(&p->stats, o->arch);
+    p->no_summaries = o->no_summaries;
     p->findings = lw_findings_new(o->dedupe_capacity, o->sink, o->ud);
     p->emitter = (lw_emitter){emit, p};
     int n = 0;

@@ -23,6 +23,8 @@ typedef struct lw_pipeline_opts {
     lw_arch arch;
     size_t dedupe_capacity;        /* 0 = default */
     const lw_config *config;       /* detector settings; NULL = defaults */
+    bool no_summaries;             /* skip the per-function summaries (the daemon
+                                      prints none: ~11 KB of histograms per function) */
 } lw_pipeline_opts;
 
 typedef struct lw_pipeline_counts {

@@ -143,7 +143,7 @@ void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
 
 static lw_pipeline *make_pipeline(lw_daemon *d)
 {
-    lw_pipeline_opts po = {.sink = sink, .ud = d, .config = &d->cfg};
+    lw_pipeline_opts po = {.sink = sink, .ud = d, .config = &d->cfg, .no_summaries = true};
     return lw_pipeline_new(&po);
 }
 
