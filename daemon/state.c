@@ -17,14 +17,14 @@ enum {
 };
 
 static const char *const sql[Q_COUNT] = {
-    [Q_GROUP_GET] = "SELECT watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms "
-                    "FROM groups WHERE name = ?1",
+    [Q_GROUP_GET] = "SELECT watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, "
+                    "deep_poll_ms FROM groups WHERE name = ?1",
     [Q_GROUP_PUT] = "INSERT INTO groups(name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, "
-                    "last_error_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET "
-                    "watermark_ms = ?2, last_poll_ms = ?3, last_event_ms = ?4, events = ?5, last_error = ?6, "
-                    "last_error_ms = ?7",
-    [Q_GROUPS] = "SELECT name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms "
-                 "FROM groups ORDER BY name",
+                    "last_error_ms, deep_poll_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO UPDATE "
+                    "SET watermark_ms = ?2, last_poll_ms = ?3, last_event_ms = ?4, events = ?5, last_error = ?6, "
+                    "last_error_ms = ?7, deep_poll_ms = ?8",
+    [Q_GROUPS] = "SELECT name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, "
+                 "deep_poll_ms FROM groups ORDER BY name",
     [Q_SEEN_ADD] = "INSERT OR IGNORE INTO seen(group_name, event_id, ts_ms) VALUES (?1, ?2, ?3)",
     [Q_SEEN_PRUNE] = "DELETE FROM seen WHERE group_name = ?1 AND ts_ms < ?2",
     [Q_FINDING_ADD] = "INSERT OR IGNORE INTO findings(id, detector, severity, function, time_ms, json, created_ms) "
@@ -53,7 +53,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE IF NOT EXISTS groups(name TEXT PRIMARY KEY, watermark_ms INTEGER NOT NULL DEFAULT 0,"
     "  last_poll_ms INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0,"
-    "  events INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_error_ms INTEGER NOT NULL DEFAULT 0);"
+    "  events INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_error_ms INTEGER NOT NULL DEFAULT 0,"
+    "  deep_poll_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS seen(group_name TEXT NOT NULL, event_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
     "  PRIMARY KEY(group_name, event_id)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS seen_ts ON seen(group_name, ts_ms);"
@@ -100,6 +101,10 @@ lw_state *lw_state_open(const char *path, char *err, size_t errlen)
         lw_state_close(s);
         return NULL;
     }
+    /* A state file from before deep_poll_ms existed: add the column (0 makes
+     * the first poll a full re-read from last_poll_ms - lookback, exactly
+     * what that version did on every poll). Fails harmlessly when present. */
+    sqlite3_exec(s->db, "ALTER TABLE groups ADD COLUMN deep_poll_ms INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
     char ver[64];
     snprintf(ver, sizeof ver, "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '%d')", SCHEMA_VERSION);
     sqlite3_exec(s->db, ver, NULL, NULL, NULL);
@@ -166,6 +171,7 @@ static void read_group(sqlite3_stmt *st, int base, lw_group_state *g)
     g->events = sqlite3_column_int64(st, base + 3);
     copy_col(g->last_error, sizeof g->last_error, st, base + 4);
     g->last_error_ms = sqlite3_column_int64(st, base + 5);
+    g->deep_poll_ms = sqlite3_column_int64(st, base + 6);
 }
 
 int lw_state_group_get(lw_state *s, const char *group, lw_group_state *out)
@@ -192,6 +198,7 @@ int lw_state_group_put(lw_state *s, const lw_group_state *g)
     if (g->last_error[0])
         sqlite3_bind_text(st, 6, g->last_error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, g->last_error_ms);
+    sqlite3_bind_int64(st, 8, g->deep_poll_ms);
     return exec(s, st, "writing a group checkpoint") < 0 ? -1 : 0;
 }
 

@@ -25,6 +25,7 @@ typedef struct lw_group_state {
     char name[512];
     int64_t watermark_ms;    /* newest event time analysed */
     int64_t last_poll_ms;    /* wall clock of the last successful poll */
+    int64_t deep_poll_ms;    /* ... and of the last one that re-read the full lookback */
     int64_t last_event_ms;   /* wall clock when an event last arrived */
     int64_t events;          /* events analysed, all time */
     char last_error[256];

@@ -2,6 +2,7 @@
  * the logs client belongs to whoever created the tailer. */
 #include "daemon/tailer.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,15 @@
 
 typedef struct tgroup {
     char *name;
-    double poll_interval_s, lookback_s;
-    lw_group_state st;        /* persisted: watermark, last_poll (scanned until), counters */
-    int64_t next_poll_ms;
+    double poll_interval_s, lookback_s, quick_lookback_s;
+    lw_group_state st;        /* persisted: watermark, last_poll (scanned until), deep_poll, counters */
+    int64_t next_poll_ms;     /* not polled again before this */
     int64_t poll_started_ms;
+    bool poll_deep;           /* the poll in flight re-reads the full lookback */
+    double rate;              /* new events per second, smoothed over polls */
+    /* Largest ingestion lag (ingestionTime - timestamp) seen in this and
+     * the previous full-poll cycle: quick polls re-read that much. */
+    int64_t late_cur_ms, late_prev_ms;
     int64_t generation;       /* discovery round that last saw it */
     bool polling, gone;
     uint64_t polls, errors, poll_events;
@@ -34,6 +40,7 @@ struct lw_tailer {
     int discovering;
     int64_t generation;
     int64_t next_discovery_ms;
+    uint64_t polls_full, polls_quick;
     bool stopping;
     void (*stopped)(void *ud);
     void *stopped_ud;
@@ -97,6 +104,7 @@ static void add_group(lw_tailer *t, const char *name)
     g->gone = false;
     g->poll_interval_s = w->poll_interval_s;
     g->lookback_s = w->lookback_s;
+    g->quick_lookback_s = w->quick_lookback_s < w->lookback_s ? w->quick_lookback_s : w->lookback_s;
     g->generation = t->generation;
 }
 
@@ -110,6 +118,8 @@ static void on_event(void *ud, const lw_event *ev)
         t->page_error = true;
     else if (rc > 0)
         t->cur->poll_events++;
+    if (ev->ingestion > ev->timestamp && ev->timestamp > 0 && ev->ingestion - ev->timestamp > t->cur->late_cur_ms)
+        t->cur->late_cur_ms = ev->ingestion - ev->timestamp;
     if (ev->timestamp > t->page_max_ts)
         t->page_max_ts = ev->timestamp;
 }
@@ -183,7 +193,17 @@ static void on_poll_done(void *ud, const char *error)
     } else {
         /* Scanned up to when this poll began: the next one starts a lookback
          * before that, which is what catches late events. */
+        double dt = g->st.last_poll_ms ? (double)(g->poll_started_ms - g->st.last_poll_ms) / 1000 : 0;
+        if (dt > 0) {
+            double inst = (double)g->poll_events / (dt > 1 ? dt : 1);
+            g->rate = g->polls > 1 ? 0.5 * g->rate + 0.5 * inst : inst;
+        }
         g->st.last_poll_ms = g->poll_started_ms;
+        if (g->poll_deep) {
+            g->st.deep_poll_ms = g->poll_started_ms;
+            g->late_prev_ms = g->late_cur_ms;
+            g->late_cur_ms = 0;
+        }
         g->st.last_error[0] = '\0';
         g->st.events += g->poll_events;
         if (g->poll_events)
@@ -192,19 +212,60 @@ static void on_poll_done(void *ud, const char *error)
         if (interval < 1)
             interval = 1;
         g->next_poll_ms = now + (int64_t)(interval * 1000);
-        /* Ids older than anything a future poll can return are not needed. */
-        lw_state_seen_prune(st, g->name, g->st.last_poll_ms - (int64_t)(g->lookback_s * 1000) - 60000);
+        /* Ids older than anything a future poll can return are not needed:
+         * the next full re-read starts a lookback before the last one. */
+        lw_state_seen_prune(st, g->name, g->st.deep_poll_ms - (int64_t)(g->lookback_s * 1000) - 60000);
     }
     if (!t->stopping || error == NULL)
         lw_state_group_put(st, &g->st);
     maybe_stopped(t);
 }
 
+/* Two kinds of poll. A full one reads from a lookback before the previous
+ * full one began: by induction every event that becomes visible at most a
+ * lookback after its timestamp is read by some full poll, whatever the
+ * polls in between did (an event visible before full poll k began, but
+ * not before k-1 began, has its timestamp after start(k-1) - lookback).
+ * Full polls run every lookback/2; the others read from a quick window
+ * before the previous poll: quick_lookback, or more when the group's
+ * events have shown more ingestion lag lately (ingestionTime - timestamp,
+ * over the last two full cycles, plus a quarter and 2 s). That finds late
+ * events at the next poll, as they come in this group, and reads each
+ * event a few times instead of lookback/poll_interval times. Ids already
+ * analysed are dropped either way. */
+static int64_t quick_ms(const tgroup *g)
+{
+    int64_t late = g->late_cur_ms > g->late_prev_ms ? g->late_cur_ms : g->late_prev_ms;
+    int64_t q = (int64_t)(g->quick_lookback_s * 1000), adaptive = late + late / 4 + 2000;
+    int64_t full = (int64_t)(g->lookback_s * 1000);
+    if (late && adaptive > q)
+        q = adaptive;
+    return q < full ? q : full;
+}
+
+static bool wants_deep(const tgroup *g, int64_t now)
+{
+    return !g->st.deep_poll_ms || !g->st.last_poll_ms || g->quick_lookback_s >= g->lookback_s ||
+           now - g->st.deep_poll_ms >= (int64_t)(g->lookback_s * 500);
+}
+
 static void start_poll(lw_tailer *t, tgroup *g)
 {
     int64_t now = lw_daemon_now_ms();
-    int64_t lookback = (int64_t)(g->lookback_s * 1000);
-    int64_t from = g->st.last_poll_ms ? g->st.last_poll_ms - lookback : now - lookback;
+    g->poll_deep = wants_deep(g, now);
+    if (g->poll_deep)
+        t->polls_full++;
+    else
+        t->polls_quick++;
+    int64_t from;
+    if (g->poll_deep) {
+        /* deep_poll_ms is 0 in a state file from before it existed: then
+         * from last_poll_ms, which is what every poll of that version did. */
+        int64_t base = g->st.deep_poll_ms ? g->st.deep_poll_ms : g->st.last_poll_ms ? g->st.last_poll_ms : now;
+        from = base - (int64_t)(g->lookback_s * 1000);
+    } else {
+        from = g->st.last_poll_ms - quick_ms(g);
+    }
     poll_ctx *p = lw_xmalloc(sizeof *p);
     p->t = t;
     p->g = g;
@@ -261,6 +322,21 @@ static void discover(lw_tailer *t)
     t->next_discovery_ms = lw_daemon_now_ms() + (int64_t)(every * 1000);
 }
 
+/* Which due group to poll next when the API budget cannot poll them all
+ * as often as they want. Waiting costs each group about rate x age events
+ * of detection lag; sqrt(rate) x age is the classic square-root rule that
+ * minimises the lag summed over events for a fixed number of calls, so
+ * busy groups are polled more often without quiet ones starving. A group
+ * never polled, or not polled for half its lookback, goes first (the
+ * oldest first): late events stay inside the lookback whatever the load. */
+static double score(const tgroup *g, int64_t now)
+{
+    double age = (double)(now - g->st.last_poll_ms) / 1000;
+    if (!g->st.last_poll_ms || age >= g->lookback_s / 2)
+        return 1e12 + (g->st.last_poll_ms ? age : 1e9);
+    return sqrt(g->rate + 0.01) * age;
+}
+
 static void on_sched(uv_timer_t *h)
 {
     lw_tailer *t = h->data;
@@ -269,15 +345,18 @@ static void on_sched(uv_timer_t *h)
     int64_t now = lw_daemon_now_ms();
     if (now >= t->next_discovery_ms && !t->discovering)
         discover(t);
-    /* The most overdue groups first. */
     while (t->active < MAX_ACTIVE_POLLS) {
         tgroup *best = NULL;
+        double best_score = -1;
         lw_map_foreach(&t->groups, e) {
             tgroup *g = e->val;
             if (!g || g->gone || g->polling || g->next_poll_ms > now)
                 continue;
-            if (!best || g->next_poll_ms < best->next_poll_ms)
+            double s = score(g, now);
+            if (s > best_score) {
                 best = g;
+                best_score = s;
+            }
         }
         if (!best)
             break;
@@ -372,6 +451,12 @@ static void metrics(void *self, lw_buf *out)
                   (unsigned long long)s->throttled, (unsigned long long)s->server_errors,
                   (unsigned long long)s->transport_errors, (unsigned long long)s->expired_tokens,
                   (unsigned long long)s->retries, (unsigned long long)s->bytes);
+    lw_buf_printf(out,
+                  "# HELP lambdaward_polls_total Polls started: full (re-read the whole lookback) or quick.\n"
+                  "# TYPE lambdaward_polls_total counter\n"
+                  "lambdaward_polls_total{kind=\"full\"} %llu\n"
+                  "lambdaward_polls_total{kind=\"quick\"} %llu\n",
+                  (unsigned long long)t->polls_full, (unsigned long long)t->polls_quick);
     int64_t now = lw_daemon_now_ms();
     lw_buf_puts(out, "# HELP lambdaward_group_lag_seconds Now minus the end of the last complete poll.\n"
                      "# TYPE lambdaward_group_lag_seconds gauge\n");

@@ -6,19 +6,24 @@
  * are picked up without a restart; groups marked push are never polled.
  *
  * Polling, the way that loses nothing: every poll is a fresh
- * FilterLogEvents from (watermark - lookback) to now; a nextToken is never
- * carried from one poll to the next (new streams would be missed); events
- * whose id was already analysed inside the lookback are dropped by the
- * daemon's batch; each page is one transaction that also advances the
- * group's watermark (the newest event time analysed). So an event that
- * becomes visible late, up to `lookback` after its timestamp, is still
- * analysed exactly once.
+ * FilterLogEvents up to now; a nextToken is never carried from one poll to
+ * the next (new streams would be missed); events whose id was already
+ * analysed are dropped by the daemon's batch; each page is one transaction
+ * that also advances the group's checkpoint. Every lookback/2 a poll
+ * re-reads from `lookback` before the previous such full poll began, so an
+ * event that becomes visible up to `lookback` after its timestamp is
+ * still analysed exactly once; the polls in between
+ * re-read only a quick window (`quick_lookback`, widened to the ingestion
+ * lag the group's events have shown lately), which finds late events at
+ * the next poll at a fraction of the re-reading.
  *
- * Scheduling: groups that had events are polled again sooner (down to a
- * quarter of poll_interval), quiet ones at poll_interval; all calls go
- * through the logs client's rate limit, so the whole process stays inside
- * the API budget however many groups there are; when the budget is short,
- * every group's lag grows evenly instead of some starving.
+ * Scheduling: a group is due again poll_interval after a quiet poll, a
+ * quarter of it after one that found events. When the API budget cannot
+ * poll every due group, the one with the largest sqrt(event rate) x time
+ * since its last poll goes first (busy groups more often, none starving);
+ * a group not polled for half its lookback goes before all of them. All
+ * calls go through the logs client's rate limit, so the whole process
+ * stays inside the API budget however many groups there are.
  */
 #ifndef LW_TAILER_H
 #define LW_TAILER_H

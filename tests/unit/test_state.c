@@ -49,6 +49,7 @@ static void checkpoints_and_seen(void **st)
     lw_group_state g;
     assert_int_equal(lw_state_group_get(s, "/aws/lambda/a", &g), 0);
     g.watermark_ms = 1000;
+    g.deep_poll_ms = 777;
     g.events = 5;
     snprintf(g.last_error, sizeof g.last_error, "ThrottlingException: Rate exceeded");
     assert_int_equal(lw_state_group_put(s, &g), 0);
@@ -63,9 +64,43 @@ static void checkpoints_and_seen(void **st)
     s = open_db(); /* survives reopening */
     assert_int_equal(lw_state_group_get(s, "/aws/lambda/a", &g), 1);
     assert_int_equal(g.watermark_ms, 1000);
+    assert_int_equal(g.deep_poll_ms, 777);
     assert_int_equal(g.events, 5);
     assert_string_equal(g.last_error, "ThrottlingException: Rate exceeded");
     lw_state_close(s);
+}
+
+/* A state file written before groups had deep_poll_ms opens, keeps its
+ * checkpoints, and reads 0 there (the tailer then re-reads the full
+ * lookback from last_poll_ms, as that version did on every poll). */
+static void older_state_file_is_upgraded(void **st)
+{
+    (void)st;
+    char keep[sizeof db];
+    memcpy(keep, db, sizeof db);
+    snprintf(db, sizeof db, "%s/old.db", dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 %s \"CREATE TABLE groups(name TEXT PRIMARY KEY, watermark_ms INTEGER NOT NULL DEFAULT 0, "
+             "last_poll_ms INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0, events INTEGER NOT "
+             "NULL DEFAULT 0, last_error TEXT, last_error_ms INTEGER NOT NULL DEFAULT 0); INSERT INTO groups(name, "
+             "watermark_ms, last_poll_ms) VALUES ('/aws/lambda/old', 5, 6);\"",
+             db);
+    assert_int_equal(system(cmd), 0);
+    lw_state *s = open_db();
+    lw_group_state g;
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/old", &g), 1);
+    assert_int_equal(g.watermark_ms, 5);
+    assert_int_equal(g.last_poll_ms, 6);
+    assert_int_equal(g.deep_poll_ms, 0);
+    g.deep_poll_ms = 9;
+    assert_int_equal(lw_state_group_put(s, &g), 0);
+    lw_state_close(s);
+    s = open_db();
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/old", &g), 1);
+    assert_int_equal(g.deep_poll_ms, 9);
+    lw_state_close(s);
+    memcpy(db, keep, sizeof db);
 }
 
 static void findings_once_and_outbox(void **st)
@@ -175,6 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(checkpoints_and_seen),
+        cmocka_unit_test(older_state_file_is_upgraded),
         cmocka_unit_test(findings_once_and_outbox),
         cmocka_unit_test(detector_blobs_and_rollback),
         cmocka_unit_test(sigkill_mid_transaction_loses_nothing_committed),
