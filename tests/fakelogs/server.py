@@ -174,9 +174,12 @@ class Api:
         streams = req.get("logStreamNames")
         prefix = req.get("logStreamNamePrefix", "")
         vis = now_ms()
+        # Streams are sorted by time: slice the [start, end] range out of
+        # each instead of scanning it all (benchmarks keep 100k+ events).
+        ts = lambda e: e["timestamp"]
         cand = [e for s, evs in g.items() if (not streams or s in streams) and s.startswith(prefix)
-                for e in evs if start <= e["timestamp"] <= end and e["ingestionTime"] <= vis
-                and matches(req.get("filterPattern", ""), e["message"])]
+                for e in evs[bisect.bisect_left(evs, start, key=ts):bisect.bisect_right(evs, end, key=ts)]
+                if e["ingestionTime"] <= vis and matches(req.get("filterPattern", ""), e["message"])]
         cand.sort(key=lambda e: (e["timestamp"], e["eventId"]))
         after, was_empty = None, False
         if "nextToken" in req:
@@ -346,6 +349,15 @@ def make_handler(store, api, args):
     return H
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client closing its keep-alive connection is normal, not news.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=0)
@@ -383,8 +395,7 @@ def main():
         if "ingestionTime" in ev:
             ev["ingestionTime"] = int(ev["ingestionTime"]) + shift
         store.put(ev)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), make_handler(store, Api(store, a.page_events), a))
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", a.port), make_handler(store, Api(store, a.page_events), a))
     print("LISTENING %d" % srv.server_address[1], flush=True)
     deadline = time.time() + a.max_seconds
 
