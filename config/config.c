@@ -92,7 +92,7 @@ static const opt watch_opts[] = {
     {"log_group", T_LIST, NULL, W(groups), 0, 0, "watch this log group"},
     {"log_group_exclude", T_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"},
     {"poll_interval", T_DUR, "30s", W(poll_interval_s), 1, 86400, "how often a quiet group is polled"},
-    {"lookback", T_DUR, "5m", W(lookback_s), 0, 14 * 86400, "events that become visible up to this long after their timestamp are still analysed: a full re-read this far back runs every lookback/2 (CloudWatch accepts events up to 14 days old)"},
+    {"lookback", T_DUR, "5m", W(lookback_s), 0, 14 * 86400, "events that become visible up to this long after their timestamp are still analysed: a full re-read this far back runs every lookback (CloudWatch accepts events up to 14 days old)"},
     {"quick_lookback", T_DUR, "10s", W(quick_lookback_s), 0, 14 * 86400, "the least that polls between full re-reads read again; more when the group's events have arrived later lately (capped at lookback)"},
     {"discovery_interval", T_DUR, "5m", W(discovery_interval_s), 10, 86400, "how often new log groups are looked for"},
     {"push", T_BOOL, "false", W(push), 0, 0, "these groups arrive by Firehose push: never poll them"},

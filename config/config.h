@@ -34,7 +34,7 @@ typedef struct lw_watch_cfg {
     lw_strlist exclude;       /* log_group_exclude (substrings) */
     double poll_interval_s;
     double lookback_s;
-    double quick_lookback_s;  /* every poll re-reads this; the full lookback every lookback/2 */
+    double quick_lookback_s;  /* polls between full ones re-read at least this */
     double discovery_interval_s;
     bool push;                /* arrives by Firehose push: never polled */
     int line;                 /* of its section header */

@@ -143,7 +143,9 @@ void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
 
 static lw_pipeline *make_pipeline(lw_daemon *d)
 {
-    lw_pipeline_opts po = {.sink = sink, .ud = d, .config = &d->cfg, .no_summaries = true};
+    /* The findings table is the daemon's authoritative dedupe (the id is its
+     * key): the pipeline's in-memory set only needs to absorb bursts. */
+    lw_pipeline_opts po = {.sink = sink, .ud = d, .config = &d->cfg, .no_summaries = true, .dedupe_capacity = 4096};
     return lw_pipeline_new(&po);
 }
 

@@ -226,7 +226,7 @@ static void on_poll_done(void *ud, const char *error)
  * lookback after its timestamp is read by some full poll, whatever the
  * polls in between did (an event visible before full poll k began, but
  * not before k-1 began, has its timestamp after start(k-1) - lookback).
- * Full polls run every lookback/2; the others read from a quick window
+ * Full polls run every lookback; the others read from a quick window
  * before the previous poll: quick_lookback, or more when the group's
  * events have shown more ingestion lag lately (ingestionTime - timestamp,
  * over the last two full cycles, plus a quarter and 2 s). That finds late
@@ -246,7 +246,7 @@ static int64_t quick_ms(const tgroup *g)
 static bool wants_deep(const tgroup *g, int64_t now)
 {
     return !g->st.deep_poll_ms || !g->st.last_poll_ms || g->quick_lookback_s >= g->lookback_s ||
-           now - g->st.deep_poll_ms >= (int64_t)(g->lookback_s * 500);
+           now - g->st.deep_poll_ms >= (int64_t)(g->lookback_s * 1000);
 }
 
 static void start_poll(lw_tailer *t, tgroup *g)

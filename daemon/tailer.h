@@ -9,7 +9,7 @@
  * FilterLogEvents up to now; a nextToken is never carried from one poll to
  * the next (new streams would be missed); events whose id was already
  * analysed are dropped by the daemon's batch; each page is one transaction
- * that also advances the group's checkpoint. Every lookback/2 a poll
+ * that also advances the group's checkpoint. Every lookback a poll
  * re-reads from `lookback` before the previous such full poll began, so an
  * event that becomes visible up to `lookback` after its timestamp is
  * still analysed exactly once; the polls in between
