@@ -152,6 +152,9 @@ static int str_field(const lw_json *j, const char *key, char *dst, size_t cap, b
         snprintf(err, errlen, "credentials response: %s is too long", key);
     else if (v.len == 0 && required)
         snprintf(err, errlen, "credentials response: %s is empty", key);
+    else if (memchr(v.p, '\0', v.len))
+        /* "\u0000" would cut the C string: a key that is not what was sent */
+        snprintf(err, errlen, "credentials response: %s holds a NUL character", key);
     else {
         memcpy(dst, v.p ? v.p : "", v.len);
         dst[v.len] = '\0';

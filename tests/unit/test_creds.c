@@ -98,6 +98,13 @@ static void missing_fields(void **st)
                            &c, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "SecretAccessKey"));
+    /* An escaped NUL would silently cut the secret (found by fuzz_creds). */
+    assert_int_equal(parse("{\"AccessKeyId\":\"" AK "\",\"SecretAccessKey\":\"\\u0000et\",\"Token\":\"" TOK
+                           "\",\"Expiration\":\"2026-03-08T20:24:26Z\"}",
+                           &c, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "SecretAccessKey"));
+    assert_true(all_zero(&c));
 }
 
 static void bad_expiration(void **st)
