@@ -41,8 +41,18 @@ static int cmp_hdr(const void *a, const void *b)
     return strcmp(((const hdr *)a)->name.p, ((const hdr *)b)->name.p);
 }
 
-/* Canonical query: parameters sorted by name then value (already encoded). */
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* Canonical query: parameters sorted by name then value (already encoded).
+ * Not by the whole "name=value": "Param" must sort before "Param-3", though
+ * '=' sorts after '-' (the suite's get-vanilla-query-order-encoded). */
+static int cmp_str(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    size_t xn = strcspn(x, "="), yn = strcspn(y, "=");
+    int c = strncmp(x, y, xn < yn ? xn : yn);
+    if (c || xn != yn)
+        return c ? c : (xn < yn ? -1 : 1);
+    return strcmp(x + xn, y + yn);
+}
 
 static void canonical_query(const char *q, lw_buf *out)
 {

@@ -24,7 +24,8 @@ typedef struct lw_aws_creds {
 
 typedef struct lw_sigv4_req {
     const char *method;
-    const char *path;          /* already URI-encoded, e.g. "/" */
+    const char *path;          /* already URI-encoded and normalized (no
+                                  "." or ".." segments, no "//"), e.g. "/" */
     const char *query;         /* "a=1&b=2" or "" */
     const char *const *headers;/* "Name: value" (Host included) */
     int nheaders;
