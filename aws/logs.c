@@ -112,8 +112,12 @@ static void finish(call *k, const char *error)
     }
     if (error)
         k->c->st.failures++;
-    k->on_done(k->ud, error);
+    /* Close before the callback: on_done may be the last thing a stopping
+     * daemon waits for, and it then closes every handle of the loop; the
+     * timer must already be closing by then (k is freed only later, in
+     * call_freed, so it stays valid through on_done). */
     uv_close((uv_handle_t *)&k->timer, call_freed);
+    k->on_done(k->ud, error);
 }
 
 static void on_reply(void *ctx, const lw_logs_response *r);

@@ -256,16 +256,26 @@ static void close_handle(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+static void close_all(uv_timer_t *t)
+{
+    lw_daemon *d = t->data;
+    uv_walk(&d->loop, close_handle, NULL);
+}
+
 static void source_stopped(void *ud)
 {
     lw_daemon *d = ud;
     if (--d->stopping_sources > 0)
         return;
-    /* Everything in flight is done: save, close every handle, leave. */
+    /* Everything in flight is done: save, close every handle, leave. The
+     * closing waits for the next loop turn: this may run deep inside a
+     * callback (the last API reply of a source) whose caller still closes
+     * or releases handles of its own when it returns. */
     persist(d);
     LW_NOTICE("stopped: %llu events analysed, %llu findings recorded", (unsigned long long)d->counters.events,
               (unsigned long long)d->counters.findings);
-    uv_walk(&d->loop, close_handle, NULL);
+    uv_timer_stop(&d->tick);
+    uv_timer_start(&d->tick, close_all, 0, 0);
 }
 
 static void webhooks_stopped(void *ud)
