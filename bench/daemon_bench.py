@@ -93,7 +93,6 @@ class Producer(threading.Thread):
     def __init__(self, api, groups, rate, seconds, seed=7):
         super().__init__(daemon=True)
         self.api, self.groups, self.rate, self.seconds = api, groups, rate, seconds
-        self.groups = groups
         self.rng = random.Random(seed)
         w = [1.0 / (i + 1) for i in range(len(groups))]
         tot = sum(w)

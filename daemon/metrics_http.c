@@ -14,15 +14,28 @@ typedef struct metrics_src {
     void *done_ud;
 } metrics_src;
 
+void lw_prom_label(lw_buf *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            lw_buf_putc(out, '\\');
+        if (*v == '\n')
+            lw_buf_puts(out, "\\n");
+        else
+            lw_buf_putc(out, *v);
+    }
+}
+
 static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
 {
     metrics_src *m = ud;
+    static const char not_found[] = "not found: try /metrics\n", get_only[] = "GET only\n";
     if (strcmp(r->path, "/metrics") != 0) {
-        lw_httpd_respond(c, 404, "text/plain", "not found: try /metrics\n", 24, NULL);
+        lw_httpd_respond(c, 404, "text/plain", not_found, sizeof not_found - 1, NULL);
         return;
     }
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        lw_httpd_respond(c, 405, "text/plain", "GET only\n", 9, "Allow: GET, HEAD\r\n");
+    if (strcmp(r->method, "GET") != 0) {
+        lw_httpd_respond(c, 405, "text/plain", get_only, sizeof get_only - 1, "Allow: GET\r\n");
         return;
     }
     lw_buf out = LW_BUF_INIT;

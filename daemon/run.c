@@ -1,5 +1,6 @@
 /* run: see daemon.h. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "daemon/daemon.h"
 #include "daemon/webhook.h"
 #include "daemon/log.h"
+#include "daemon/metrics_http.h"
 #include "daemon/pipeline.h"
 
 #define MAX_SOURCES 8
@@ -39,7 +41,7 @@ struct lw_daemon {
     uint64_t findings_at_last_kick;
     lw_curl *curl;
     lw_webhooks *webhooks;
-    lw_map findings_by_detector; /* detector name -> uint64_t count */
+    lw_map findings_by_detector; /* detector name -> count, kept in the pointer */
 };
 
 int64_t lw_daemon_now_ms(void)
@@ -81,9 +83,7 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     }
     d->counters.findings++;
     void **slot = lw_map_put(&d->findings_by_detector, f->detector, strlen(f->detector));
-    if (!*slot)
-        *slot = lw_xcalloc(1, sizeof(uint64_t));
-    (*(uint64_t *)*slot)++;
+    *slot = (void *)((uintptr_t)*slot + 1);
     LW_NOTICE("finding %s %s %s: %s", id, lw_severity_name(f->severity), fn, f->title.p ? f->title.p : "");
     for (lw_webhook_cfg *h = d->cfg.webhooks; h; h = h->next) {
         if (f->severity < h->min_severity)
@@ -118,12 +118,9 @@ void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
     lw_buf_puts(out, "# HELP lambdaward_findings_by_detector_total New findings recorded, by detector.\n"
                      "# TYPE lambdaward_findings_by_detector_total counter\n");
     lw_map_foreach(&d->findings_by_detector, e) {
-        /* Rule names come from the config: keep the label value legal. */
         lw_buf_puts(out, "lambdaward_findings_by_detector_total{detector=\"");
-        for (const char *c = e->key; *c; c++)
-            if (*c != '"' && *c != '\\' && *c != '\n')
-                lw_buf_putc(out, *c);
-        lw_buf_printf(out, "\"} %llu\n", (unsigned long long)*(uint64_t *)e->val);
+        lw_prom_label(out, e->key);
+        lw_buf_printf(out, "\"} %llu\n", (unsigned long long)(uintptr_t)e->val);
     }
     if (d->webhooks) {
         const lw_webhook_stats *w = lw_webhooks_stats(d->webhooks);
@@ -459,7 +456,6 @@ int lw_cmd_run(int argc, char **argv)
     uv_loop_close(&d->loop);
     lw_pipeline_free(d->pipeline);
     lw_state_close(d->state);
-    lw_map_foreach(&d->findings_by_detector, e) free(e->val);
     lw_map_free(&d->findings_by_detector);
     lw_config_free(&d->cfg);
     free(d->config_path);

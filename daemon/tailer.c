@@ -9,6 +9,7 @@
 
 #include "common/map.h"
 #include "daemon/log.h"
+#include "daemon/metrics_http.h"
 #include "parsers/decode.h"
 
 #define SCHED_MS 250
@@ -104,7 +105,7 @@ static void add_group(lw_tailer *t, const char *name)
     g->gone = false;
     g->poll_interval_s = w->poll_interval_s;
     g->lookback_s = w->lookback_s;
-    g->quick_lookback_s = w->quick_lookback_s < w->lookback_s ? w->quick_lookback_s : w->lookback_s;
+    g->quick_lookback_s = w->quick_lookback_s; /* quick_ms() caps it at the lookback */
     g->generation = t->generation;
 }
 
@@ -328,7 +329,8 @@ static void discover(lw_tailer *t)
  * minimises the lag summed over events for a fixed number of calls, so
  * busy groups are polled more often without quiet ones starving. A group
  * never polled, or not polled for half its lookback, goes first (the
- * oldest first): late events stay inside the lookback whatever the load. */
+ * oldest first): that bounds how stale a quiet group gets. Completeness
+ * does not depend on this order: full polls guarantee it. */
 static double score(const tgroup *g, int64_t now)
 {
     double age = (double)(now - g->st.last_poll_ms) / 1000;
@@ -465,9 +467,7 @@ static void metrics(void *self, lw_buf *out)
         if (!g || g->gone)
             continue;
         lw_buf_puts(out, "lambdaward_group_lag_seconds{log_group=\"");
-        for (const char *c = g->name; *c; c++)
-            if (*c != '"' && *c != '\\' && *c != '\n')
-                lw_buf_putc(out, *c);
+        lw_prom_label(out, g->name);
         lw_buf_printf(out, "\"} %.1f\n", g->st.last_poll_ms ? (double)(now - g->st.last_poll_ms) / 1000 : -1.0);
     }
 }
