@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/timeutil.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 typedef struct want {
     const char *section;     /* section name to read */

@@ -6,7 +6,7 @@
  * ~/.aws/config, with [profile NAME] sections there) for AWS_PROFILE or
  * "default" unless a profile is given. Those two are read here, at once;
  * the rest of the chain, the container endpoint and EC2 instance metadata
- * (IMDSv2), needs HTTP and runs on the loop in daemon/creds_provider.c,
+ * (IMDSv2), needs HTTP and runs on the loop in aws/creds_provider.c,
  * which parses their answers with lw_creds_parse_json below. Region: AWS_REGION,
  * AWS_DEFAULT_REGION, then the profile's region. Endpoint: an explicit
  * one, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL, then AWS's.

@@ -10,7 +10,7 @@
 #include <sys/time.h>
 
 #include "common/jsonw.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups",
                                                   "DescribeLogStreams"};

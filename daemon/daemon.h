@@ -1,8 +1,8 @@
 /*
  * daemon: `lambdaward run`, the long-running service.
  *
- * One libuv loop owns everything: the sources that bring events (the
- * CloudWatch tailer, the Firehose ingest listener), the pipeline, the state
+ * One libuv loop owns everything: the components (sources that bring
+ * events, sinks that take findings, listeners), the pipeline, the state
  * store, and the timers (detector ticks, state persistence, the systemd
  * watchdog). Sources hand events over in batches: a batch is one SQLite
  * transaction in which events are deduplicated against the ids already
@@ -21,13 +21,17 @@
 
 #include "common/buf.h"
 #include "config/config.h"
+#include "detectors/finding.h"
 #include "daemon/state.h"
 #include "parsers/event.h"
 
 typedef struct lw_daemon lw_daemon;
 
-/* A source of events on the daemon's loop. */
-typedef struct lw_source_ops {
+/* A component on the daemon's loop: a source that brings events (tailer,
+ * Firehose ingest), a sink that takes findings (the webhook outbox), or a
+ * listener (metrics). The daemon knows this struct, never a component's
+ * insides: cli/run.c decides which factories run. */
+typedef struct lw_component_ops {
     const char *name;
     int (*start)(void *self, lw_daemon *d);
     /* Stop taking work; call done(ud) once in-flight work is finished. */
@@ -37,7 +41,13 @@ typedef struct lw_source_ops {
     void (*reload)(void *self, const lw_config *cfg);
     /* Appends Prometheus text lines; may be NULL. */
     void (*metrics)(void *self, lw_buf *out);
-} lw_source_ops;
+    /* A new finding, inside the batch's open transaction (so what it
+     * writes to the state commits with the finding); may be NULL. */
+    void (*finding)(void *self, const lw_finding *f, const char *id);
+    /* Batches with new findings committed; called from the loop on its
+     * next turn, never inside a source's callback. May be NULL. */
+    void (*committed)(void *self);
+} lw_component_ops;
 
 uv_loop_t *lw_daemon_loop(lw_daemon *d);
 const lw_config *lw_daemon_config(lw_daemon *d);
@@ -57,16 +67,23 @@ void lw_daemon_event_nodedupe(lw_daemon *d, const lw_event *ev);
 int lw_daemon_batch_commit(lw_daemon *d);
 void lw_daemon_batch_abort(lw_daemon *d);
 
-void lw_daemon_add_source(lw_daemon *d, const lw_source_ops *ops, void *self);
+void lw_daemon_add_component(lw_daemon *d, const lw_component_ops *ops, void *self);
+
+/* Registers its component(s), or none when the configuration asks for none. */
+typedef void (*lw_component_factory)(lw_daemon *d);
+/* Runs the daemon on config_path until SIGTERM; returns the exit status.
+ * factories ends with NULL. */
+enum { LW_DAEMON_OK = 0, LW_DAEMON_FAILED = 1, LW_DAEMON_BAD_CONFIG = 2 };
+int lw_daemon_main(const char *config_path, const lw_component_factory *factories);
 
 /* Counters for /metrics and logs. */
 typedef struct lw_daemon_counters {
     uint64_t events, duplicates, batches, findings, findings_known, state_errors;
 } lw_daemon_counters;
 const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d);
+/* A component's state write failed (counted with the daemon's own). */
+void lw_daemon_state_error(lw_daemon *d);
 /* The Prometheus text exposition of everything the daemon counts. */
 void lw_daemon_metrics(lw_daemon *d, lw_buf *out);
-
-int lw_cmd_run(int argc, char **argv);
 
 #endif

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/httpd.h"
 #include "daemon/log.h"
+#include "daemon/net/httpd.h"
 
 typedef struct metrics_src {
     lw_daemon *d;
@@ -13,18 +13,6 @@ typedef struct metrics_src {
     void (*done)(void *);
     void *done_ud;
 } metrics_src;
-
-void lw_prom_label(lw_buf *out, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            lw_buf_putc(out, '\\');
-        if (*v == '\n')
-            lw_buf_puts(out, "\\n");
-        else
-            lw_buf_putc(out, *v);
-    }
-}
 
 static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
 {
@@ -84,7 +72,7 @@ static void stop(void *self, void (*done)(void *ud), void *ud)
 
 static void destroy(void *self) { free(self); }
 
-static const lw_source_ops ops = {
+static const lw_component_ops ops = {
     .name = "metrics",
     .start = start,
     .stop = stop,
@@ -98,5 +86,5 @@ void lw_metrics_factory(lw_daemon *d)
         return;
     metrics_src *m = lw_xcalloc(1, sizeof *m);
     m->d = d;
-    lw_daemon_add_source(d, &ops, m);
+    lw_daemon_add_component(d, &ops, m);
 }

@@ -10,11 +10,6 @@
 
 #include "daemon/daemon.h"
 
-/* Appends v as a Prometheus label value (without the quotes): backslash,
- * quote and newline escaped as the text format requires. Label values come
- * from log group names and config rule names. */
-void lw_prom_label(lw_buf *out, const char *v);
-
 /* Registers the endpoint when [metrics] port is set. */
 void lw_metrics_factory(lw_daemon *d);
 

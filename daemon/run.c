@@ -1,5 +1,4 @@
-/* run: see daemon.h. */
-#include <getopt.h>
+/* run: the daemon's loop, see daemon.h. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,22 +7,19 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/map.h"
-#include "daemon/cli.h"
-#include "daemon/curl_uv.h"
 #include "daemon/daemon.h"
-#include "daemon/webhook.h"
 #include "daemon/log.h"
-#include "daemon/metrics_http.h"
-#include "daemon/pipeline.h"
+#include "daemon/metrics.h"
+#include "daemon/pipeline/pipeline.h"
 
-#define MAX_SOURCES 8
+#define MAX_COMPONENTS 8
 #define TICK_MS 1000
 #define PERSIST_MS 60000
 
-typedef struct source {
-    const lw_source_ops *ops;
+typedef struct component {
+    const lw_component_ops *ops;
     void *self;
-} source;
+} component;
 
 struct lw_daemon {
     uv_loop_t loop;
@@ -31,16 +27,14 @@ struct lw_daemon {
     lw_config cfg;
     lw_state *state;
     lw_pipeline *pipeline;
-    source sources[MAX_SOURCES];
-    int nsources, stopping_sources;
+    component parts[MAX_COMPONENTS];
+    int nparts, stopping_parts;
     uv_signal_t sigterm, sigint, sighup;
-    uv_timer_t tick, persist, watchdog;
+    uv_timer_t tick, persist, watchdog, committed;
     bool in_batch, stopping;
     int exit_code;
     lw_daemon_counters counters;
     uint64_t findings_at_last_kick;
-    lw_curl *curl;
-    lw_webhooks *webhooks;
     lw_map findings_by_detector; /* detector name -> count, kept in the pointer */
 };
 
@@ -56,14 +50,14 @@ const lw_config *lw_daemon_config(lw_daemon *d) { return &d->cfg; }
 lw_state *lw_daemon_state(lw_daemon *d) { return d->state; }
 const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d) { return &d->counters; }
 
-void lw_daemon_add_source(lw_daemon *d, const lw_source_ops *ops, void *self)
+void lw_daemon_add_component(lw_daemon *d, const lw_component_ops *ops, void *self)
 {
-    if (d->nsources < MAX_SOURCES)
-        d->sources[d->nsources++] = (source){ops, self};
+    if (d->nparts < MAX_COMPONENTS)
+        d->parts[d->nparts++] = (component){ops, self};
 }
 
-/* Findings: recorded once (the id is the key) and queued for every webhook
- * whose filter takes them, inside the source's open transaction. */
+/* Findings: recorded once (the id is the key) and handed to the sinks,
+ * inside the source's open transaction. */
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
     (void)n;
@@ -85,16 +79,12 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     void **slot = lw_map_put(&d->findings_by_detector, f->detector, strlen(f->detector));
     *slot = (void *)((uintptr_t)*slot + 1);
     LW_NOTICE("finding %s %s %s: %s", id, lw_severity_name(f->severity), fn, f->title.p ? f->title.p : "");
-    for (lw_webhook_cfg *h = d->cfg.webhooks; h; h = h->next) {
-        if (f->severity < h->min_severity)
-            continue;
-        bool wanted = h->detectors.n == 0;
-        for (int i = 0; i < h->detectors.n && !wanted; i++)
-            wanted = !strcmp(h->detectors.v[i], f->detector);
-        if (wanted && lw_state_outbox_add(d->state, h->name, id, now) < 0)
-            d->counters.state_errors++;
-    }
+    for (int i = 0; i < d->nparts; i++)
+        if (d->parts[i].ops->finding)
+            d->parts[i].ops->finding(d->parts[i].self, f, id);
 }
+
+void lw_daemon_state_error(lw_daemon *d) { d->counters.state_errors++; }
 
 void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
 {
@@ -122,20 +112,9 @@ void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
         lw_prom_label(out, e->key);
         lw_buf_printf(out, "\"} %llu\n", (unsigned long long)(uintptr_t)e->val);
     }
-    if (d->webhooks) {
-        const lw_webhook_stats *w = lw_webhooks_stats(d->webhooks);
-        lw_buf_printf(out,
-                      "# TYPE lambdaward_webhook_deliveries_total counter\n"
-                      "lambdaward_webhook_deliveries_total %llu\n"
-                      "lambdaward_webhook_failed_attempts_total %llu\n"
-                      "# HELP lambdaward_webhook_given_up_total Findings not delivered within max_age.\n"
-                      "lambdaward_webhook_given_up_total %llu\n",
-                      (unsigned long long)w->delivered, (unsigned long long)w->failed_attempts,
-                      (unsigned long long)w->given_up);
-    }
-    for (int i = 0; i < d->nsources; i++)
-        if (d->sources[i].ops->metrics)
-            d->sources[i].ops->metrics(d->sources[i].self, out);
+    for (int i = 0; i < d->nparts; i++)
+        if (d->parts[i].ops->metrics)
+            d->parts[i].ops->metrics(d->parts[i].self, out);
 }
 
 static lw_pipeline *make_pipeline(lw_daemon *d)
@@ -206,6 +185,14 @@ void lw_daemon_event_nodedupe(lw_daemon *d, const lw_event *ev)
     lw_pipeline_event(d->pipeline, ev);
 }
 
+static void on_committed(uv_timer_t *t)
+{
+    lw_daemon *d = t->data;
+    for (int i = 0; i < d->nparts; i++)
+        if (d->parts[i].ops->committed)
+            d->parts[i].ops->committed(d->parts[i].self);
+}
+
 int lw_daemon_batch_commit(lw_daemon *d)
 {
     d->in_batch = false;
@@ -215,9 +202,12 @@ int lw_daemon_batch_commit(lw_daemon *d)
         lw_state_rollback(d->state);
         return -1;
     }
-    if (d->webhooks && d->counters.findings != d->findings_at_last_kick) {
+    if (d->counters.findings != d->findings_at_last_kick) {
         d->findings_at_last_kick = d->counters.findings;
-        lw_webhooks_kick(d->webhooks); /* deliver now, not at the next tick */
+        /* Deliver now, not at the next tick, but from the loop: this runs
+         * inside a source's callback, which must not wait on the sinks. */
+        if (!d->stopping)
+            uv_timer_start(&d->committed, on_committed, 0, 0);
     }
     return 0;
 }
@@ -259,10 +249,10 @@ static void close_all(uv_timer_t *t)
     uv_walk(&d->loop, close_handle, NULL);
 }
 
-static void source_stopped(void *ud)
+static void part_stopped(void *ud)
 {
     lw_daemon *d = ud;
-    if (--d->stopping_sources > 0)
+    if (--d->stopping_parts > 0)
         return;
     /* Everything in flight is done: save, close every handle, leave. The
      * closing waits for the next loop turn: this may run deep inside a
@@ -275,15 +265,6 @@ static void source_stopped(void *ud)
     uv_timer_start(&d->tick, close_all, 0, 0);
 }
 
-static void webhooks_stopped(void *ud)
-{
-    lw_daemon *d = ud;
-    d->webhooks = NULL;
-    lw_curl_close(d->curl);
-    d->curl = NULL;
-    source_stopped(d);
-}
-
 static void begin_stop(lw_daemon *d)
 {
     if (d->stopping)
@@ -291,18 +272,14 @@ static void begin_stop(lw_daemon *d)
     d->stopping = true;
     sd_notify(0, "STOPPING=1");
     LW_NOTICE("stopping");
-    /* Sources first, then deliveries in flight; pending ones stay in the
-     * outbox for the next start. */
-    d->stopping_sources = d->nsources + 1 + (d->webhooks ? 1 : 0);
-    if (!d->webhooks && d->curl) {
-        lw_curl_close(d->curl);
-        d->curl = NULL;
-    }
-    for (int i = 0; i < d->nsources; i++)
-        d->sources[i].ops->stop(d->sources[i].self, source_stopped, d);
-    if (d->webhooks)
-        lw_webhooks_stop(d->webhooks, webhooks_stopped, d);
-    source_stopped(d);
+    /* Every component finishes what it has in flight (sources their polls
+     * and requests, the outbox its deliveries; pending ones stay in the
+     * outbox for the next start). */
+    uv_timer_stop(&d->committed);
+    d->stopping_parts = d->nparts + 1;
+    for (int i = 0; i < d->nparts; i++)
+        d->parts[i].ops->stop(d->parts[i].self, part_stopped, d);
+    part_stopped(d);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
@@ -345,44 +322,15 @@ static void on_hup(uv_signal_t *s, int signum)
     lw_pipeline_free(d->pipeline);
     d->pipeline = make_pipeline(d);
     lw_state_detectors(d->state, restore_one, d);
-    for (int i = 0; i < d->nsources; i++)
-        if (d->sources[i].ops->reload)
-            d->sources[i].ops->reload(d->sources[i].self, &d->cfg);
-    if (d->webhooks)
-        lw_webhooks_reload(d->webhooks, &d->cfg);
+    for (int i = 0; i < d->nparts; i++)
+        if (d->parts[i].ops->reload)
+            d->parts[i].ops->reload(d->parts[i].self, &d->cfg);
     LW_NOTICE("configuration reloaded from %s", d->config_path);
     sd_notify(0, "READY=1");
 }
 
-/* Sources are registered here as they are built (tailer, ingest); each
- * reads its own sections of the configuration. */
-typedef void (*lw_source_factory)(lw_daemon *d);
-extern const lw_source_factory lw_source_factories[];
-
-int lw_cmd_run(int argc, char **argv)
+int lw_daemon_main(const char *config, const lw_component_factory *factories)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *config = "/etc/lambdaward/lambdaward.conf";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'h':
-            puts("Usage: lambdaward run [--config FILE]\n\n"
-                 "Run the daemon in the foreground (as systemd runs it): tail the configured log\n"
-                 "groups, take Firehose pushes, analyse, record findings and deliver them to the\n"
-                 "webhooks. SIGHUP reloads the configuration; SIGTERM stops cleanly.\n"
-                 "Default config: /etc/lambdaward/lambdaward.conf");
-            return LW_EXIT_OK;
-        default:
-            return LW_EXIT_USAGE;
-        }
-    }
     lw_log_init();
     lw_daemon *d = lw_xcalloc(1, sizeof *d);
     d->config_path = strdup(config);
@@ -391,7 +339,7 @@ int lw_cmd_run(int argc, char **argv)
         lw_config_free(&d->cfg);
         free(d->config_path);
         free(d);
-        return LW_EXIT_USAGE;
+        return LW_DAEMON_BAD_CONFIG;
     }
     if (d->cfg.log_level && lw_log_set_level(d->cfg.log_level) < 0)
         LW_WARN("unknown log level '%s': using info", d->cfg.log_level);
@@ -402,7 +350,7 @@ int lw_cmd_run(int argc, char **argv)
         lw_config_free(&d->cfg);
         free(d->config_path);
         free(d);
-        return LW_EXIT_FAILURE;
+        return LW_DAEMON_FAILED;
     }
     d->pipeline = make_pipeline(d);
     lw_state_detectors(d->state, restore_one, d);
@@ -417,7 +365,8 @@ int lw_cmd_run(int argc, char **argv)
     uv_signal_start(&d->sighup, on_hup, SIGHUP);
     uv_timer_init(&d->loop, &d->tick);
     uv_timer_init(&d->loop, &d->persist);
-    d->tick.data = d->persist.data = d;
+    uv_timer_init(&d->loop, &d->committed);
+    d->tick.data = d->persist.data = d->committed.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
     uv_timer_start(&d->persist, on_persist, PERSIST_MS, PERSIST_MS);
     uint64_t wd_usec = 0;
@@ -426,33 +375,26 @@ int lw_cmd_run(int argc, char **argv)
         d->watchdog.data = d;
         uv_timer_start(&d->watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
     }
-    /* Webhooks are configured or not at start; a reload adds none (the
-     * deliverer follows the new settings of those it has). */
-    d->curl = lw_curl_new(&d->loop, d->cfg.ca_bundle);
-    if (d->cfg.webhooks) {
-        lw_poster poster = lw_curl_poster(d->curl);
-        d->webhooks = lw_webhooks_new(&d->loop, d->state, &d->cfg, &poster);
-    }
-    for (int i = 0; lw_source_factories[i]; i++)
-        lw_source_factories[i](d);
-    for (int i = 0; i < d->nsources; i++) {
-        if (d->sources[i].ops->start(d->sources[i].self, d) < 0) {
-            LW_ERROR("%s: could not start", d->sources[i].ops->name);
-            d->exit_code = LW_EXIT_FAILURE;
+    for (int i = 0; factories[i]; i++)
+        factories[i](d);
+    for (int i = 0; i < d->nparts; i++) {
+        if (d->parts[i].ops->start(d->parts[i].self, d) < 0) {
+            LW_ERROR("%s: could not start", d->parts[i].ops->name);
+            d->exit_code = LW_DAEMON_FAILED;
             begin_stop(d);
         }
     }
     int nwatch = 0;
     for (lw_watch_cfg *w = d->cfg.watches; w; w = w->next)
         nwatch++;
-    LW_NOTICE("lambdaward %s started: %d watch%s, %d source%s, state %s", LW_VERSION, nwatch, nwatch == 1 ? "" : "es",
-              d->nsources, d->nsources == 1 ? "" : "s", d->cfg.state_path);
+    LW_NOTICE("lambdaward %s started: %d watch%s, %d component%s, state %s", LW_VERSION, nwatch, nwatch == 1 ? "" : "es",
+              d->nparts, d->nparts == 1 ? "" : "s", d->cfg.state_path);
     sd_notify(0, "READY=1\nSTATUS=running");
 
     uv_run(&d->loop, UV_RUN_DEFAULT);
 
-    for (int i = 0; i < d->nsources; i++)
-        d->sources[i].ops->destroy(d->sources[i].self);
+    for (int i = 0; i < d->nparts; i++)
+        d->parts[i].ops->destroy(d->parts[i].self);
     uv_loop_close(&d->loop);
     lw_pipeline_free(d->pipeline);
     lw_state_close(d->state);

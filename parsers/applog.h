@@ -12,7 +12,7 @@
 #define LW_APPLOG_H
 
 #include "parsers/event.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 /* true when msg has a recognised application prefix (level etc.). The OOM
  * flag is set either way: check app->oom after a false return too. */

@@ -11,7 +11,7 @@
 
 #include "parsers/applog.h"
 #include "parsers/event.h"
-#include "parsers/json.h"
+#include "common/json.h"
 #include "parsers/platform.h"
 
 typedef struct lw_classifier {

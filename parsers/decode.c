@@ -8,7 +8,7 @@
 #include "common/buf.h"
 #include "common/jsonw.h"
 #include "common/timeutil.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 #define MAX_LINE LW_JSON_MAX_DOC
 #define GZ_CHUNK (256u << 10)

@@ -13,7 +13,7 @@
 #define LW_PLATFORM_H
 
 #include "parsers/event.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 void lw_platform_clear(lw_platform *pl);
 /* true when msg is a text platform line; *pl is filled. */

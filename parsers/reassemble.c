@@ -5,7 +5,7 @@
 
 #include "common/buf.h"
 #include "common/map.h"
-#include "parsers/json.h"
+#include "common/json.h"
 #include "parsers/sensor.h"
 
 typedef struct line_ref {

@@ -12,7 +12,7 @@
 #define LW_SENSOR_H
 
 #include "parsers/event.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 /* If msg starts with a sensor header, returns true and sets *json_off to the
  * offset of the opening brace. */

@@ -15,7 +15,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 static void check_number(const lw_json *j, int t)
 {

@@ -8,10 +8,10 @@
  * "id" (when present) is the 32-hex-digit id handed to the sink; the
  * pipeline saw every decoded event; a detector accepts its own saved
  * state. */
-#include "daemon/pipeline.h"
+#include "daemon/pipeline/pipeline.h"
 #include "fuzz_common.h"
 #include "parsers/decode.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 typedef struct ctx {
     lw_pipeline *p;

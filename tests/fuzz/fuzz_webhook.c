@@ -1,9 +1,9 @@
 /* webhook_format: the Slack body built from arbitrary finding JSON.
  * Invariants checked: whenever the input parses, the body is valid UTF-8
  * and one valid JSON object. */
-#include "daemon/webhook_format.h"
+#include "daemon/sinks/webhook_format.h"
 #include "fuzz_common.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "common/jsonw.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 static char *unesc(const char *s, int *rc)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "common/map.h"
-#include "daemon/pipeline.h"
+#include "daemon/pipeline/pipeline.h"
 
 typedef struct out {
     int n;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/pipeline.h"
+#include "daemon/pipeline/pipeline.h"
 #include "detectors/detector.h"
 #include "parsers/classify.h"
 #include "parsers/decode.h"

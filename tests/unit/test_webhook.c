@@ -11,8 +11,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "daemon/webhook.h"
-#include "daemon/webhook_format.h"
+#include "daemon/sinks/outbox.h"
+#include "daemon/sinks/webhook_format.h"
 
 typedef struct poster_state {
     uv_loop_t *loop;
@@ -26,9 +26,9 @@ typedef struct poster_state {
 
 typedef struct reply {
     uv_timer_t t;
-    lw_post_cb cb;
+    lw_http_cb cb;
     void *ctx;
-    lw_post_result r;
+    lw_http_result r;
 } reply;
 
 static void closed(uv_handle_t *h) { free(h->data); }
@@ -40,7 +40,7 @@ static void fire(uv_timer_t *t)
 }
 
 static void post(void *ud, const char *url, const char *const *headers, int nheaders, const char *body, size_t n,
-                 double timeout_s, lw_post_cb cb, void *ctx)
+                 double timeout_s, lw_http_cb cb, void *ctx)
 {
     (void)url;
     (void)timeout_s;

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/webhook_format.h"
-#include "parsers/json.h"
+#include "daemon/sinks/webhook_format.h"
+#include "common/json.h"
 
 static const char FINDING[] =
     "{\"kind\":\"finding\",\"id\":\"40675a7e0007b3f84647c22cfb69c9d8\",\"detector\":\"attack\",\"severity\":\"high\","

@@ -21,7 +21,7 @@
 #include <uv.h>
 
 #include "aws/sigv4.h"
-#include "daemon/curl_uv.h"
+#include "daemon/net/curl_uv.h"
 
 typedef struct lw_creds_provider lw_creds_provider;
 

@@ -1,5 +1,5 @@
 /*
- * webhook: delivers findings from the durable outbox to the webhooks.
+ * outbox: delivers findings from the durable outbox to the webhooks.
  *
  * The outbox (state.h) is filled in the same transaction that records a
  * finding; this module drains it on the loop: oldest first, a few at a time
@@ -12,7 +12,8 @@
  * A finding still undelivered after max_age is given up: logged and
  * counted, never dropped silently. Each webhook has its own rate limit.
  *
- * The HTTP POST itself is injected (production: libcurl on the loop).
+ * The HTTP POST itself is injected (production: libcurl on the loop);
+ * lw_outbox_factory registers the daemon's sink around it.
  */
 #ifndef LW_WEBHOOK_H
 #define LW_WEBHOOK_H
@@ -21,24 +22,9 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "daemon/net/http.h"
 #include "daemon/state.h"
 
-typedef struct lw_post_result {
-    int status;            /* 0 = no HTTP answer */
-    const char *error;     /* transport error when status == 0 */
-    double retry_after_s;  /* parsed Retry-After, or 0 */
-    const char *body;      /* response body (for test-webhook output) */
-    size_t body_len;
-} lw_post_result;
-
-typedef void (*lw_post_cb)(void *ctx, const lw_post_result *r);
-
-typedef struct lw_poster {
-    /* POST body to url with the given "Name: value" headers; calls cb once. */
-    void (*post)(void *ud, const char *url, const char *const *headers, int nheaders, const char *body, size_t n,
-                 double timeout_s, lw_post_cb cb, void *ctx);
-    void *ud;
-} lw_poster;
 
 typedef struct lw_webhooks lw_webhooks;
 
@@ -56,5 +42,9 @@ void lw_webhooks_stop(lw_webhooks *w, void (*done)(void *ud), void *ud);
 
 /* Backoff for attempt n (1-based): a uniform draw in [0, min(cap, base*2^n)]. */
 double lw_webhook_backoff(int attempt, double base_s, double cap_s, uint64_t *rng);
+
+typedef struct lw_daemon lw_daemon;
+/* The daemon's webhook sink, registered when webhooks are configured. */
+void lw_outbox_factory(lw_daemon *d);
 
 #endif

@@ -1,15 +1,17 @@
 /* tailer: see tailer.h. Ownership: the tailer owns its groups and timer;
  * the logs client belongs to whoever created the tailer. */
-#include "daemon/tailer.h"
+#include "daemon/sources/tailer.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/logs_transport.h"
 #include "common/map.h"
 #include "daemon/log.h"
-#include "daemon/metrics_http.h"
+#include "daemon/metrics.h"
+#include "daemon/net/curl_uv.h"
 #include "parsers/decode.h"
 
 #define SCHED_MS 250
@@ -472,7 +474,7 @@ static void metrics(void *self, lw_buf *out)
     }
 }
 
-const lw_source_ops lw_tailer_ops = {
+const lw_component_ops lw_tailer_ops = {
     .name = "tailer",
     .start = start,
     .stop = stop,
@@ -484,9 +486,6 @@ const lw_source_ops lw_tailer_ops = {
 /* ---- the source the daemon starts ------------------------------------------
  * Owns the HTTP client, the signing transport and the logs client around a
  * tailer; registered only when some watch is to be polled. */
-
-#include "daemon/curl_uv.h"
-#include "daemon/logs_transport.h"
 
 typedef struct tail_source {
     lw_tailer *t;
@@ -563,7 +562,7 @@ static void ts_metrics(void *self, lw_buf *out)
         metrics(s->t, out);
 }
 
-static const lw_source_ops tail_source_ops = {
+static const lw_component_ops tail_source_ops = {
     .name = "tailer",
     .start = ts_start,
     .stop = ts_stop,
@@ -578,5 +577,5 @@ void lw_tailer_factory(lw_daemon *d)
     for (const lw_watch_cfg *w = lw_daemon_config(d)->watches; w; w = w->next)
         polled |= !w->push;
     if (polled)
-        lw_daemon_add_source(d, &tail_source_ops, lw_xcalloc(1, sizeof(tail_source)));
+        lw_daemon_add_component(d, &tail_source_ops, lw_xcalloc(1, sizeof(tail_source)));
 }

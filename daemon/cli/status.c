@@ -13,7 +13,7 @@
 #include "common/buf.h"
 #include "common/timeutil.h"
 #include "config/config.h"
-#include "daemon/cli.h"
+#include "daemon/cli/cli.h"
 #include "daemon/state.h"
 
 static int64_t now_ms(void)

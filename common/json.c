@@ -4,7 +4,7 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
-#include "parsers/json.h"
+#include "common/json.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

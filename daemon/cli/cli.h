@@ -10,6 +10,7 @@
 #define LW_EXIT_USAGE 2
 #define LW_EXIT_FINDINGS 3
 
+int lw_cmd_run(int argc, char **argv);
 int lw_cmd_query(int argc, char **argv);
 int lw_cmd_check_config(int argc, char **argv);
 int lw_cmd_status(int argc, char **argv);

@@ -1,5 +1,5 @@
 /* query_api: see query_api.h. */
-#include "daemon/query_api.h"
+#include "daemon/sources/query_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "aws/logs.h"
-#include "daemon/curl_uv.h"
-#include "daemon/logs_transport.h"
+#include "daemon/net/curl_uv.h"
+#include "aws/logs_transport.h"
 #include "parsers/decode.h"
 
 #define PARALLEL_GROUPS 4

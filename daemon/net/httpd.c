@@ -1,6 +1,6 @@
 /* httpd: see httpd.h. Ownership: the server owns its listener and every
  * connection; a connection frees itself in its uv_close callback. */
-#include "daemon/httpd.h"
+#include "daemon/net/httpd.h"
 
 #include <ctype.h>
 #include <http_parser.h>

@@ -5,7 +5,7 @@
  * AWS_METADATA_SERVICE_TIMEOUT (1 s) and AWS_METADATA_SERVICE_NUM_ATTEMPTS
  * (1); a configured container endpoint that fails ends the chain (IMDS is
  * not tried), as in botocore. */
-#include "daemon/creds_provider.h"
+#include "aws/creds_provider.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -184,7 +184,7 @@ static void succeed(lw_creds_provider *p, lw_aws_creds *c, const char *source)
 
 /* --- HTTP ------------------------------------------------------------------ */
 
-static void on_answer(void *ud, const lw_post_result *r);
+static void on_answer(void *ud, const lw_http_result *r);
 
 static void issue(lw_creds_provider *p)
 {
@@ -234,7 +234,7 @@ static void on_retry(uv_timer_t *h)
 }
 
 /* Transport failures and 5xx are worth another attempt, if any is left. */
-static bool retried(lw_creds_provider *p, const lw_post_result *r)
+static bool retried(lw_creds_provider *p, const lw_http_result *r)
 {
     if (!(r->status == 0 || r->status >= 500) || p->attempt >= p->max_attempts)
         return false;
@@ -243,7 +243,7 @@ static bool retried(lw_creds_provider *p, const lw_post_result *r)
     return true;
 }
 
-static void failure_text(const lw_post_result *r, char *out, size_t n)
+static void failure_text(const lw_http_result *r, char *out, size_t n)
 {
     if (r->status)
         snprintf(out, n, "HTTP %d", r->status);
@@ -260,7 +260,7 @@ static void next_step(lw_creds_provider *p, step s)
 
 /* Trims the body to its first line; false when that is empty or holds
  * anything but printable ASCII without spaces. */
-static bool first_line(const lw_post_result *r, char *out, size_t n, const char *extra_ok)
+static bool first_line(const lw_http_result *r, char *out, size_t n, const char *extra_ok)
 {
     size_t len = 0;
     while (len < r->body_len && r->body[len] != '\n' && r->body[len] != '\r')
@@ -279,7 +279,7 @@ static bool first_line(const lw_post_result *r, char *out, size_t n, const char 
     return true;
 }
 
-static void on_answer(void *ud, const lw_post_result *r)
+static void on_answer(void *ud, const lw_http_result *r)
 {
     lw_creds_provider *p = ud;
     p->xfer = NULL;

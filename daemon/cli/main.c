@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/cli.h"
-#include "daemon/daemon.h"
+#include "daemon/cli/cli.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "0.0.0"

@@ -1,5 +1,5 @@
 /* logs_transport: see logs_transport.h. */
-#include "daemon/logs_transport.h"
+#include "aws/logs_transport.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "aws/credentials.h"
 #include "aws/sigv4.h"
-#include "daemon/creds_provider.h"
+#include "aws/creds_provider.h"
 
 /* A request that arrived before there were credentials to sign it with. */
 typedef struct queued {
@@ -38,7 +38,7 @@ typedef struct pending {
     void *ctx;
 } pending;
 
-static void got(void *ud, const lw_post_result *r)
+static void got(void *ud, const lw_http_result *r)
 {
     pending *p = ud;
     lw_logs_response resp = {.status = r->status, .body = r->body, .body_len = r->body_len, .error = r->error,

@@ -2,7 +2,7 @@
  * timeout of 0 means "soon", never a re-entrant call from curl's own
  * callback; a socket's context is freed only in uv_close's callback; one
  * poll handle per socket; poll errors are passed as CURL_CSELECT_ERR. */
-#include "daemon/curl_uv.h"
+#include "daemon/net/curl_uv.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ struct lw_curl_xfer {
     struct curl_slist *headers;
     lw_buf response;
     char *body;
-    lw_post_cb cb;
+    lw_http_cb cb;
     void *ctx;
     double retry_after_s;
     bool sensitive;
@@ -78,7 +78,7 @@ static void finish(transfer *t, CURLcode rc)
         snprintf(t->error, sizeof t->error, "response larger than %u MiB: refused", MAX_RESPONSE >> 20);
     if (rc == CURLE_OK)
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    lw_post_result r = {.status = (int)status,
+    lw_http_result r = {.status = (int)status,
                         .error = rc == CURLE_OK ? NULL : (t->error[0] ? t->error : curl_easy_strerror(rc)),
                         .retry_after_s = t->retry_after_s,
                         .body = t->response.p ? t->response.p : "",
@@ -211,7 +211,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_post_cb cb, void *ctx)
+lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_http_cb cb, void *ctx)
 {
     transfer *t = lw_xcalloc(1, sizeof *t);
     t->c = c;
@@ -272,7 +272,7 @@ void lw_curl_cancel(lw_curl *c, lw_curl_xfer *x)
 }
 
 static void post(void *ud, const char *url, const char *const *headers, int nheaders, const char *body, size_t n,
-                 double timeout_s, lw_post_cb cb, void *ctx)
+                 double timeout_s, lw_http_cb cb, void *ctx)
 {
     lw_http_request r = {.method = "POST", .url = url, .headers = headers, .nheaders = nheaders, .body = body,
                          .body_len = n, .timeout_s = timeout_s};

@@ -12,11 +12,15 @@
 #ifndef LW_WEBHOOK_FORMAT_H
 #define LW_WEBHOOK_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/buf.h"
 #include "config/config.h"
 
+/* Whether webhook h takes a finding of this severity from this detector
+ * (its min_severity and detectors filters). */
+bool lw_webhook_wants(const lw_webhook_cfg *h, lw_severity severity, const char *detector);
 /* Appends the body for fmt built from the finding's JSON. Returns 0, or -1
  * when finding_json does not parse (the body is then the raw JSON). */
 int lw_webhook_body(lw_webhook_format fmt, const char *finding_json, size_t n, lw_buf *out);

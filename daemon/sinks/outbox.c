@@ -1,5 +1,5 @@
-/* webhook: see webhook.h. */
-#include "daemon/webhook.h"
+/* outbox: see outbox.h. */
+#include "daemon/sinks/outbox.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -9,8 +9,10 @@
 #include <sys/time.h>
 
 #include "common/map.h"
+#include "daemon/daemon.h"
 #include "daemon/log.h"
-#include "daemon/webhook_format.h"
+#include "daemon/net/curl_uv.h"
+#include "daemon/sinks/webhook_format.h"
 
 #define CHECK_MS 250
 #define BATCH 32
@@ -73,7 +75,7 @@ static const lw_webhook_cfg *find(const lw_webhooks *w, const char *name)
 
 static void maybe_done(lw_webhooks *w);
 
-static void on_result(void *ctx, const lw_post_result *r)
+static void on_result(void *ctx, const lw_http_result *r)
 {
     attempt *a = ctx;
     lw_webhooks *w = a->w;
@@ -238,4 +240,113 @@ void lw_webhooks_stop(lw_webhooks *w, void (*done)(void *ud), void *ud)
     w->done_ud = ud;
     uv_timer_stop(&w->timer);
     maybe_done(w);
+}
+
+/* ---- the sink the daemon starts --------------------------------------------
+ * Owns the HTTP client and the deliverer; queues each new finding for every
+ * webhook whose filter takes it, in the finding's own transaction, and
+ * delivers after the batch commits. Webhooks are configured or not at
+ * start; a reload adds none (the deliverer follows the new settings of
+ * those it has). */
+
+typedef struct outbox_sink {
+    lw_daemon *d;
+    lw_curl *curl;
+    lw_webhooks *w;
+    void (*done)(void *);
+    void *done_ud;
+} outbox_sink;
+
+static int os_start(void *self, lw_daemon *d)
+{
+    outbox_sink *s = self;
+    const lw_config *cfg = lw_daemon_config(d);
+    s->d = d;
+    s->curl = lw_curl_new(lw_daemon_loop(d), cfg->ca_bundle);
+    lw_poster poster = lw_curl_poster(s->curl);
+    s->w = lw_webhooks_new(lw_daemon_loop(d), lw_daemon_state(d), cfg, &poster);
+    return 0;
+}
+
+static void os_finding(void *self, const lw_finding *f, const char *id)
+{
+    outbox_sink *s = self;
+    const lw_config *cfg = lw_daemon_config(s->d);
+    int64_t now = now_ms();
+    for (const lw_webhook_cfg *h = cfg->webhooks; h; h = h->next)
+        if (lw_webhook_wants(h, f->severity, f->detector) && lw_state_outbox_add(lw_daemon_state(s->d), h->name, id, now) < 0)
+            lw_daemon_state_error(s->d);
+}
+
+static void os_committed(void *self)
+{
+    outbox_sink *s = self;
+    if (s->w)
+        lw_webhooks_kick(s->w);
+}
+
+static void os_stopped(void *ud)
+{
+    outbox_sink *s = ud;
+    s->w = NULL;
+    lw_curl_close(s->curl); /* every delivery has answered by now */
+    s->curl = NULL;
+    s->done(s->done_ud);
+}
+
+static void os_stop(void *self, void (*done)(void *ud), void *ud)
+{
+    outbox_sink *s = self;
+    s->done = done;
+    s->done_ud = ud;
+    if (!s->w) {
+        if (s->curl)
+            lw_curl_close(s->curl);
+        s->curl = NULL;
+        done(ud);
+        return;
+    }
+    lw_webhooks_stop(s->w, os_stopped, s);
+}
+
+static void os_destroy(void *self) { free(self); }
+
+static void os_reload(void *self, const lw_config *cfg)
+{
+    outbox_sink *s = self;
+    if (s->w)
+        lw_webhooks_reload(s->w, cfg);
+}
+
+static void os_metrics(void *self, lw_buf *out)
+{
+    outbox_sink *s = self;
+    if (!s->w)
+        return;
+    const lw_webhook_stats *w = lw_webhooks_stats(s->w);
+    lw_buf_printf(out,
+                  "# TYPE lambdaward_webhook_deliveries_total counter\n"
+                  "lambdaward_webhook_deliveries_total %llu\n"
+                  "lambdaward_webhook_failed_attempts_total %llu\n"
+                  "# HELP lambdaward_webhook_given_up_total Findings not delivered within max_age.\n"
+                  "lambdaward_webhook_given_up_total %llu\n",
+                  (unsigned long long)w->delivered, (unsigned long long)w->failed_attempts,
+                  (unsigned long long)w->given_up);
+}
+
+static const lw_component_ops outbox_sink_ops = {
+    .name = "outbox",
+    .start = os_start,
+    .stop = os_stop,
+    .destroy = os_destroy,
+    .reload = os_reload,
+    .metrics = os_metrics,
+    .finding = os_finding,
+    .committed = os_committed,
+};
+
+void lw_outbox_factory(lw_daemon *d)
+{
+    if (lw_daemon_config(d)->webhooks)
+        lw_daemon_add_component(d, &outbox_sink_ops, lw_xcalloc(1, sizeof(outbox_sink)));
 }

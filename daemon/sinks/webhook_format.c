@@ -1,5 +1,5 @@
 /* webhook_format: see webhook_format.h. */
-#include "daemon/webhook_format.h"
+#include "daemon/sinks/webhook_format.h"
 
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/jsonw.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 void lw_webhook_sign(const char *secret, int64_t timestamp, const char *body, size_t n, char out[80])
 {
@@ -74,6 +74,18 @@ static const char *badge(lw_str sev)
     if (lw_str_eq(sev, "medium")) return ":large_orange_circle: MEDIUM";
     if (lw_str_eq(sev, "low")) return ":large_yellow_circle: LOW";
     return ":white_circle: INFO";
+}
+
+bool lw_webhook_wants(const lw_webhook_cfg *h, lw_severity severity, const char *detector)
+{
+    if (severity < h->min_severity)
+        return false;
+    if (h->detectors.n == 0)
+        return true;
+    for (int i = 0; i < h->detectors.n; i++)
+        if (!strcmp(h->detectors.v[i], detector))
+            return true;
+    return false;
 }
 
 int lw_webhook_body(lw_webhook_format fmt, const char *js, size_t n, lw_buf *out)

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "daemon/webhook.h"
+#include "daemon/net/http.h"
 
 typedef struct lw_curl lw_curl;
 
@@ -39,7 +39,7 @@ typedef struct lw_curl_xfer lw_curl_xfer;
 /* Starts r (everything is copied); cb(ctx, result) is called exactly once
  * from the loop, unless the request is cancelled first. When the client is
  * closing, cb is called at once and NULL is returned. */
-lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_post_cb cb, void *ctx);
+lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_http_cb cb, void *ctx);
 /* Abandons a request that has not answered yet; its cb is never called. */
 void lw_curl_cancel(lw_curl *c, lw_curl_xfer *x);
 /* Call once every transfer has answered; frees the client after libuv has

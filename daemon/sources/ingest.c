@@ -1,5 +1,5 @@
 /* ingest: see ingest.h. */
-#include "daemon/ingest.h"
+#include "daemon/sources/ingest.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -10,10 +10,10 @@
 #include <zlib.h>
 
 #include "common/jsonw.h"
-#include "daemon/httpd.h"
+#include "daemon/net/httpd.h"
 #include "daemon/log.h"
 #include "parsers/decode.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 typedef struct ingest {
     lw_daemon *d;
@@ -358,7 +358,7 @@ static void metrics(void *self, lw_buf *out)
     }
 }
 
-static const lw_source_ops ops = {
+static const lw_component_ops ops = {
     .name = "ingest",
     .start = start,
     .stop = stop,
@@ -376,5 +376,5 @@ void lw_ingest_factory(lw_daemon *d)
     g->d = d;
     lw_json_init(&g->json);
     reload(g, cfg);
-    lw_daemon_add_source(d, &ops, g);
+    lw_daemon_add_component(d, &ops, g);
 }

@@ -1,5 +1,5 @@
 /* pipeline: see pipeline.h. */
-#include "daemon/pipeline.h"
+#include "daemon/pipeline/pipeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* output: see output.h. */
-#include "daemon/output.h"
+#include "daemon/sinks/output.h"
 
 #include <stdio.h>
 

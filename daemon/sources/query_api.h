@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "daemon/pipeline.h"
+#include "daemon/pipeline/pipeline.h"
 
 typedef struct lw_query_api_opts {
     const char **groups;

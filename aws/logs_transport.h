@@ -12,7 +12,7 @@
 #define LW_LOGS_TRANSPORT_H
 
 #include "aws/logs.h"
-#include "daemon/curl_uv.h"
+#include "daemon/net/curl_uv.h"
 
 typedef struct lw_logs_transport_ctx lw_logs_transport_ctx;
 

@@ -35,7 +35,7 @@ typedef struct lw_tailer lw_tailer;
 
 /* Creates a tailer over an existing logs client (owned by the caller). */
 lw_tailer *lw_tailer_new(lw_daemon *d, lw_logs *logs);
-extern const lw_source_ops lw_tailer_ops;
+extern const lw_component_ops lw_tailer_ops;
 
 /* Registers the tailer as a source when some watch is to be polled. */
 void lw_tailer_factory(lw_daemon *d);

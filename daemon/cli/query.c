@@ -19,14 +19,15 @@
 
 #include "common/buf.h"
 #include "common/idset.h"
-#include "daemon/cli.h"
-#include "daemon/output.h"
+#include "daemon/cli/cli.h"
+#include "daemon/sinks/output.h"
 #include "common/timeutil.h"
-#include "daemon/pipeline.h"
-#include "daemon/query_api.h"
-#include "daemon/webhook_send.h"
+#include "daemon/pipeline/pipeline.h"
+#include "daemon/sources/query_api.h"
+#include "daemon/sinks/webhook_format.h"
+#include "daemon/sinks/webhook_send.h"
 #include "parsers/decode.h"
-#include "parsers/json.h"
+#include "common/json.h"
 
 #define READ_CHUNK (4u << 20)
 #define MAX_SHOWN_ERRORS 20
@@ -162,10 +163,7 @@ static int send_webhooks(query *q)
                 break;
             json.len = len;
             json.p[len] = '\0';
-            bool wanted = sev >= (int)h->min_severity && h->detectors.n == 0;
-            for (int i = 0; i < h->detectors.n && !wanted; i++)
-                wanted = sev >= (int)h->min_severity && !strcmp(h->detectors.v[i], det);
-            if (!wanted)
+            if (!lw_webhook_wants(h, (lw_severity)sev, det))
                 continue;
             int status = 0;
             char err[256] = "";

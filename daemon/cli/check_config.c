@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "daemon/cli.h"
+#include "daemon/cli/cli.h"
 
 int lw_cmd_check_config(int argc, char **argv)
 {
