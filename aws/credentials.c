@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/timeutil.h"
 #include "common/json.h"
+#include "common/timeutil.h"
+#include "common/wipe.h"
 
 typedef struct want {
     const char *section;     /* section name to read */
@@ -126,12 +127,7 @@ void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, s
         out[--l] = '\0';
 }
 
-void lw_creds_wipe(lw_aws_creds *c)
-{
-    volatile char *p = (volatile char *)c;
-    for (size_t i = 0; i < sizeof *c; i++)
-        p[i] = 0;
-}
+void lw_creds_wipe(lw_aws_creds *c) { lw_wipe(c, sizeof *c); }
 
 /* Copies string member key of obj into dst (NUL-terminated); 0, or -1 with
  * err naming the field (never its value). */
@@ -161,7 +157,7 @@ static int str_field(const lw_json *j, const char *key, char *dst, size_t cap, b
         rc = 0;
     }
     if (v.p)
-        memset(v.p, 0, v.len); /* it may have held a secret */
+        lw_wipe(v.p, v.len); /* it may have held a secret */
     lw_buf_free(&v);
     return rc;
 }

@@ -14,10 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include "aws/credentials.h"
 #include "common/buf.h"
+#include "common/clock.h"
+#include "common/wipe.h"
 #include "daemon/log.h"
 
 #define EXPIRY_MARGIN_MS 5000
@@ -65,20 +66,6 @@ struct lw_creds_provider {
     char last_err[2000];
 };
 
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-static void wipe(void *p, size_t n)
-{
-    volatile char *v = p;
-    for (size_t i = 0; i < n; i++)
-        v[i] = 0;
-}
-
 static void on_notify(uv_timer_t *h)
 {
     lw_creds_provider *p = h->data;
@@ -121,7 +108,7 @@ static void schedule_refresh(lw_creds_provider *p, int64_t delay_ms)
             uv_timer_stop(&p->refresh);
             return;
         }
-        delay_ms = p->creds.expires_ms - REFRESH_BEFORE_MS - now_ms();
+        delay_ms = p->creds.expires_ms - REFRESH_BEFORE_MS - lw_wall_ms();
         if (delay_ms < REFRESH_MIN_MS)
             delay_ms = REFRESH_MIN_MS;
     }
@@ -133,12 +120,12 @@ static void complete(lw_creds_provider *p, const char *err)
 {
     p->step = IDLE;
     p->xfer = NULL;
-    wipe(p->auth, sizeof p->auth);
-    wipe(p->token_hdr, sizeof p->token_hdr);
+    lw_wipe(p->auth, sizeof p->auth);
+    lw_wipe(p->token_hdr, sizeof p->token_hdr);
     if (err) {
-        p->failed_ms = now_ms();
+        p->failed_ms = lw_wall_ms();
         snprintf(p->last_err, sizeof p->last_err, "%s", err);
-        if (p->have && p->creds.expires_ms > now_ms()) {
+        if (p->have && p->creds.expires_ms > lw_wall_ms()) {
             /* A background refresh failed: keep what still works, try again. */
             LW_WARN("credentials: refresh failed, keeping the current ones until they expire: %s", err);
             schedule_refresh(p, RETRY_FAILED_MS);
@@ -178,7 +165,7 @@ static void succeed(lw_creds_provider *p, lw_aws_creds *c, const char *source)
     snprintf(p->source, sizeof p->source, "%s", source);
     if (p->creds.expires_ms)
         LW_DEBUG("credentials: from %s, valid for %lld s", p->source,
-                 (long long)((p->creds.expires_ms - now_ms()) / 1000));
+                 (long long)((p->creds.expires_ms - lw_wall_ms()) / 1000));
     complete(p, NULL);
 }
 
@@ -311,7 +298,7 @@ static void on_answer(void *ud, const lw_http_result *r)
                 return;
             }
             snprintf(p->token_hdr, sizeof p->token_hdr, "X-aws-ec2-metadata-token: %s", tok);
-            wipe(tok, sizeof tok);
+            lw_wipe(tok, sizeof tok);
             next_step(p, IMDS_ROLE);
             return;
         }
@@ -539,7 +526,7 @@ lw_creds_provider *lw_creds_provider_new(uv_loop_t *loop, lw_curl *curl, const c
 
 const lw_aws_creds *lw_creds_provider_current(const lw_creds_provider *p)
 {
-    if (!p->have || (p->creds.expires_ms && now_ms() + EXPIRY_MARGIN_MS >= p->creds.expires_ms))
+    if (!p->have || (p->creds.expires_ms && lw_wall_ms() + EXPIRY_MARGIN_MS >= p->creds.expires_ms))
         return NULL;
     return &p->creds;
 }
@@ -559,7 +546,7 @@ void lw_creds_provider_get(lw_creds_provider *p, bool force, lw_creds_done_cb cb
             answer(p, w, NULL);
             return;
         }
-        if (!force && p->failed_ms && now_ms() - p->failed_ms < FAILURE_CACHE_MS) {
+        if (!force && p->failed_ms && lw_wall_ms() - p->failed_ms < FAILURE_CACHE_MS) {
             answer(p, w, p->last_err);
             return;
         }
@@ -575,7 +562,7 @@ static void closed(uv_handle_t *h)
     lw_creds_provider *p = h->data;
     if (--p->open_handles == 0) {
         lw_creds_wipe(&p->creds);
-        wipe(p, sizeof *p);
+        lw_wipe(p, sizeof *p);
         free(p);
     }
 }
@@ -589,8 +576,8 @@ void lw_creds_provider_close(lw_creds_provider *p)
         lw_curl_cancel(p->curl, p->xfer);
     p->xfer = NULL;
     p->step = IDLE;
-    wipe(p->auth, sizeof p->auth);
-    wipe(p->token_hdr, sizeof p->token_hdr);
+    lw_wipe(p->auth, sizeof p->auth);
+    lw_wipe(p->token_hdr, sizeof p->token_hdr);
     waiter *lists[] = {p->ready, p->waiting};
     p->ready = p->waiting = NULL;
     p->ready_tail = &p->ready;

@@ -3,14 +3,13 @@
 #include "aws/logs.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
-#include "common/jsonw.h"
+#include "common/backoff.h"
 #include "common/json.h"
+#include "common/jsonw.h"
 
 static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups",
                                                   "DescribeLogStreams"};
@@ -48,15 +47,6 @@ struct call {
     call *next, **prev;
 };
 
-static uint64_t rnd(lw_logs *c)
-{
-    uint64_t x = c->rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return c->rng = x;
-}
-
 lw_logs *lw_logs_new(uv_loop_t *loop, const lw_logs_transport *t, const lw_logs_opts *o)
 {
     lw_logs *c = lw_xcalloc(1, sizeof *c);
@@ -73,9 +63,7 @@ lw_logs *lw_logs_new(uv_loop_t *loop, const lw_logs_transport *t, const lw_logs_
         c->o.backoff_base_s = 0.2;
     if (c->o.backoff_cap_s <= 0)
         c->o.backoff_cap_s = 20;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    c->rng = c->o.seed ? c->o.seed : ((uint64_t)tv.tv_sec * 1000003u) ^ (uint64_t)tv.tv_usec ^ 0x9E3779B97F4A7C15ull;
+    c->rng = c->o.seed ? c->o.seed : lw_backoff_seed();
     return c;
 }
 
@@ -171,11 +159,7 @@ static void retry(call *k, const char *why, double retry_after_s)
         return;
     }
     c->st.retries++;
-    /* Full jitter: a random wait in [0, min(cap, base * 2^attempt)]. */
-    double cap = c->o.backoff_base_s * pow(2, k->attempts);
-    if (cap > c->o.backoff_cap_s)
-        cap = c->o.backoff_cap_s;
-    double wait = cap * (double)(rnd(c) % 1000001) / 1e6;
+    double wait = lw_backoff_delay(k->attempts, c->o.backoff_base_s, c->o.backoff_cap_s, &c->rng);
     if (retry_after_s > wait)
         wait = retry_after_s;
     schedule(k, (uint64_t)(wait * 1000));

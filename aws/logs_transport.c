@@ -4,11 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "aws/credentials.h"
 #include "aws/sigv4.h"
 #include "aws/creds_provider.h"
+#include "common/clock.h"
+#include "common/wipe.h"
 
 /* A request that arrived before there were credentials to sign it with. */
 typedef struct queued {
@@ -54,10 +55,8 @@ static void send_signed(lw_logs_transport_ctx *t, const lw_aws_creds *creds, con
     snprintf(host, sizeof host, "Host: %s", t->host);
     snprintf(tgt, sizeof tgt, "X-Amz-Target: %s", target);
     const char *sign_headers[] = {host, "Content-Type: application/x-amz-json-1.1", tgt};
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
     lw_sigv4_req r = {.method = "POST", .path = "/", .query = "", .headers = sign_headers, .nheaders = 3,
-                      .body = body, .body_len = n, .region = t->region, .service = "logs", .time_s = tv.tv_sec};
+                      .body = body, .body_len = n, .region = t->region, .service = "logs", .time_s = lw_wall_ms() / 1000};
     lw_sigv4_out o;
     lw_sigv4_sign(&r, creds, &o);
     char date[64];
@@ -79,7 +78,7 @@ static void send_signed(lw_logs_transport_ctx *t, const lw_aws_creds *creds, con
     lw_sigv4_out_free(&o);
     lw_buf_free(&authz);
     if (token.p)
-        memset(token.p, 0, token.len);
+        lw_wipe(token.p, token.len);
     lw_buf_free(&token);
 }
 

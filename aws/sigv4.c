@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/wipe.h"
+
 static void hexs(lw_buf *out, const unsigned char *p, size_t n)
 {
     static const char hx[] = "0123456789abcdef";
@@ -155,7 +157,7 @@ void lw_sigv4_sign(const lw_sigv4_req *r, const lw_aws_creds *c, lw_sigv4_out *o
     lw_buf key = LW_BUF_INIT;
     lw_buf_printf(&key, "AWS4%s", c->secret_key);
     hmac((const unsigned char *)key.p, key.len, date, 8, k1);
-    memset(key.p, 0, key.len);
+    lw_wipe(key.p, key.len);
     lw_buf_free(&key);
     hmac(k1, 32, r->region, strlen(r->region), k2);
     hmac(k2, 32, r->service, strlen(r->service), k3);

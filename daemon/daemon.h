@@ -52,7 +52,6 @@ typedef struct lw_component_ops {
 uv_loop_t *lw_daemon_loop(lw_daemon *d);
 const lw_config *lw_daemon_config(lw_daemon *d);
 lw_state *lw_daemon_state(lw_daemon *d);
-int64_t lw_daemon_now_ms(void);
 
 /* A batch: begin, events, then commit (or abort on error). */
 int lw_daemon_batch_begin(lw_daemon *d);

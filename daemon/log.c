@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
+
+#include "common/clock.h"
 
 static lw_log_level threshold = LW_LOG_INFO;
 static bool journal;
@@ -54,12 +55,12 @@ void lw_log(lw_log_level level, const char *fmt, ...)
         snprintf(line, sizeof line, "<%d>%s\n", (int)level, msg);
     } else {
         static const char *const names[] = {"", "", "", "error", "warning", "notice", "info", "debug"};
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
+        int64_t ms = lw_wall_ms();
+        time_t secs = (time_t)(ms / 1000);
         struct tm tm;
-        gmtime_r(&tv.tv_sec, &tm);
+        gmtime_r(&secs, &tm);
         snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s: %s\n", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000), names[level], msg);
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), names[level], msg);
     }
     fputs(line, stderr);
 }

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <systemd/sd-daemon.h>
 
 #include "common/map.h"
+#include "common/clock.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -38,13 +38,6 @@ struct lw_daemon {
     lw_map findings_by_detector; /* detector name -> count, kept in the pointer */
 };
 
-int64_t lw_daemon_now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 uv_loop_t *lw_daemon_loop(lw_daemon *d) { return &d->loop; }
 const lw_config *lw_daemon_config(lw_daemon *d) { return &d->cfg; }
 lw_state *lw_daemon_state(lw_daemon *d) { return d->state; }
@@ -64,7 +57,7 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     lw_daemon *d = ud;
     char fn[256];
     snprintf(fn, sizeof fn, "%.*s", (int)f->function.n, f->function.p);
-    int64_t now = lw_daemon_now_ms();
+    int64_t now = lw_wall_ms();
     int rc = lw_state_finding_add(d->state, id, f->detector, (int)f->severity, fn, f->time_ms, json, now);
     if (rc < 0) {
         d->counters.state_errors++;
@@ -135,7 +128,7 @@ static void restore_one(void *ud, const char *det, const char *blob, size_t n)
 static void save_one(void *ud, const char *det, const char *blob, size_t n)
 {
     lw_daemon *d = ud;
-    if (lw_state_detector_put(d->state, det, blob, n, lw_daemon_now_ms()) < 0)
+    if (lw_state_detector_put(d->state, det, blob, n, lw_wall_ms()) < 0)
         LW_ERROR("saving %s state: %s", det, lw_state_error(d->state));
 }
 
@@ -221,7 +214,7 @@ void lw_daemon_batch_abort(lw_daemon *d)
 static void on_tick(uv_timer_t *t)
 {
     lw_daemon *d = t->data;
-    lw_pipeline_tick(d->pipeline, lw_daemon_now_ms());
+    lw_pipeline_tick(d->pipeline, lw_wall_ms());
 }
 
 static void on_persist(uv_timer_t *t) { persist(t->data); }

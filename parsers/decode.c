@@ -3,15 +3,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <zlib.h>
 
 #include "common/buf.h"
+#include "common/gzip.h"
+#include "common/json.h"
 #include "common/jsonw.h"
 #include "common/timeutil.h"
-#include "common/json.h"
 
 #define MAX_LINE LW_JSON_MAX_DOC
-#define GZ_CHUNK (256u << 10)
 
 enum mode { MODE_UNKNOWN, MODE_JSON, MODE_TEXT };
 
@@ -27,12 +26,7 @@ struct lw_decoder {
 
     /* gzip: decided on the first two bytes of input */
     int gz;              /* -1 undecided, 0 no, 1 yes */
-    bool z_live;
-    bool z_done;         /* a member ended; the next bytes start a new one */
-    bool z_skipping;     /* after junk or corruption: looking for a member header */
-    bool z_half_magic;   /* the last feed ended on 0x1f while looking */
-    z_stream z;
-    char *zout;
+    lw_gunzip z;
 
     /* a JSON document spanning lines, scanned incrementally */
     bool in_doc, skipping;
@@ -76,9 +70,7 @@ void lw_decoder_free(lw_decoder *d)
 {
     if (!d)
         return;
-    if (d->z_live)
-        inflateEnd(&d->z);
-    free(d->zout);
+    lw_gunzip_free(&d->z);
     lw_json_free(&d->json);
     lw_buf_free(&d->in);
     lw_buf_free(&d->msg);
@@ -573,80 +565,12 @@ static void feed_text(lw_decoder *d, const char *buf, size_t len, bool final)
     keep_rest(d);
 }
 
-/* Skips to the next gzip member header (1f 8b) in [p, p+n); a 0x1f at the
- * very end is remembered, since the 0x8b may start the next feed. Returns
- * the offset of the header, or n when there is none. */
-static size_t resync(lw_decoder *d, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != 0x1f)
-            continue;
-        if (i + 1 < n) {
-            if (p[i + 1] == 0x8b)
-                return i;
-        } else {
-            d->z_half_magic = true;
-        }
-    }
-    return n;
-}
+static void gz_data(void *ud, const char *p, size_t n) { feed_text(ud, p, n, false); }
 
-static void feed_gz(lw_decoder *d, const char *buf, size_t len)
+static void gz_error(void *ud, const char *msg)
 {
-    static const Bytef first_magic_byte = 0x1f;
-    if (!d->zout)
-        d->zout = lw_xmalloc(GZ_CHUNK);
-    if (d->z_half_magic) {
-        /* The previous feed ended on 0x1f while looking for a member. */
-        d->z_half_magic = false;
-        if (len && (unsigned char)buf[0] == 0x8b) {
-            inflateReset(&d->z);
-            d->z_done = d->z_skipping = false;
-            d->z.next_in = (Bytef *)&first_magic_byte;
-            d->z.avail_in = 1;
-            d->z.next_out = (Bytef *)d->zout;
-            d->z.avail_out = GZ_CHUNK;
-            inflate(&d->z, Z_NO_FLUSH); /* consumes the byte as header */
-        }
-    }
-    d->z.next_in = (Bytef *)buf;
-    d->z.avail_in = (uInt)len;
-    while (d->z.avail_in > 0) {
-        if (!d->z_live) {
-            if (inflateInit2(&d->z, 15 + 32) != Z_OK) {
-                err(d, d->line, "zlib initialisation failed");
-                return;
-            }
-            d->z_live = true;
-        } else if (d->z_done || d->z_skipping) {
-            /* Firehose and S3 exports put gzip members back to back; after
-             * junk or a corrupt member, go on at the next member header so
-             * that one bad member loses nothing else. */
-            size_t at = resync(d, d->z.next_in, d->z.avail_in);
-            if (at && d->z_done && !d->z_skipping)
-                err(d, d->line, "data after the end of a gzip member: skipped to the next member");
-            d->z.next_in += at;
-            d->z.avail_in -= (uInt)at;
-            if (!d->z.avail_in) {
-                d->z_skipping = true;
-                return;
-            }
-            inflateReset(&d->z);
-            d->z_done = d->z_skipping = false;
-        }
-        d->z.next_out = (Bytef *)d->zout;
-        d->z.avail_out = GZ_CHUNK;
-        int r = inflate(&d->z, Z_NO_FLUSH);
-        size_t got = GZ_CHUNK - d->z.avail_out;
-        if (got)
-            feed_text(d, d->zout, got, false);
-        if (r == Z_STREAM_END) {
-            d->z_done = true;
-        } else if (r != Z_OK && r != Z_BUF_ERROR) {
-            err(d, d->line, "corrupt gzip data (%s): skipped to the next member", d->z.msg ? d->z.msg : "inflate failed");
-            d->z_skipping = true; /* zlib has consumed the bad header: no risk of finding it again */
-        }
-    }
+    lw_decoder *d = ud;
+    err(d, d->line, "%s", msg);
 }
 
 void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
@@ -657,7 +581,7 @@ void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
         lw_buf_append(&d->in, buf, len);
         if (d->in.len < 2)
             return;
-        d->gz = ((unsigned char)d->in.p[0] == 0x1f && (unsigned char)d->in.p[1] == 0x8b);
+        d->gz = lw_is_gzip(d->in.p, d->in.len);
         if (!d->gz) {
             d->view = d->in.p;
             d->view_len = d->in.len;
@@ -667,12 +591,13 @@ void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
         }
         lw_buf held = d->in;
         d->in = (lw_buf)LW_BUF_INIT;
-        feed_gz(d, held.p, held.len);
+        lw_gunzip_init(&d->z, gz_data, gz_error, d, 0);
+        lw_gunzip_feed(&d->z, held.p, held.len);
         lw_buf_free(&held);
         return;
     }
     if (d->gz)
-        feed_gz(d, buf, len);
+        lw_gunzip_feed(&d->z, buf, len);
     else
         feed_text(d, buf, len, false);
 }
@@ -681,8 +606,8 @@ void lw_decoder_finish(lw_decoder *d)
 {
     if (d->gz < 0)
         d->gz = 0;
-    if (d->gz && d->z_live && !d->z_done && !d->z_skipping)
-        err(d, d->line, "truncated gzip stream");
+    if (d->gz)
+        lw_gunzip_finish(&d->z);
     d->view = d->in.p ? d->in.p : "";
     d->view_len = d->in.len;
     process(d, true);

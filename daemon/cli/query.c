@@ -11,13 +11,13 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/idset.h"
 #include "daemon/cli/cli.h"
 #include "daemon/sinks/output.h"
@@ -165,15 +165,8 @@ static int send_webhooks(query *q)
             json.p[len] = '\0';
             if (!lw_webhook_wants(h, (lw_severity)sev, det))
                 continue;
-            int status = 0;
             char err[256] = "";
-            for (int attempt = 0; attempt < 3; attempt++) {
-                if (attempt)
-                    sleep((unsigned)attempt);
-                status = lw_webhook_send_once(h, cfg.ca_bundle, id, json.p, err, sizeof err, NULL);
-                if (status >= 200 && status < 300)
-                    break;
-            }
+            int status = lw_webhook_send(h, cfg.ca_bundle, id, json.p, 3, err, sizeof err);
             if (status >= 200 && status < 300) {
                 sent++;
             } else {
@@ -670,9 +663,7 @@ int lw_cmd_query(int argc, char **argv)
         goto usage_error;
     }
     if (use_api) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        int64_t now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        int64_t now = lw_wall_ms();
         if (!api.start_ms)
             api.start_ms = (api.end_ms ? api.end_ms : now) - since_ms;
         if (api.end_ms && api.end_ms <= api.start_ms) {

@@ -7,21 +7,14 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "daemon/cli/cli.h"
 #include "daemon/state.h"
-
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void ago(char *out, size_t n, int64_t ms)
 {
@@ -38,7 +31,7 @@ static void ago(char *out, size_t n, int64_t ms)
 static void row(void *ud, const lw_group_state *g)
 {
     int *rows = ud;
-    int64_t now = now_ms();
+    int64_t now = lw_wall_ms();
     char lag[16], poll[16];
     ago(lag, sizeof lag, g->watermark_ms ? now - g->watermark_ms : 0);
     ago(poll, sizeof poll, g->last_poll_ms ? now - g->last_poll_ms : 0);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/wipe.h"
 
 /* A FilterLogEvents page holds up to 1 MB of log events; as JSON, with
  * field names and escapes (a JSON-format message escapes every quote), it
@@ -65,7 +66,7 @@ static void release(transfer *t)
     curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
     if (t->sensitive && t->response.p)
-        memset(t->response.p, 0, t->response.len);
+        lw_wipe(t->response.p, t->response.len);
     lw_buf_free(&t->response);
     free(t->body);
     free(t);

@@ -2,12 +2,12 @@
 #include "daemon/sinks/outbox.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#include "common/backoff.h"
+#include "common/clock.h"
 #include "common/map.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
@@ -45,26 +45,6 @@ typedef struct attempt {
     char key[200];
 } attempt;
 
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-double lw_webhook_backoff(int attempt, double base_s, double cap_s, uint64_t *rng)
-{
-    uint64_t x = *rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *rng = x;
-    double cap = base_s * pow(2, attempt > 30 ? 30 : attempt);
-    if (cap > cap_s)
-        cap = cap_s;
-    return cap * (double)(x % 1000001) / 1e6;
-}
-
 static const lw_webhook_cfg *find(const lw_webhooks *w, const char *name)
 {
     for (const lw_webhook_cfg *h = w->cfg->webhooks; h; h = h->next)
@@ -81,7 +61,7 @@ static void on_result(void *ctx, const lw_http_result *r)
     lw_webhooks *w = a->w;
     lw_map_del(&w->in_flight, a->key, strlen(a->key));
     w->st.in_flight--;
-    int64_t now = now_ms();
+    int64_t now = lw_wall_ms();
     if (r->status >= 200 && r->status < 300) {
         w->st.delivered++;
         if (lw_state_outbox_delivered(w->state, a->webhook, a->id, now) < 0)
@@ -90,7 +70,7 @@ static void on_result(void *ctx, const lw_http_result *r)
             LW_INFO("webhook %s: delivered %s (HTTP %d)", a->webhook, a->id, r->status);
     } else {
         w->st.failed_attempts++;
-        double wait = lw_webhook_backoff(a->attempts + 1, a->base_s, a->cap_s, &w->rng);
+        double wait = lw_backoff_delay(a->attempts + 1, a->base_s, a->cap_s, &w->rng);
         if (r->retry_after_s > 0) /* the receiver knows best, within reason */
             wait = r->retry_after_s > 86400 ? 86400 : r->retry_after_s;
         char err[160];
@@ -133,34 +113,18 @@ static void deliver(lw_webhooks *w, const lw_webhook_cfg *h, const lw_outbox_ite
     *lw_map_put(&w->in_flight, a->key, strlen(a->key)) = (void *)1;
     w->st.in_flight++;
 
-    lw_buf body = LW_BUF_INIT;
-    lw_webhook_body(h->format, it->json, strlen(it->json), &body);
-    int64_t ts = now_ms() / 1000;
-    char delivery[80], stamp[64], sig[80], sighdr[120];
-    snprintf(delivery, sizeof delivery, "X-Lambdaward-Delivery: %s", it->finding_id);
-    snprintf(stamp, sizeof stamp, "X-Lambdaward-Timestamp: %" PRId64, ts);
-    const char *headers[8 + 32];
-    int n = 0;
-    headers[n++] = "Content-Type: application/json";
-    headers[n++] = "User-Agent: lambdaward/" LW_VERSION;
-    headers[n++] = delivery;
-    headers[n++] = stamp;
-    if (h->secret) {
-        lw_webhook_sign(h->secret, ts, body.p ? body.p : "", body.len, sig);
-        snprintf(sighdr, sizeof sighdr, "X-Lambdaward-Signature: %s", sig);
-        headers[n++] = sighdr;
-    }
-    for (int i = 0; i < h->headers.n && n < (int)(sizeof headers / sizeof *headers); i++)
-        headers[n++] = h->headers.v[i];
-    w->poster.post(w->poster.ud, h->url, headers, n, body.p ? body.p : "", body.len, h->timeout_s, on_result, a);
-    lw_buf_free(&body);
+    lw_webhook_request req;
+    lw_webhook_request_build(&req, h, it->finding_id, it->json, strlen(it->json), lw_wall_ms() / 1000);
+    w->poster.post(w->poster.ud, req.url, req.headers, req.nheaders, req.body.p, req.body.len, req.timeout_s,
+                   on_result, a);
+    lw_webhook_request_free(&req);
 }
 
 static void check(lw_webhooks *w)
 {
     if (w->stopping)
         return;
-    int64_t now = now_ms();
+    int64_t now = lw_wall_ms();
     for (const lw_webhook_cfg *h = w->cfg->webhooks; h; h = h->next) {
         int gone = lw_state_outbox_expire(w->state, h->name, now - (int64_t)(h->max_age_s * 1000), now);
         if (gone > 0) {
@@ -201,7 +165,7 @@ lw_webhooks *lw_webhooks_new(uv_loop_t *loop, lw_state *state, const lw_config *
     w->state = state;
     w->cfg = cfg;
     w->poster = *poster;
-    w->rng = (uint64_t)now_ms() * 2654435761u | 1;
+    w->rng = lw_backoff_seed();
     lw_map_init(&w->in_flight);
     lw_map_init(&w->limiters);
     uv_timer_init(loop, &w->timer);
@@ -272,7 +236,7 @@ static void os_finding(void *self, const lw_finding *f, const char *id)
 {
     outbox_sink *s = self;
     const lw_config *cfg = lw_daemon_config(s->d);
-    int64_t now = now_ms();
+    int64_t now = lw_wall_ms();
     for (const lw_webhook_cfg *h = cfg->webhooks; h; h = h->next)
         if (lw_webhook_wants(h, f->severity, f->detector) && lw_state_outbox_add(lw_daemon_state(s->d), h->name, id, now) < 0)
             lw_daemon_state_error(s->d);

@@ -40,9 +40,6 @@ const lw_webhook_stats *lw_webhooks_stats(const lw_webhooks *w);
 /* Stops; done(ud) once in-flight deliveries have answered; w is freed. */
 void lw_webhooks_stop(lw_webhooks *w, void (*done)(void *ud), void *ud);
 
-/* Backoff for attempt n (1-based): a uniform draw in [0, min(cap, base*2^n)]. */
-double lw_webhook_backoff(int attempt, double base_s, double cap_s, uint64_t *rng);
-
 typedef struct lw_daemon lw_daemon;
 /* The daemon's webhook sink, registered when webhooks are configured. */
 void lw_outbox_factory(lw_daemon *d);

@@ -145,3 +145,30 @@ int lw_webhook_body(lw_webhook_format fmt, const char *js, size_t n, lw_buf *out
     lw_json_free(&j);
     return 0;
 }
+
+void lw_webhook_request_build(lw_webhook_request *r, const lw_webhook_cfg *h, const char *finding_id,
+                              const char *finding_json, size_t n, int64_t now_s)
+{
+    memset(r, 0, sizeof *r);
+    r->url = h->url;
+    r->timeout_s = h->timeout_s > 0 ? h->timeout_s : 10;
+    lw_webhook_body(h->format, finding_json, n, &r->body);
+    if (!r->body.p)
+        lw_buf_puts(&r->body, ""); /* never a NULL body, even for an empty finding */
+    snprintf(r->delivery, sizeof r->delivery, "X-Lambdaward-Delivery: %s", finding_id);
+    snprintf(r->stamp, sizeof r->stamp, "X-Lambdaward-Timestamp: %" PRId64, now_s);
+    r->headers[r->nheaders++] = "Content-Type: application/json";
+    r->headers[r->nheaders++] = "User-Agent: lambdaward/" LW_VERSION;
+    r->headers[r->nheaders++] = r->delivery;
+    r->headers[r->nheaders++] = r->stamp;
+    if (h->secret) {
+        char sig[80];
+        lw_webhook_sign(h->secret, now_s, r->body.p, r->body.len, sig);
+        snprintf(r->signature, sizeof r->signature, "X-Lambdaward-Signature: %s", sig);
+        r->headers[r->nheaders++] = r->signature;
+    }
+    for (int i = 0; i < h->headers.n && r->nheaders < LW_WEBHOOK_MAX_HEADERS; i++)
+        r->headers[r->nheaders++] = h->headers.v[i];
+}
+
+void lw_webhook_request_free(lw_webhook_request *r) { lw_buf_free(&r->body); }

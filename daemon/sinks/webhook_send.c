@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "common/backoff.h"
+#include "common/clock.h"
 #include "config/config.h"
 #include "daemon/net/curl_uv.h"
 #include "daemon/sinks/webhook_format.h"
@@ -20,6 +21,7 @@
 typedef struct one {
     bool done;
     int status;
+    double retry_after_s;
     char error[256];
     lw_buf body;
 } one;
@@ -29,52 +31,68 @@ static void got(void *ctx, const lw_http_result *r)
     one *o = ctx;
     o->done = true;
     o->status = r->status;
+    o->retry_after_s = r->retry_after_s;
     snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
     lw_buf_append(&o->body, r->body ? r->body : "", r->body_len);
 }
 
-/* Sends one finding; blocks on a private loop (commands only, never the
- * daemon's loop). Returns the HTTP status, 0 on a transport error. */
-int lw_webhook_send_once(const lw_webhook_cfg *h, const char *ca_bundle, const char *finding_id, const char *json,
-                         char *err, size_t errlen, lw_buf *response)
+static int send_one(const lw_webhook_cfg *h, const char *ca_bundle, const char *finding_id, const char *json,
+                    char *err, size_t errlen, lw_buf *response, double *retry_after_s)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
     lw_curl *c = lw_curl_new(&loop, ca_bundle);
     lw_poster p = lw_curl_poster(c);
-    lw_buf body = LW_BUF_INIT;
-    lw_webhook_body(h->format, json, strlen(json), &body);
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    char delivery[80], stamp[64], sig[80], sighdr[120];
-    snprintf(delivery, sizeof delivery, "X-Lambdaward-Delivery: %s", finding_id);
-    snprintf(stamp, sizeof stamp, "X-Lambdaward-Timestamp: %" PRId64, (int64_t)tv.tv_sec);
-    const char *headers[40];
-    int n = 0;
-    headers[n++] = "Content-Type: application/json";
-    headers[n++] = "User-Agent: lambdaward";
-    headers[n++] = delivery;
-    headers[n++] = stamp;
-    if (h->secret) {
-        lw_webhook_sign(h->secret, (int64_t)tv.tv_sec, body.p ? body.p : "", body.len, sig);
-        snprintf(sighdr, sizeof sighdr, "X-Lambdaward-Signature: %s", sig);
-        headers[n++] = sighdr;
-    }
-    for (int i = 0; i < h->headers.n && n < 40; i++)
-        headers[n++] = h->headers.v[i];
+    lw_webhook_request req;
+    lw_webhook_request_build(&req, h, finding_id, json, strlen(json), lw_wall_ms() / 1000);
     one o = {0};
-    p.post(p.ud, h->url, headers, n, body.p ? body.p : "", body.len, h->timeout_s > 0 ? h->timeout_s : 10, got, &o);
+    p.post(p.ud, req.url, req.headers, req.nheaders, req.body.p, req.body.len, req.timeout_s, got, &o);
     while (!o.done)
         uv_run(&loop, UV_RUN_ONCE);
     lw_curl_close(c);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    lw_buf_free(&body);
+    lw_webhook_request_free(&req);
     snprintf(err, errlen, "%s", o.error);
     if (response)
         lw_buf_append(response, o.body.p ? o.body.p : "", o.body.len);
     lw_buf_free(&o.body);
+    if (retry_after_s)
+        *retry_after_s = o.retry_after_s;
     return o.status;
+}
+
+int lw_webhook_send_once(const lw_webhook_cfg *h, const char *ca_bundle, const char *finding_id, const char *json,
+                         char *err, size_t errlen, lw_buf *response)
+{
+    return send_one(h, ca_bundle, finding_id, json, err, errlen, response, NULL);
+}
+
+/* A command waits in the foreground: short waits, whatever the webhook's
+ * retry settings for the daemon's outbox (minutes) say. */
+#define SEND_BASE_S 0.5
+#define SEND_CAP_S 8.0
+
+int lw_webhook_send(const lw_webhook_cfg *h, const char *ca_bundle, const char *finding_id, const char *json,
+                    int tries, char *err, size_t errlen)
+{
+    static uint64_t rng;
+    if (!rng)
+        rng = lw_backoff_seed();
+    int status = 0;
+    for (int attempt = 0; attempt < tries; attempt++) {
+        double retry_after = 0;
+        status = send_one(h, ca_bundle, finding_id, json, err, errlen, NULL, &retry_after);
+        if (status >= 200 && status < 300)
+            break;
+        if (attempt + 1 < tries) {
+            double wait = lw_backoff_delay(attempt + 1, SEND_BASE_S, SEND_CAP_S, &rng);
+            if (retry_after > wait)
+                wait = retry_after < SEND_CAP_S ? retry_after : SEND_CAP_S;
+            usleep((useconds_t)(wait * 1e6));
+        }
+    }
+    return status;
 }
 
 const lw_webhook_cfg *lw_webhook_find(const lw_config *c, const char *name)

@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
-#include "common/jsonw.h"
-#include "daemon/net/httpd.h"
-#include "daemon/log.h"
-#include "parsers/decode.h"
+#include "common/clock.h"
+#include "common/gzip.h"
 #include "common/json.h"
+#include "common/jsonw.h"
+#include "daemon/log.h"
+#include "daemon/net/httpd.h"
+#include "parsers/decode.h"
 
 typedef struct ingest {
     lw_daemon *d;
@@ -36,46 +37,6 @@ static void digest(const char *s, size_t n, unsigned char out[32])
 {
     unsigned int len = 32;
     EVP_Digest(s, n, out, &len, EVP_sha256(), NULL);
-}
-
-/* Inflates gzip/zlib data into out, refusing to produce more than max.
- * Returns 0, -1 when corrupt or truncated, -2 when over max. */
-static int inflate_max(const char *in, size_t n, size_t max, lw_buf *out)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 15 + 32) != Z_OK)
-        return -1;
-    z.next_in = (Bytef *)in;
-    z.avail_in = (uInt)n;
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
-        if (out->len >= max) {
-            inflateEnd(&z);
-            return -2;
-        }
-        size_t room = max - out->len < 65536 ? max - out->len : 65536;
-        lw_buf_reserve(out, room + 1);
-        z.next_out = (Bytef *)out->p + out->len;
-        z.avail_out = (uInt)room;
-        rc = inflate(&z, Z_NO_FLUSH);
-        out->len += room - z.avail_out;
-        if (rc == Z_STREAM_END && z.avail_in > 0) {
-            inflateReset(&z); /* members back to back */
-            rc = Z_OK;
-        }
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&z);
-            return -1;
-        }
-        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-            inflateEnd(&z);
-            return -1; /* input ended before the stream did: truncated */
-        }
-    }
-    inflateEnd(&z);
-    out->p[out->len] = '\0';
-    return 0;
 }
 
 /* Standard base64 (with padding) into out; -1 when not base64. */
@@ -116,7 +77,7 @@ static void reply(ingest *g, lw_httpd_conn *c, int status, const char *request_i
     lw_buf_reset(&g->out);
     lw_buf_puts(&g->out, "{\"requestId\":");
     lw_jw_cstr(&g->out, request_id ? request_id : "");
-    lw_buf_printf(&g->out, ",\"timestamp\":%" PRId64, lw_daemon_now_ms());
+    lw_buf_printf(&g->out, ",\"timestamp\":%" PRId64, lw_wall_ms());
     if (error) {
         lw_buf_puts(&g->out, ",\"errorMessage\":");
         lw_jw_cstr(&g->out, error);
@@ -157,7 +118,7 @@ static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
     const char *enc = lw_httpd_header(r, "content-encoding");
     lw_buf_reset(&g->body);
     if (enc && !strcasecmp(enc, "gzip")) {
-        int rc = inflate_max(r->body, r->body_len, g->max_decompressed, &g->body);
+        int rc = lw_gunzip_all(r->body, r->body_len, g->max_decompressed, &g->body);
         if (rc == -2) {
             g->bombs++;
             reply(g, c, 413, rid, "decompressed body too large");
@@ -204,7 +165,7 @@ static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
         reply(g, c, 503, rid, "state store unavailable");
         return;
     }
-    int fresh = lw_state_request_add(lw_daemon_state(g->d), rid, lw_daemon_now_ms());
+    int fresh = lw_state_request_add(lw_daemon_state(g->d), rid, lw_wall_ms());
     if (fresh == 0) {
         lw_daemon_batch_abort(g->d);
         g->duplicates++;
@@ -228,7 +189,7 @@ static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
         size_t plen = g->record.len;
         lw_buf_reset(&g->plain);
         if (plen >= 2 && (unsigned char)payload[0] == 0x1f && (unsigned char)payload[1] == 0x8b) {
-            int rc = inflate_max(payload, plen, g->max_decompressed, &g->plain);
+            int rc = lw_gunzip_all(payload, plen, g->max_decompressed, &g->plain);
             if (rc < 0) {
                 if (rc == -2)
                     g->bombs++;

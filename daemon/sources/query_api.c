@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "aws/logs.h"
+#include "common/clock.h"
 #include "daemon/net/curl_uv.h"
 #include "aws/logs_transport.h"
 #include "parsers/decode.h"
@@ -31,13 +31,6 @@ typedef struct gctx {
     char *group;
 } gctx;
 
-static double now_s(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 static void add_group(run *r, const char *name)
 {
     for (int i = 0; i < r->ngroups; i++)
@@ -54,7 +47,7 @@ static void progress(run *r, bool final)
 {
     if (!r->tty)
         return;
-    double dt = now_s() - r->started;
+    double dt = lw_mono_s() - r->started;
     fprintf(stderr, "\r%llu/%d groups, %llu pages, %llu events, %.1f MB, %.1f MB/s%s",
             (unsigned long long)r->res->groups, r->ngroups, (unsigned long long)r->res->pages,
             (unsigned long long)r->res->events, r->res->bytes / 1e6, dt > 0 ? r->res->bytes / 1e6 / dt : 0,
@@ -169,7 +162,7 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
     }
     lw_logs_transport t = lw_logs_transport_get(tc);
     lw_logs_opts lo = {.tps = {o->tps > 0 ? o->tps : 5, 5, 5, 5}};
-    run r = {.o = o, .p = p, .res = res, .tty = isatty(2), .started = now_s()};
+    run r = {.o = o, .p = p, .res = res, .tty = isatty(2), .started = lw_mono_s()};
     r.logs = lw_logs_new(&loop, &t, &lo);
     for (int i = 0; i < o->ngroups; i++)
         add_group(&r, o->groups[i]);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aws/logs_transport.h"
+#include "common/clock.h"
 #include "common/map.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -100,7 +101,7 @@ static void add_group(lw_tailer *t, const char *name)
         g = lw_xcalloc(1, sizeof *g);
         g->name = strdup(name);
         lw_state_group_get(lw_daemon_state(t->d), name, &g->st);
-        g->next_poll_ms = lw_daemon_now_ms();
+        g->next_poll_ms = lw_wall_ms();
         *slot = g;
         LW_INFO("tailer: watching %s", name);
     }
@@ -180,7 +181,7 @@ static void on_poll_done(void *ud, const char *error)
     free(p);
     t->active--;
     g->polling = false;
-    int64_t now = lw_daemon_now_ms();
+    int64_t now = lw_wall_ms();
     lw_state *st = lw_daemon_state(t->d);
     if (error) {
         g->errors++;
@@ -254,7 +255,7 @@ static bool wants_deep(const tgroup *g, int64_t now)
 
 static void start_poll(lw_tailer *t, tgroup *g)
 {
-    int64_t now = lw_daemon_now_ms();
+    int64_t now = lw_wall_ms();
     g->poll_deep = wants_deep(g, now);
     if (g->poll_deep)
         t->polls_full++;
@@ -322,7 +323,7 @@ static void discover(lw_tailer *t)
             lw_logs_describe_groups(t->logs, NULL, w->patterns.v[i], on_groups_page, on_discovery_done, t);
         }
     }
-    t->next_discovery_ms = lw_daemon_now_ms() + (int64_t)(every * 1000);
+    t->next_discovery_ms = lw_wall_ms() + (int64_t)(every * 1000);
 }
 
 /* Which due group to poll next when the API budget cannot poll them all
@@ -346,7 +347,7 @@ static void on_sched(uv_timer_t *h)
     lw_tailer *t = h->data;
     if (t->stopping)
         return;
-    int64_t now = lw_daemon_now_ms();
+    int64_t now = lw_wall_ms();
     if (now >= t->next_discovery_ms && !t->discovering)
         discover(t);
     while (t->active < MAX_ACTIVE_POLLS) {
@@ -461,7 +462,7 @@ static void metrics(void *self, lw_buf *out)
                   "lambdaward_polls_total{kind=\"full\"} %llu\n"
                   "lambdaward_polls_total{kind=\"quick\"} %llu\n",
                   (unsigned long long)t->polls_full, (unsigned long long)t->polls_quick);
-    int64_t now = lw_daemon_now_ms();
+    int64_t now = lw_wall_ms();
     lw_buf_puts(out, "# HELP lambdaward_group_lag_seconds Now minus the end of the last complete poll.\n"
                      "# TYPE lambdaward_group_lag_seconds gauge\n");
     lw_map_foreach(&t->groups, e) {

@@ -33,6 +33,14 @@ BELOW = {
                    "aws", "daemon/sources", "daemon/sinks"],
 }
 
+# Headers a folder may not use although their folder is below it. Judgement
+# runs on event time: nothing that judges events reads the wall clock.
+NEVER = {
+    "parsers": ["common/clock.h"],
+    "detectors": ["common/clock.h"],
+    "daemon/pipeline": ["common/clock.h"],
+}
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -57,6 +65,9 @@ def main(top):
                     continue
                 inc = m.group(1)
                 inc_folder = os.path.dirname(inc)
+                if inc in NEVER.get(folder, []):
+                    bad.append(f"{rel}:{no}: #include \"{inc}\": {folder}/ judges on event time, never the wall clock")
+                    continue
                 if inc_folder == folder or inc in BELOW[folder] or inc_folder in BELOW[folder]:
                     continue
                 if inc_folder not in BELOW:

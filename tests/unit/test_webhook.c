@@ -231,22 +231,6 @@ static void given_up_after_max_age_and_counted(void **st)
     cleanup();
 }
 
-static void backoff_is_full_jitter(void **st)
-{
-    (void)st;
-    uint64_t rng = 42;
-    double max = 0;
-    for (int i = 0; i < 1000; i++) {
-        double b = lw_webhook_backoff(3, 2, 600, &rng);
-        assert_true(b >= 0 && b <= 16);
-        if (b > max)
-            max = b;
-    }
-    assert_true(max > 12); /* it really spreads over [0, 16] */
-    for (int i = 0; i < 100; i++)
-        assert_true(lw_webhook_backoff(40, 2, 600, &rng) <= 600);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,7 +238,6 @@ int main(void)
         cmocka_unit_test(failures_are_retried_later_and_resume_after_restart),
         cmocka_unit_test(retry_after_is_honoured),
         cmocka_unit_test(given_up_after_max_age_and_counted),
-        cmocka_unit_test(backoff_is_full_jitter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
