@@ -214,23 +214,19 @@ void lw_logs_error_text(int status, const char *body, size_t n, lw_buf *out)
     lw_json_free(&j);
 }
 
-void lw_logs_group_names(const char *json, size_t n, void (*cb)(void *ud, const char *name), void *ud)
+void lw_logs_group_names(const lw_json *j, void (*cb)(void *ud, const char *name), void *ud)
 {
-    lw_json j;
-    lw_json_init(&j);
-    if (lw_json_parse(&j, json, n) == LW_JSON_OK) {
-        int arr = lw_json_get(&j, 0, "logGroups");
-        if (arr >= 0 && j.tok[arr].type == JSMN_ARRAY) {
-            int e = arr + 1;
-            for (int i = 0; i < j.tok[arr].size && e < j.n; i++, e = lw_json_next(&j, e)) {
-                lw_buf name = LW_BUF_INIT;
-                if (lw_json_str(&j, lw_json_get(&j, e, "logGroupName"), &name) == 0 && name.len)
-                    cb(ud, name.p);
-                lw_buf_free(&name);
-            }
-        }
+    int arr = lw_json_get(j, 0, "logGroups");
+    if (arr < 0 || j->tok[arr].type != JSMN_ARRAY)
+        return;
+    lw_buf name = LW_BUF_INIT;
+    int e = arr + 1;
+    for (int i = 0; i < j->tok[arr].size && e < j->n; i++, e = lw_json_next(j, e)) {
+        lw_buf_reset(&name);
+        if (lw_json_str(j, lw_json_get(j, e, "logGroupName"), &name) == 0 && name.len)
+            cb(ud, name.p);
     }
-    lw_json_free(&j);
+    lw_buf_free(&name);
 }
 
 static bool is_type(const lw_buf *e, const char *name)
@@ -289,9 +285,9 @@ static void on_reply(void *ctx, const lw_logs_response *r)
         lw_json_str(&j, t, &tb);
         next = tb.p ? tb.p : strdup("");
     }
-    lw_json_free(&j);
     k->attempts = 0;
-    bool more = k->on_page(k->ud, r->body, r->body_len);
+    bool more = k->on_page(k->ud, &j);
+    lw_json_free(&j);
     /* GetLogEvents: the end of the stream is the token coming back unchanged. */
     bool end = !next || (k->op == LW_LOGS_GET && k->token && !strcmp(next, k->token));
     if (!more || end || c->closing) {

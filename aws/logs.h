@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 
 typedef enum lw_logs_op {
     LW_LOGS_FILTER = 0,       /* FilterLogEvents */
@@ -80,11 +81,12 @@ const lw_logs_stats *lw_logs_stats_get(const lw_logs *c);
  * client once in-flight exchanges have answered. */
 void lw_logs_close(lw_logs *c);
 
-/* A paginated call. on_page gets each successful page's raw JSON (valid
- * only during the call) and returns false to stop paginating; on_done gets
- * NULL on success or the error ("ResourceNotFoundException: The specified
- * log group does not exist."). */
-typedef bool (*lw_logs_page_cb)(void *ud, const char *json, size_t n);
+/* A paginated call. on_page gets each successful page already parsed (the
+ * client reads nextToken from it, so nobody parses it twice; valid only
+ * during the call: page->js is the raw JSON) and returns false to stop
+ * paginating; on_done gets NULL on success or the error
+ * ("ResourceNotFoundException: The specified log group does not exist."). */
+typedef bool (*lw_logs_page_cb)(void *ud, const lw_json *page);
 typedef void (*lw_logs_done_cb)(void *ud, const char *error);
 
 typedef struct lw_logs_filter_params {
@@ -106,7 +108,7 @@ void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64
                         lw_logs_done_cb on_done, void *ud);
 
 /* Calls cb with each logGroupName of a DescribeLogGroups response page. */
-void lw_logs_group_names(const char *json, size_t n, void (*cb)(void *ud, const char *name), void *ud);
+void lw_logs_group_names(const lw_json *page, void (*cb)(void *ud, const char *name), void *ud);
 
 /* Parses {"__type": "...#Name", "message"/"Message": "..."} into
  * "Name: message" (or the HTTP status when the body says nothing). */

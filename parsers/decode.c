@@ -36,7 +36,8 @@ struct lw_decoder {
 
     bool skip_line;      /* text line over MAX_LINE: drop to the next newline */
 
-    lw_json json;
+    lw_json json;        /* the decoder's own parses */
+    const lw_json *j;    /* what handle_value reads: &json, or a caller's parsed page */
     lw_buf msg, grp, strm, eid;
     lw_buf tail_stream;  /* last stream seen in `aws logs tail` text */
 };
@@ -63,6 +64,7 @@ lw_decoder *lw_decoder_new(const lw_decoder_opts *opts)
     d->line = 1;
     d->gz = -1;
     lw_json_init(&d->json);
+    d->j = &d->json;
     return d;
 }
 
@@ -150,10 +152,10 @@ static bool plain_ascii(const char *p, size_t n)
 /* A string value, unescaped only when it holds escapes or non-ASCII. */
 static lw_str tok_str(lw_decoder *d, int t, lw_buf *scratch)
 {
-    if (!lw_json_is_str(&d->json, t))
+    if (!lw_json_is_str(d->j, t))
         return LW_STR_NULL;
-    const char *raw = lw_json_raw(&d->json, t);
-    size_t n = lw_json_rawlen(&d->json, t);
+    const char *raw = lw_json_raw(d->j, t);
+    size_t n = lw_json_rawlen(d->j, t);
     if (plain_ascii(raw, n))
         return (lw_str){raw, n};
     lw_buf_reset(scratch);
@@ -164,7 +166,7 @@ static lw_str tok_str(lw_decoder *d, int t, lw_buf *scratch)
 static int64_t tok_int(lw_decoder *d, int t)
 {
     int64_t v = 0;
-    if (t < 0 || !lw_json_int(&d->json, t, &v))
+    if (t < 0 || !lw_json_int(d->j, t, &v))
         return 0;
     return v;
 }
@@ -186,17 +188,17 @@ static void emit_event_obj(lw_decoder *d, int t, const members *known, lw_str gr
 {
     members mm;
     if (!known) {
-        scan_members(&d->json, t, &mm);
+        scan_members(d->j, t, &mm);
         known = &mm;
     }
     int m = known->message;
-    if (!lw_json_is_str(&d->json, m)) {
+    if (!lw_json_is_str(d->j, m)) {
         err(d, line, "event without a string \"message\" member");
         return;
     }
     lw_event ev = {0};
     lw_buf_reset(&d->msg);
-    if (lw_json_str(&d->json, m, &d->msg) < 0)
+    if (lw_json_str(d->j, m, &d->msg) < 0)
         err(d, line, "invalid escape in message (replaced with U+FFFD)");
     ev.message = (lw_str){d->msg.p ? d->msg.p : "", d->msg.len};
     ev.group = group.n ? group : tok_str(d, known->group, &d->grp);
@@ -244,7 +246,7 @@ static enum doc_kind classify_doc(const lw_json *j, int t, members *m)
 
 static void handle_value(lw_decoder *d, int t, uint64_t line)
 {
-    lw_json *j = &d->json;
+    const lw_json *j = d->j;
     d->st.documents++;
     members m;
     switch (classify_doc(j, t, &m)) {
@@ -295,9 +297,9 @@ static void handle_value(lw_decoder *d, int t, uint64_t line)
     }
 }
 
-/* Parses doc [s, s+n) and handles each top-level value. Returns the jsmn
- * result so the caller can tell incomplete from invalid. */
-static int handle_doc(lw_decoder *d, const char *s, size_t n, uint64_t line, bool probe_only)
+/* Parses doc [s, s+n) into d->json. Returns the jsmn result so the caller
+ * can tell incomplete from invalid. */
+static int parse_doc(lw_decoder *d, const char *s, size_t n)
 {
     int r = lw_json_parse(&d->json, s, n);
     if (r != LW_JSON_OK)
@@ -307,11 +309,14 @@ static int handle_doc(lw_decoder *d, const char *s, size_t n, uint64_t line, boo
     for (int t = 0; t < d->json.n; t = lw_json_next(&d->json, t))
         if (d->json.tok[t].type != JSMN_OBJECT && d->json.tok[t].type != JSMN_ARRAY)
             return LW_JSON_INVAL;
-    if (probe_only)
-        return r;
+    return r;
+}
+
+/* Handles each top-level value of the document just parsed. */
+static void handle_parsed(lw_decoder *d, uint64_t line)
+{
     for (int t = 0; t < d->json.n; t = lw_json_next(&d->json, t))
         handle_value(d, t, line);
-    return r;
 }
 
 /* Incremental scan for the end of the JSON value that starts at in.p+off.
@@ -446,16 +451,16 @@ static void process(lw_decoder *d, bool final)
             if (d->skipping) {
                 d->skipping = false;
             } else if (d->mode == MODE_UNKNOWN) {
-                int r = handle_doc(d, p + start, len, d->line, true);
+                int r = parse_doc(d, p + start, len);
                 members m;
                 d->mode = (r == LW_JSON_OK && classify_doc(&d->json, 0, &m) != DOC_OTHER) ? MODE_JSON : MODE_TEXT;
                 if (d->mode == MODE_TEXT)
                     continue; /* re-read the same bytes as text lines */
-                handle_doc(d, p + start, len, d->line, false);
+                handle_parsed(d, d->line); /* the probe's tokens: no second parse */
+            } else if (parse_doc(d, p + start, len) == LW_JSON_OK) {
+                handle_parsed(d, d->line);
             } else {
-                int r = handle_doc(d, p + start, len, d->line, false);
-                if (r != LW_JSON_OK)
-                    err(d, d->line, "invalid JSON document");
+                err(d, d->line, "invalid JSON document");
             }
             d->line += count_nl(p + start, len);
             d->off = (size_t)end;
@@ -514,8 +519,8 @@ static void process(lw_decoder *d, bool final)
         const char *nl = memchr(p + d->off, '\n', n - d->off);
         if (nl && d->mode == MODE_JSON) {
             size_t len = (size_t)(nl - (p + d->off));
-            int r = handle_doc(d, p + d->off, len, d->line, false);
-            if (r == LW_JSON_OK) {
+            if (parse_doc(d, p + d->off, len) == LW_JSON_OK) {
+                handle_parsed(d, d->line);
                 d->off += len;
                 continue;
             }
@@ -576,6 +581,12 @@ static void gz_error(void *ud, const char *msg)
 void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
 {
     d->st.bytes_in += len;
+    if (d->gz < 0 && d->in.len == 0 && len >= 2) {
+        /* The usual first feed: decide on the caller's bytes, no copy. */
+        d->gz = lw_is_gzip(buf, len);
+        if (d->gz)
+            lw_gunzip_init(&d->z, gz_data, gz_error, d, 0);
+    }
     if (d->gz < 0) {
         /* Decide on the first two bytes; hold a lone first byte back. */
         lw_buf_append(&d->in, buf, len);
@@ -600,6 +611,15 @@ void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
         lw_gunzip_feed(&d->z, buf, len);
     else
         feed_text(d, buf, len, false);
+}
+
+void lw_decoder_page(lw_decoder *d, const lw_json *page)
+{
+    d->st.bytes_in += lw_json_rawlen(page, 0);
+    d->mode = MODE_JSON;
+    d->j = page;
+    handle_value(d, 0, d->line);
+    d->j = &d->json;
 }
 
 void lw_decoder_finish(lw_decoder *d)

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "common/json.h"
 #include "parsers/event.h"
 
 typedef void (*lw_event_cb)(void *ud, const lw_event *ev);
@@ -42,6 +43,10 @@ typedef struct lw_decoder lw_decoder;
 
 lw_decoder *lw_decoder_new(const lw_decoder_opts *opts);
 void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len);
+/* One document the caller has already parsed (an API page whose client
+ * read its nextToken): its events, without scanning or parsing it again.
+ * page must hold one object or array at token 0. */
+void lw_decoder_page(lw_decoder *d, const lw_json *page);
 /* Signals end of input: flushes the last line, reports truncation. */
 void lw_decoder_finish(lw_decoder *d);
 const lw_decode_stats *lw_decoder_stats(const lw_decoder *d);

@@ -69,17 +69,16 @@ static void on_decode_error(void *ud, const char *origin, uint64_t line, const c
     fprintf(stderr, "lambdaward: %s: unreadable response page: %s\n", origin, msg);
 }
 
-static bool on_page(void *ud, const char *json, size_t n)
+static bool on_page(void *ud, const lw_json *page)
 {
     gctx *g = ud;
     run *r = g->r;
     r->res->pages++;
-    r->res->bytes += n;
+    r->res->bytes += lw_json_rawlen(page, 0);
     lw_decoder_opts o = {.origin = g->group, .default_group = g->group, .on_event = on_event,
                          .on_error = on_decode_error, .ud = r};
     lw_decoder *d = lw_decoder_new(&o);
-    lw_decoder_feed(d, json, n);
-    lw_decoder_finish(d);
+    lw_decoder_page(d, page);
     lw_decoder_free(d);
     progress(r, false);
     return true;
@@ -128,9 +127,9 @@ static void start_more(run *r)
 
 static void group_found(void *ud, const char *name) { add_group(ud, name); }
 
-static bool on_groups(void *ud, const char *json, size_t n)
+static bool on_groups(void *ud, const lw_json *page)
 {
-    lw_logs_group_names(json, n, group_found, ud);
+    lw_logs_group_names(page, group_found, ud);
     return true;
 }
 

@@ -138,7 +138,7 @@ static void on_decode_error(void *ud, const char *origin, uint64_t line, const c
 
 /* One page = one transaction: its events, their findings and the group's
  * watermark commit together. */
-static bool on_page(void *ud, const char *json, size_t n)
+static bool on_page(void *ud, const lw_json *page)
 {
     poll_ctx *p = ud;
     lw_tailer *t = p->t;
@@ -151,8 +151,7 @@ static bool on_page(void *ud, const char *json, size_t n)
     lw_decoder_opts o = {.origin = g->name, .default_group = g->name, .on_event = on_event,
                          .on_error = on_decode_error, .ud = t};
     lw_decoder *d = lw_decoder_new(&o);
-    lw_decoder_feed(d, json, n);
-    lw_decoder_finish(d);
+    lw_decoder_page(d, page);
     lw_decoder_free(d);
     if (t->page_max_ts > g->st.watermark_ms)
         g->st.watermark_ms = t->page_max_ts;
@@ -286,10 +285,10 @@ static void start_poll(lw_tailer *t, tgroup *g)
 
 static void group_found(void *ud, const char *name) { add_group(ud, name); }
 
-static bool on_groups_page(void *ud, const char *json, size_t n)
+static bool on_groups_page(void *ud, const lw_json *page)
 {
     lw_tailer *t = ud;
-    lw_logs_group_names(json, n, group_found, t);
+    lw_logs_group_names(page, group_found, t);
     return !t->stopping;
 }
 

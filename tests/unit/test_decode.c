@@ -111,6 +111,39 @@ static void filter_page_pretty_and_concatenated(void **st)
     }
 }
 
+/* A page the API client has parsed goes in without a second parse and
+ * gives exactly what feeding its bytes gives. */
+static void parsed_page_equals_fed_page(void **st)
+{
+    (void)st;
+    const char *s = "{\"events\":[{\"logStreamName\":\"a\",\"timestamp\":1,\"message\":\"m\\u00e91\",\"eventId\":\"1\"},"
+                    "7,{\"logStreamName\":\"b\",\"timestamp\":2,\"message\":\"m2\",\"eventId\":\"2\"}],"
+                    "\"searchedLogStreams\":[],\"nextToken\":\"tok\"}";
+    got fed = *run(s, strlen(s), 0, "/aws/lambda/g");
+    static got g;
+    memset(&g, 0, sizeof g);
+    lw_decoder_opts o = {.origin = "t", .default_group = "/aws/lambda/g", .on_event = on_ev, .on_error = on_err, .ud = &g};
+    lw_decoder *d = lw_decoder_new(&o);
+    lw_json j;
+    lw_json_init(&j);
+    assert_int_equal(lw_json_parse(&j, s, strlen(s)), LW_JSON_OK);
+    lw_decoder_page(d, &j);
+    assert_int_equal(lw_decoder_stats(d)->events, 2);
+    lw_json_free(&j);
+    lw_decoder_free(d);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.errors, 1); /* events[1] is not an object */
+    assert_int_equal(fed.n, g.n);
+    for (int i = 0; i < g.n; i++) {
+        assert_string_equal(fed.msg[i], g.msg[i]);
+        assert_string_equal(fed.stream[i], g.stream[i]);
+        assert_string_equal(fed.group[i], g.group[i]);
+        assert_string_equal(fed.id[i], g.id[i]);
+        assert_true(fed.ts[i] == g.ts[i]);
+    }
+    assert_string_equal(fed.err[0], g.err[0]);
+}
+
 static void get_log_events_page(void **st)
 {
     (void)st;
@@ -264,6 +297,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(jsonl_events_any_chunking),
         cmocka_unit_test(filter_page_pretty_and_concatenated),
+        cmocka_unit_test(parsed_page_equals_fed_page),
         cmocka_unit_test(get_log_events_page),
         cmocka_unit_test(subscription_plain_and_gzip_members),
         cmocka_unit_test(text_lines_and_tail_format),

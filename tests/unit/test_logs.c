@@ -78,11 +78,11 @@ typedef struct result {
     bool done;
 } result;
 
-static bool on_page(void *ud, const char *json, size_t n)
+static bool on_page(void *ud, const lw_json *page)
 {
     result *r = ud;
     if (r->pages < 8)
-        snprintf(r->pagebody[r->pages], 256, "%.*s", (int)n, json);
+        snprintf(r->pagebody[r->pages], 256, "%.*s", (int)lw_json_rawlen(page, 0), lw_json_raw(page, 0));
     r->pages++;
     return true;
 }
