@@ -195,13 +195,21 @@ int lw_json_path(const lw_json *j, int obj, ...)
     return obj;
 }
 
-bool lw_json_num(const lw_json *j, int t, double *out)
+/* The text of primitive token t; false when t is no primitive or empty. */
+static bool primitive(const lw_json *j, int t, const char **s, size_t *n)
 {
     if (t < 0 || j->tok[t].type != JSMN_PRIMITIVE)
         return false;
-    const char *s = lw_json_raw(j, t);
-    size_t n = lw_json_rawlen(j, t);
-    if (n == 0 || n > 63 || !valid_number(s, n))
+    *s = lw_json_raw(j, t);
+    *n = lw_json_rawlen(j, t);
+    return *n > 0;
+}
+
+bool lw_json_num(const lw_json *j, int t, double *out)
+{
+    const char *s;
+    size_t n;
+    if (!primitive(j, t, &s, &n) || n > 63 || !valid_number(s, n))
         return false;
     char tmp[64];
     memcpy(tmp, s, n);
@@ -212,11 +220,9 @@ bool lw_json_num(const lw_json *j, int t, double *out)
 
 bool lw_json_int(const lw_json *j, int t, int64_t *out)
 {
-    if (t < 0 || j->tok[t].type != JSMN_PRIMITIVE)
-        return false;
-    const char *s = lw_json_raw(j, t);
-    size_t n = lw_json_rawlen(j, t);
-    if (n == 0)
+    const char *s;
+    size_t n;
+    if (!primitive(j, t, &s, &n))
         return false;
     /* Fast path for the common case: plain integers such as epoch ms. */
     size_t i = s[0] == '-';

@@ -35,6 +35,19 @@ int lw_utf8_seqlen(const unsigned char *s, size_t n)
 
 static const char hexd[] = "0123456789abcdef";
 
+/* Appends the UTF-8 sequence at s, or U+FFFD for a byte that starts none;
+ * returns the bytes consumed. */
+static size_t utf8_or_replacement(lw_buf *b, const char *s, size_t n)
+{
+    int l = lw_utf8_seqlen((const unsigned char *)s, n);
+    if (!l) {
+        lw_buf_append(b, "\xEF\xBF\xBD", 3);
+        return 1;
+    }
+    lw_buf_append(b, s, (size_t)l);
+    return (size_t)l;
+}
+
 static void escape(lw_buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -52,14 +65,7 @@ static void escape(lw_buf *b, const char *s, size_t n)
             run = 0;
         }
         if (c >= 0x80) {
-            int l = lw_utf8_seqlen(u + i, n - i);
-            if (l) {
-                lw_buf_append(b, s + i, (size_t)l);
-                i += (size_t)l;
-            } else {
-                lw_buf_append(b, "\xEF\xBF\xBD", 3);
-                i++;
-            }
+            i += utf8_or_replacement(b, s + i, n - i);
             continue;
         }
         i++;
@@ -104,16 +110,8 @@ void lw_utf8_sanitize(lw_buf *b, const char *s, size_t n)
             i++;
         if (i > start)
             lw_buf_append(b, s + start, i - start);
-        if (i < n) {
-            int l = lw_utf8_seqlen((const unsigned char *)s + i, n - i);
-            if (l) {
-                lw_buf_append(b, s + i, (size_t)l);
-                i += (size_t)l;
-            } else {
-                lw_buf_append(b, "\xEF\xBF\xBD", 3);
-                i++;
-            }
-        }
+        if (i < n)
+            i += utf8_or_replacement(b, s + i, n - i);
     }
 }
 
