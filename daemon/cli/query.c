@@ -109,6 +109,19 @@ static void flush_out(query *q)
     }
 }
 
+/* A finding kept for --webhook delivery after the analysis, as
+ * id, severity, detector NUL, length, JSON. */
+static void keep_for_webhooks(FILE *to, const char *id, int severity, const char *detector, const char *json,
+                              size_t n)
+{
+    uint64_t len = n;
+    fwrite(id, 1, LW_FINDING_ID_LEN, to);
+    fputc((char)severity, to);
+    fwrite(detector, 1, strlen(detector) + 1, to);
+    fwrite(&len, sizeof len, 1, to);
+    fwrite(json, 1, n, to);
+}
+
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
     (void)id;
@@ -119,15 +132,54 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     lw_out_finding(q->fmt, f, json, n, &q->out);
     if (q->out.len > (64u << 10))
         flush_out(q);
-    if (q->sent) {
-        uint64_t len = n;
-        fwrite(id, 1, LW_FINDING_ID_LEN, q->sent);
-        fputc((char)f->severity, q->sent);
-        fwrite(f->detector, 1, strlen(f->detector) + 1, q->sent);
-        fwrite(&len, sizeof len, 1, q->sent);
-        fwrite(json, 1, n, q->sent);
-    }
+    if (q->sent)
+        keep_for_webhooks(q->sent, id, (int)f->severity, f->detector, json, n);
 }
+
+typedef struct kept {
+    char id[LW_FINDING_ID_LEN + 1];
+    int severity;
+    char detector[64];
+    size_t out_len, json_len; /* rec holds [out_len bytes of output][json_len bytes of JSON] */
+} kept;
+
+/* Reads the next finding keep_for_webhooks wrote, preceded by a length and
+ * output bytes when with_output; rec gets the output then the JSON. */
+static bool read_kept(FILE *from, bool with_output, lw_buf *rec, kept *k)
+{
+    uint64_t len = 0;
+    lw_buf_reset(rec);
+    if (with_output) {
+        if (fread(&len, sizeof len, 1, from) != 1)
+            return false;
+        lw_buf_reserve(rec, len + 1);
+        if (fread(rec->p, 1, len, from) != len)
+            return false;
+        rec->len = len;
+    }
+    k->out_len = rec->len;
+    int sev;
+    if (fread(k->id, 1, LW_FINDING_ID_LEN, from) != LW_FINDING_ID_LEN || (sev = fgetc(from)) == EOF)
+        return false;
+    k->id[LW_FINDING_ID_LEN] = '\0';
+    k->severity = sev;
+    size_t n = 0;
+    int ch;
+    while ((ch = fgetc(from)) > 0 && n < sizeof k->detector - 1)
+        k->detector[n++] = (char)ch;
+    k->detector[n] = '\0';
+    if (fread(&len, sizeof len, 1, from) != 1)
+        return false;
+    lw_buf_reserve(rec, rec->len + len + 1);
+    if (fread(rec->p + rec->len, 1, len, from) != len)
+        return false;
+    k->json_len = len;
+    rec->len += len;
+    rec->p[rec->len] = '\0';
+    return true;
+}
+
+static bool next_kept(FILE *from, lw_buf *rec, kept *k) { return read_kept(from, true, rec, k); }
 
 /* Sends the recorded findings to each --webhook, three tries each.
  * Returns the number of findings that could not be delivered. */
@@ -144,26 +196,11 @@ static int send_webhooks(query *q)
         }
         rewind(q->sent);
         int sent = 0, bad = 0;
-        char id[LW_FINDING_ID_LEN + 1], det[64];
-        int sev;
-        uint64_t len;
         lw_buf json = LW_BUF_INIT;
-        while (fread(id, 1, LW_FINDING_ID_LEN, q->sent) == LW_FINDING_ID_LEN && (sev = fgetc(q->sent)) != EOF) {
-            id[LW_FINDING_ID_LEN] = '\0';
-            size_t k = 0;
-            int ch;
-            while ((ch = fgetc(q->sent)) > 0 && k < sizeof det - 1)
-                det[k++] = (char)ch;
-            det[k] = '\0';
-            if (fread(&len, sizeof len, 1, q->sent) != 1)
-                break;
-            lw_buf_reset(&json);
-            lw_buf_reserve(&json, len + 1);
-            if (fread(json.p, 1, len, q->sent) != len)
-                break;
-            json.len = len;
-            json.p[len] = '\0';
-            if (!lw_webhook_wants(h, (lw_severity)sev, det))
+        kept k;
+        while (read_kept(q->sent, false, &json, &k)) {
+            const char *id = k.id;
+            if (!lw_webhook_wants(h, (lw_severity)k.severity, k.detector))
                 continue;
             char err[256] = "";
             int status = lw_webhook_send(h, cfg.ca_bundle, id, json.p, 3, err, sizeof err);
@@ -270,9 +307,9 @@ static void worker_sink(void *ud, const lw_finding *f, const char *id, const cha
     lw_buf_reset(&w->fmt);
     lw_out_finding(w->q->fmt, f, json, n, &w->fmt);
     uint64_t len = w->fmt.len;
-    fwrite(id, 1, LW_FINDING_ID_LEN, w->tmp);
     fwrite(&len, sizeof len, 1, w->tmp);
     fwrite(w->fmt.p, 1, w->fmt.len, w->tmp);
+    keep_for_webhooks(w->tmp, id, (int)f->severity, f->detector, json, n); /* --webhook needs them too */
 }
 
 static void worker_error(void *ud, const char *origin, uint64_t line, const char *msg)
@@ -428,21 +465,16 @@ static void analyse_parallel(query *q, const char *path, int fd, size_t size, in
         q->input_errors += w[i].input_errors - (uint64_t)w[i].nerrs;
         line_base += w[i].lines;
         rewind(w[i].tmp);
-        char id[LW_FINDING_ID_LEN + 1];
-        uint64_t len;
-        while (fread(id, 1, LW_FINDING_ID_LEN, w[i].tmp) == LW_FINDING_ID_LEN &&
-               fread(&len, sizeof len, 1, w[i].tmp) == 1) {
-            id[LW_FINDING_ID_LEN] = '\0';
-            lw_buf_reset(&rec);
-            lw_buf_reserve(&rec, len + 1);
-            if (fread(rec.p, 1, len, w[i].tmp) != len)
-                break;
-            if (!lw_idset_add(&seen, lw_finding_id_hash(id)))
+        kept k;
+        while (next_kept(w[i].tmp, &rec, &k)) {
+            if (!lw_idset_add(&seen, lw_finding_id_hash(k.id)))
                 continue;
             q->findings++;
-            lw_buf_append(&q->out, rec.p, len);
+            lw_buf_append(&q->out, rec.p, k.out_len);
             if (q->out.len > (64u << 10))
                 flush_out(q);
+            if (q->sent)
+                keep_for_webhooks(q->sent, k.id, k.severity, k.detector, rec.p + k.out_len, k.json_len);
         }
         if (w[i].max_sev > q->max_sev)
             q->max_sev = w[i].max_sev;

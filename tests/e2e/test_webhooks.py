@@ -178,6 +178,30 @@ class WebhookTest(unittest.TestCase):
         self.assertEqual(len(self.sink.delivered()), 2)
         self.check_signed(self.sink.delivered()[1][1], self.sink.delivered()[1][2])
 
+    def test_query_webhook_parallel_delivers_what_one_thread_does(self):
+        """query --jobs N cuts a large file into ranges analysed in threads;
+        their findings must reach --webhook exactly as one thread's do."""
+        self.sink = Sink(self.sink_port)
+        self.sink.start()
+        env = dict(os.environ, LW_WH_SECRET=SECRET, LW_FIREHOSE_KEY=KEY)
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sensor-event-split.jsonl")
+        big = os.path.join(self.tmp, "big.jsonl")
+        with open(big, "w") as out, open(data) as src:
+            pad = " " * 900
+            line = '{"timestamp":1700000000000,"message":"filler%s","logStreamName":"s",' \
+                   '"logGroupName":"/aws/lambda/filler"}\n' % pad
+            out.write(line * (34 * 1024 * 1024 // len(line)))  # past the 32 MiB below which no thread is split off
+            out.write(src.read())
+        got = {}
+        for jobs in ("1", "2"):
+            before = len(self.sink.delivered())
+            out = subprocess.run([BIN_, "query", "--file", big, "-o", "json", "--jobs", jobs, "--webhook", "sink",
+                                  "--config", self.d.conf], env=env, capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            got[jobs] = sorted(json.loads(d[2])["id"] for d in self.sink.delivered()[before:])
+        self.assertGreaterEqual(len(got["1"]), 1)
+        self.assertEqual(got["1"], got["2"])
+
 
 BIN_ = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build", "lambdaward")
 
