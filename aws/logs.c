@@ -175,7 +175,9 @@ static void refreshed(void *ctx, bool ok)
     schedule(k, 0);
 }
 
-void lw_logs_error_text(int status, const char *body, size_t n, lw_buf *out)
+/* Parses {"__type": "...#Name", "message"/"Message": "..."} into
+ * "Name: message" (or the HTTP status when the body says nothing). */
+static void error_text(int status, const char *body, size_t n, lw_buf *out)
 {
     lw_json j;
     lw_json_init(&j);
@@ -251,7 +253,7 @@ static void on_reply(void *ctx, const lw_logs_response *r)
     }
     if (r->status != 200) {
         lw_buf e = LW_BUF_INIT;
-        lw_logs_error_text(r->status, r->body, r->body_len, &e);
+        error_text(r->status, r->body, r->body_len, &e);
         if (is_type(&e, "ThrottlingException") || r->status == 429) {
             c->st.throttled++;
             retry(k, e.p, r->retry_after_s);

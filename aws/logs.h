@@ -110,8 +110,4 @@ void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64
 /* Calls cb with each logGroupName of a DescribeLogGroups response page. */
 void lw_logs_group_names(const lw_json *page, void (*cb)(void *ud, const char *name), void *ud);
 
-/* Parses {"__type": "...#Name", "message"/"Message": "..."} into
- * "Name: message" (or the HTTP status when the body says nothing). */
-void lw_logs_error_text(int status, const char *body, size_t n, lw_buf *out);
-
 #endif

@@ -208,11 +208,6 @@ lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t) { return (lw_l
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t) { return t->endpoint; }
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t) { return t->region; }
 
-const char *lw_logs_transport_creds_source(const lw_logs_transport_ctx *t)
-{
-    return t->creds ? lw_creds_provider_source(t->creds) : "";
-}
-
 void lw_logs_transport_close(lw_logs_transport_ctx *t)
 {
     if (!t || !t->creds)

@@ -22,8 +22,6 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t);
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t);
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t);
-/* Where the credentials in use came from ("" while none). */
-const char *lw_logs_transport_creds_source(const lw_logs_transport_ctx *t);
 /* Stops the credential provider (cancels a fetch, closes its timers); call
  * on the loop before lw_curl_close. lw_logs_transport_free calls it too. */
 void lw_logs_transport_close(lw_logs_transport_ctx *t);

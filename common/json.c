@@ -24,12 +24,6 @@ void lw_json_free(lw_json *j)
     memset(j, 0, sizeof *j);
 }
 
-void lw_json_reset(lw_json *j)
-{
-    jsmn_init(&j->parser);
-    j->n = 0;
-}
-
 /* RFC 8259 number grammar; jsmn's strict mode does not check it. */
 static bool valid_number(const char *s, size_t n)
 {

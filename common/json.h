@@ -44,7 +44,6 @@ int lw_json_parse(lw_json *j, const char *js, size_t len);
 /* Continues an incremental parse after more bytes were appended to the same
  * logical buffer (which may have moved: js is the new base). */
 int lw_json_resume(lw_json *j, const char *js, size_t len);
-void lw_json_reset(lw_json *j);
 
 /* Index of the token after the whole subtree at t (bounded by j->n). */
 int lw_json_next(const lw_json *j, int t);

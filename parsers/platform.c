@@ -5,7 +5,7 @@
 
 #include "common/timeutil.h"
 
-void lw_platform_clear(lw_platform *pl)
+static void clear(lw_platform *pl)
 {
     memset(pl, 0, sizeof *pl);
     pl->duration_ms = pl->billed_ms = pl->init_ms = pl->restore_ms = pl->timeout_s = -1;
@@ -155,7 +155,7 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
 {
     size_t l = 0;
     const char *end = s + n;
-    lw_platform_clear(pl);
+    clear(pl);
     if (n == 0)
         return false;
     switch (s[0]) {
@@ -288,7 +288,7 @@ bool lw_platform_parse_json(const lw_json *j, int root, lw_platform *pl)
     lw_str type = jstr(j, lw_json_get(j, root, "type"));
     if (type.n < 10 || memcmp(type.p, "platform.", 9) != 0)
         return false;
-    lw_platform_clear(pl);
+    clear(pl);
     pl->json_format = true;
     lw_str t = {type.p + 9, type.n - 9};
     if (lw_str_eq(t, "start")) pl->type = LW_PL_START;

@@ -15,7 +15,6 @@
 #include "parsers/event.h"
 #include "common/json.h"
 
-void lw_platform_clear(lw_platform *pl);
 /* true when msg is a text platform line; *pl is filled. */
 bool lw_platform_parse_text(const char *msg, size_t n, lw_platform *pl);
 /* true when the JSON object at root is a platform.* record. */
