@@ -18,7 +18,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,19 +661,13 @@ static void rule_unref(lw_rule *r)
 
 lw_ruleset *lw_ruleset_new(void) { return lw_xcalloc(1, sizeof(lw_ruleset)); }
 
-static void ruleset_clear(lw_ruleset *rs)
-{
-    for (size_t i = 0; i < rs->n; i++)
-        rule_unref(rs->v[i]);
-    free(rs->v);
-    memset(rs, 0, sizeof *rs);
-}
-
 void lw_ruleset_free(lw_ruleset *rs)
 {
     if (!rs)
         return;
-    ruleset_clear(rs);
+    for (size_t i = 0; i < rs->n; i++)
+        rule_unref(rs->v[i]);
+    free(rs->v);
     free(rs);
 }
 
@@ -748,24 +741,6 @@ int lw_ruleset_add(lw_ruleset *rs, const char *name, const char *pattern, lw_sev
     return 0;
 }
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static lw_ruleset g_rules;
-
-int lw_rules_add(const char *name, const char *pattern, lw_severity sev, char *err, size_t errlen)
-{
-    pthread_mutex_lock(&g_mu);
-    int rc = lw_ruleset_add(&g_rules, name, pattern, sev, err, errlen);
-    pthread_mutex_unlock(&g_mu);
-    return rc;
-}
-
-void lw_rules_clear(void)
-{
-    pthread_mutex_lock(&g_mu);
-    ruleset_clear(&g_rules);
-    pthread_mutex_unlock(&g_mu);
-}
-
 /* ---- the detector ---------------------------------------------------------- */
 
 /* One (function, rule) window. */
@@ -810,18 +785,13 @@ static void *create(const void *cfgp)
     rules_det *d = lw_xcalloc(1, sizeof *d);
     d->cfg = *cfg;
     d->cfg.rules = NULL;
-    const lw_ruleset *rs = cfg->rules;
-    if (!rs)
-        pthread_mutex_lock(&g_mu);
-    const lw_ruleset *src = rs ? rs : &g_rules;
-    if (src->n) {
+    const lw_ruleset *src = cfg->rules;
+    if (src && src->n) {
         d->rules = lw_xcalloc(src->n, sizeof *d->rules);
         for (size_t i = 0; i < src->n; i++)
             d->rules[i] = rule_ref(src->v[i]);
         d->nrules = src->n;
     }
-    if (!rs)
-        pthread_mutex_unlock(&g_mu);
     d->md = pcre2_match_data_create(1, NULL);
     d->mctx = pcre2_match_context_create(NULL);
     double lim = d->cfg.match_limit >= 1000 && d->cfg.match_limit <= 4e9 ? d->cfg.match_limit : 1000000;

@@ -29,16 +29,13 @@
  *
  *     Rules are compiled once into immutable, reference-counted lw_rule
  *     objects collected in an lw_ruleset. The `rules` detector takes the set
- *     from its config (lw_rules_cfg.rules) when the caller builds the
- *     config itself, so two pipelines can run different rules; when that
- *     pointer is NULL (the pipeline builds detector configs from option
- *     defaults) it uses the process-wide set filled by lw_rules_add(). Each
- *     detector instance takes its own references at create(), so replacing
- *     the process-wide set (SIGHUP reload: lw_rules_clear, lw_rules_add...,
- *     then a new pipeline) never changes a running pipeline, and query
- *     worker threads share compiled patterns safely (PCRE2 code is
- *     read-only at match time; every instance owns its match data and JIT
- *     stack).
+ *     from its config (lw_rules_cfg.rules; the pipeline compiles the
+ *     config's [rule] sections into one set per pipeline; NULL: no rules),
+ *     so two pipelines can run different rules. Each detector instance
+ *     takes its own references at create(), so a reload (a new set, a new
+ *     pipeline) never changes a running pipeline, and query worker threads
+ *     share compiled patterns safely (PCRE2 code is read-only at match
+ *     time; every instance owns its match data and JIT stack).
  */
 #ifndef LW_RULES_H
 #define LW_RULES_H
@@ -139,13 +136,8 @@ size_t lw_ruleset_count(const lw_ruleset *rs);
 /* Validates a pattern without keeping it (check-config). */
 int lw_rule_check(const char *pattern, char *err, size_t errlen);
 
-/* The process-wide set, used by `rules` detectors created with no set of
- * their own. Thread-safe; affects only detectors created afterwards. */
-int lw_rules_add(const char *name, const char *pattern, lw_severity sev, char *err, size_t errlen);
-void lw_rules_clear(void);
-
 /* The `rules` detector's config: the option table fills the doubles; the
- * set is not an option (NULL = the process-wide set at create() time). */
+ * set is not an option (NULL: no rules). */
 typedef struct lw_rules_cfg {
     double max_per_window;
     double window_s;

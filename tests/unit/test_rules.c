@@ -175,35 +175,35 @@ static void repeats_fold_into_one_counted_finding(void **st)
     lw_ruleset_free(rs);
 }
 
-static void process_wide_set_and_per_pipeline_sets(void **st)
+static void each_detector_keeps_its_own_set(void **st)
 {
     (void)st;
     char err[200];
-    assert_int_equal(lw_rules_add("global", "needle", LW_SEV_CRITICAL, err, sizeof err), 0);
-    assert_int_equal(lw_rules_add("bad", "(", LW_SEV_CRITICAL, err, sizeof err), -1);
-    void *a = mk(NULL, NULL, 0); /* takes the process-wide set */
-    lw_ruleset *mine = lw_ruleset_new();
-    assert_int_equal(lw_ruleset_add(mine, "local", "haystack", LW_SEV_LOW, err, sizeof err), 0);
-    void *b = mk(mine, NULL, 0); /* a pipeline with its own rules */
-    lw_rules_clear();            /* a reload: running detectors keep theirs */
-    void *c = mk(NULL, NULL, 0);
+    lw_ruleset *one = lw_ruleset_new(), *two = lw_ruleset_new();
+    assert_int_equal(lw_ruleset_add(one, "first", "needle", LW_SEV_CRITICAL, err, sizeof err), 0);
+    assert_int_equal(lw_ruleset_add(one, "bad", "(", LW_SEV_CRITICAL, err, sizeof err), -1);
+    assert_int_equal(lw_ruleset_add(two, "second", "haystack", LW_SEV_LOW, err, sizeof err), 0);
+    void *a = mk(one, NULL, 0);
+    void *b = mk(two, NULL, 0); /* another pipeline, other rules */
+    void *c = mk(NULL, NULL, 0); /* no set: no rules */
+    lw_ruleset_free(one);       /* a reload: running detectors keep theirs */
     got g = {0};
     lw_emitter out = {collect, &g};
     rb r;
     const char *line = "needle in a haystack";
     lw_detector_rules.on_record(a, app_line(&r, "f", 1, line), &out);
     assert_int_equal(g.n, 1);
-    assert_string_equal(g.det[0], "rule:global");
+    assert_string_equal(g.det[0], "rule:first");
     assert_int_equal(g.sev[0], LW_SEV_CRITICAL);
     lw_detector_rules.on_record(b, app_line(&r, "f", 1, line), &out);
     assert_int_equal(g.n, 2);
-    assert_string_equal(g.det[1], "rule:local");
+    assert_string_equal(g.det[1], "rule:second");
     lw_detector_rules.on_record(c, app_line(&r, "f", 1, line), &out);
     assert_int_equal(g.n, 2);
     lw_detector_rules.destroy(a);
     lw_detector_rules.destroy(b);
     lw_detector_rules.destroy(c);
-    lw_ruleset_free(mine);
+    lw_ruleset_free(two);
 }
 
 static void invalid_utf8_and_match_limit(void **st)
@@ -339,7 +339,7 @@ int main(void)
         cmocka_unit_test(rule_matches_with_its_severity),
         cmocka_unit_test(bad_patterns_and_names_are_reported),
         cmocka_unit_test(repeats_fold_into_one_counted_finding),
-        cmocka_unit_test(process_wide_set_and_per_pipeline_sets),
+        cmocka_unit_test(each_detector_keeps_its_own_set),
         cmocka_unit_test(invalid_utf8_and_match_limit),
         cmocka_unit_test(litset_implementations_agree),
         cmocka_unit_test(excerpt_masks_redacts_and_keeps_utf8),
