@@ -39,7 +39,7 @@ void lw_litset_init(lw_litset *ls) { memset(ls, 0, sizeof *ls); }
 int lw_litset_add(lw_litset *ls, const char *lit, bool nocase, uint32_t groups)
 {
     size_t len = strlen(lit);
-    if (ls->n >= LW_LIT_MAX || len < 1 || len > LW_LIT_LEN || !groups || ls->db || ls->re)
+    if (ls->n >= LW_LIT_MAX || len < 1 || len > LW_LIT_LEN || !groups || ls->db)
         return -1;
     lw_lit *L = &ls->lit[ls->n++];
     memcpy(L->s, lit, len);
@@ -54,14 +54,15 @@ void lw_litset_free(lw_litset *ls)
 {
     hs_free_scratch(ls->scratch);
     hs_free_database(ls->db);
-    pcre2_match_data_free(ls->md);
-    pcre2_code_free(ls->re);
     lw_litset_init(ls);
 }
 
-#ifndef LW_LITSET_PCRE2 /* Vectorscan */
 int lw_litset_build(lw_litset *ls, char *err, size_t errlen)
 {
+    if (ls->db) {
+        snprintf(err, errlen, "prefilter built twice");
+        return -1;
+    }
     const char *expr[LW_LIT_MAX];
     size_t len[LW_LIT_MAX];
     unsigned flags[LW_LIT_MAX], ids[LW_LIT_MAX];
@@ -117,56 +118,6 @@ uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
     }
     return h.found;
 }
-#else /* the PCRE2-alternation candidate, only to measure: -DCMAKE_C_FLAGS=-DLW_LITSET_PCRE2 */
-int lw_litset_build(lw_litset *ls, char *err, size_t errlen)
-{
-    lw_buf p = LW_BUF_INIT;
-    for (int i = 0; i < ls->n; i++) {
-        lw_buf_puts(&p, i ? "|" : "(?:");
-        lw_buf_puts(&p, ls->lit[i].nocase ? "(?i:" : "(?:");
-        for (int k = 0; k < ls->lit[i].len; k++) {
-            char c = ls->lit[i].s[k];
-            if (!isalnum((unsigned char)c))
-                lw_buf_putc(&p, '\\');
-            lw_buf_putc(&p, c);
-        }
-        lw_buf_putc(&p, ')');
-    }
-    lw_buf_putc(&p, ')');
-    ls->re = lw_re_compile(p.p, 0, err, errlen);
-    lw_buf_free(&p);
-    if (!ls->re)
-        return -1;
-    ls->md = pcre2_match_data_create(1, NULL);
-    return ls->md ? 0 : -1;
-}
-
-static bool lit_eq(const lw_lit *L, const char *s)
-{
-    if (!L->nocase)
-        return memcmp(s, L->s, L->len) == 0;
-    for (int k = 0; k < L->len; k++)
-        if (tolower((unsigned char)s[k]) != tolower((unsigned char)L->s[k]))
-            return false;
-    return true;
-}
-
-uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
-{
-    uint32_t found = 0;
-    size_t off = 0;
-    while (off < n && pcre2_match(ls->re, (PCRE2_SPTR)s, n, off, 0, ls->md, NULL) >= 0) {
-        size_t p = pcre2_get_ovector_pointer(ls->md)[0];
-        for (int i = 0; i < ls->n; i++) /* the alternation names one literal: others may start here too */
-            if ((ls->lit[i].groups & ~found) && p + ls->lit[i].len <= n && lit_eq(&ls->lit[i], s + p))
-                found |= ls->lit[i].groups;
-        if (found == ls->all)
-            break;
-        off = p + 1;
-    }
-    return found;
-}
-#endif
 
 /* ==== 2. PCRE2 ============================================================= */
 

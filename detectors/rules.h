@@ -90,8 +90,6 @@ typedef struct lw_litset {
     uint32_t all; /* OR of every literal's groups */
     struct hs_database *db;
     struct hs_scratch *scratch;
-    pcre2_code *re;
-    pcre2_match_data *md;
 } lw_litset;
 
 void lw_litset_init(lw_litset *ls);

@@ -370,6 +370,7 @@ static void litset_limits(void **st)
     assert_int_equal(lw_litset_add(&ls, "abc", false, 1), -1); /* full */
     char err[256];
     assert_int_equal(lw_litset_build(&ls, err, sizeof err), 0);
+    assert_int_equal(lw_litset_build(&ls, err, sizeof err), -1);
     assert_int_equal(lw_litset_scan(&ls, "", 0), 0);
     assert_int_equal(lw_litset_scan(&ls, "ab", 2), 0);
     assert_int_equal(lw_litset_scan(&ls, "xaBc", 4), 0xffffffffu);
