@@ -18,19 +18,23 @@
  *     measured against that and against one PCRE2-JIT alternation (a match
  *     gives the leftmost position holding a literal; every literal is then
  *     compared there). `query --file` of the 629 MB bench corpus, -o json,
- *     Release, best of 3 on a 2-core VM; instructions from callgrind on its
- *     first 20 MB (whole query / the prefilter's share, 50,377 scans):
+ *     Release, 2-core VM, best of 3 in two series; instructions from
+ *     callgrind on its first 20 MB (whole query / the prefilter's share,
+ *     50,377 scans):
  *
- *         hand-written Teddy   1.678 s  375 MB/s    735 M /  13 M
- *         Vectorscan           1.730 s  364 MB/s    769 M /  40 M
- *         PCRE2 alternation    2.313 s  272 MB/s   1031 M / 307 M
+ *                            wall s        MB/s      instructions
+ *         hand-written Teddy 1.678 1.721   375 366    735 M /  13 M
+ *         Vectorscan         1.730 1.706   364 369    769 M /  40 M
+ *         PCRE2 alternation  2.313 2.315   272 272   1031 M / 307 M
  *
  *     PCRE2's start-of-match search tests one byte at a time against the
- *     literals' first bytes, which are common in logs. Vectorscan costs 3 %
- *     of the query over the hand-written code, mostly its fixed ~160
- *     instructions per hs_scan() on short lines, and compiling a set takes
- *     about 2.6 M instructions (~1 ms) per detector instance; in exchange
- *     there is no CPU-specific code of ours left to get wrong.
+ *     literals' first bytes, which are common in logs. On the wall clock
+ *     Vectorscan is within the noise of the hand-written code (natively
+ *     both run AVX-512 code here); under callgrind, where both run their
+ *     AVX2 code, the query costs 4.6 % more instructions, mostly
+ *     Vectorscan's fixed ~160 per hs_scan() on short lines. Compiling a
+ *     set takes about 2.6 M instructions (~1 ms) per detector instance. In
+ *     exchange no CPU-specific code of ours is left to get wrong.
  *
  *  2. lw_re_compile: PCRE2 compile + JIT with the error message and offset
  *     in one string, for the detectors' built-in patterns and user rules.
