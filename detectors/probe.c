@@ -213,40 +213,43 @@ static void *create(const void *cfgp)
     d->cfg = *(const probe_cfg *)cfgp;
     static const struct {
         const char *s;
-        unsigned anchor;
         bool nocase;
         uint32_t g;
     } lits[] = {
-        /* literal, offset of its rarest 3 bytes, case-insensitive, group */
-        {"169.254.", 2, false, G_META},
-        {"2852039", 1, false, G_META},
-        {"0xa9", 1, true, G_META},
-        {"0251.", 2, false, G_META},
-        {"::ffff:", 0, true, G_META},
-        {"fd00:ec2", 4, true, G_META},
-        {"/latest/", 0, false, G_META},
-        {"instance-data", 8, false, G_META},
-        {":9001", 0, false, G_RUNTIME},
-        {"2018-06-01/runtime", 10, false, G_RUNTIME},
-        {"RUNTIME_API", 6, false, G_RUNTIME},
-        {"proc/", 2, false, G_PROC},
-        {"etc/", 1, false, G_ETC},
-        {"var/task", 2, false, G_VARTASK},
-        {".aws/c", 0, false, G_AWSCREDS},
-        {"../", 0, false, G_TRAV},
-        {"..\\", 0, false, G_TRAV},
-        {"%2e", 0, true, G_PCT},
-        {"%2f", 0, true, G_PCT},
-        {"%5c", 0, true, G_PCT},
-        {"%25", 0, false, G_PCT},
-        {"%c0%a", 0, true, G_PCT},
-        {"%c1%9c", 0, true, G_PCT},
+        /* literal, case-insensitive, group */
+        {"169.254.", false, G_META},
+        {"2852039", false, G_META},
+        {"0xa9", true, G_META},
+        {"0251.", false, G_META},
+        {"::ffff:", true, G_META},
+        {"fd00:ec2", true, G_META},
+        {"/latest/", false, G_META},
+        {"instance-data", false, G_META},
+        {":9001", false, G_RUNTIME},
+        {"2018-06-01/runtime", false, G_RUNTIME},
+        {"RUNTIME_API", false, G_RUNTIME},
+        {"proc/", false, G_PROC},
+        {"etc/", false, G_ETC},
+        {"var/task", false, G_VARTASK},
+        {".aws/c", false, G_AWSCREDS},
+        {"../", false, G_TRAV},
+        {"..\\", false, G_TRAV},
+        {"%2e", true, G_PCT},
+        {"%2f", true, G_PCT},
+        {"%5c", true, G_PCT},
+        {"%25", false, G_PCT},
+        {"%c0%a", true, G_PCT},
+        {"%c1%9c", true, G_PCT},
     };
     lw_litset_init(&d->lits);
     for (size_t i = 0; i < sizeof lits / sizeof *lits; i++)
-        if (lw_litset_add(&d->lits, lits[i].s, lits[i].anchor, lits[i].nocase, lits[i].g) < 0)
+        if (lw_litset_add(&d->lits, lits[i].s, lits[i].nocase, lits[i].g) < 0)
             abort(); /* a programming error: the table above is fixed */
-    lw_litset_build(&d->lits);
+    char err[256];
+    if (lw_litset_build(&d->lits, err, sizeof err) < 0) {
+        fprintf(stderr, "lambdaward: probe: prefilter: %s\n", err);
+        abort();
+    }
     int depth = d->cfg.traversal_min_depth >= 1 && d->cfg.traversal_min_depth <= 64 ? (int)d->cfg.traversal_min_depth
                                                                                         : 2;
     char trav_any[64], trav_ctx[512];
@@ -273,6 +276,7 @@ static void destroy(void *self)
     for (int k = 0; k < R_COUNT; k++)
         pcre2_code_free(d->rx[k]);
     pcre2_match_data_free(d->md);
+    lw_litset_free(&d->lits);
     lw_keyed_free(&d->seen);
     for (int i = 0; i < I_COUNT; i++)
         lw_buf_free(&d->hits[i].excerpt);

@@ -1,6 +1,7 @@
 /*
- * rules: the literal prefilter, PCRE2 helpers, and the `rules` detector
- * (user rules). See rules.h for the design.
+ * rules: the literal prefilter (Vectorscan behind lw_litset), PCRE2
+ * helpers, and the `rules` detector (user rules). See rules.h for the
+ * design and why the prefilter is Vectorscan.
  *
  * The `rules` detector: every TEXT, APP and PLATFORM message, and the raw
  * HTTP request of every sensor event, is matched against each rule. The
@@ -18,10 +19,11 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <hs.h>
 
 #include "common/jsonw.h"
 #include "common/map.h"
@@ -30,514 +32,91 @@
 #include "detectors/keyed.h"
 #include "detectors/redact.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define LW_LIT_X86 1
-#endif
-
 /* ==== 1. literal prefilter ================================================ */
 
-void lw_litset_init(lw_litset *ls)
-{
-    memset(ls, 0, sizeof *ls);
-    ls->scan = NULL;
-}
+void lw_litset_init(lw_litset *ls) { memset(ls, 0, sizeof *ls); }
 
-static unsigned char fold(unsigned char c) { return (unsigned char)tolower(c); }
-
-/* Exact comparison of literal L at s[start..]: 4 bytes are readable there
- * and the literal fits (see verify()). */
-static inline bool lit_at(const lw_lit *L, const unsigned char *s)
-{
-    uint32_t h;
-    memcpy(&h, s, 4);
-    if ((h & L->headmask) != L->head)
-        return false;
-    if (L->len <= 4)
-        return true;
-    if (!L->nocase)
-        return memcmp(s + 4, L->s + 4, L->len - 4u) == 0;
-    for (unsigned k = 4; k < L->len; k++)
-        if (fold(s[k]) != fold((unsigned char)L->s[k]))
-            return false;
-    return true;
-}
-
-/* A candidate window at s[p..p+3) in the buckets of `bits`: returns the
- * groups of the literals that really occur there. */
-static uint32_t verify(const lw_litset *ls, const unsigned char *s, size_t n, size_t p, unsigned bits, uint32_t found)
-{
-    while (bits) {
-        int b = __builtin_ctz(bits);
-        bits &= bits - 1;
-        for (int k = 0; k < ls->nbucket[b]; k++) {
-            const lw_lit *L = &ls->lit[ls->bucket[b][k]];
-            if (!(L->groups & ~found) || p < L->anchor)
-                continue;
-            size_t start = p - L->anchor;
-            if (start + L->len > n)
-                continue;
-            bool hit;
-            if (start + 4 <= n) {
-                hit = lit_at(L, s + start);
-            } else { /* a 3-byte literal at the very end */
-                unsigned char tmp[LW_LIT_LEN + 4] = {0};
-                memcpy(tmp, s + start, n - start);
-                hit = lit_at(L, tmp);
-            }
-            if (hit)
-                found |= L->groups;
-        }
-    }
-    return found;
-}
-
-/* Portable: exact byte tables, three loads per position. */
-static uint32_t scan_c(const lw_litset *ls, const unsigned char *s, size_t n)
-{
-    uint32_t found = 0;
-    const uint8_t *b0 = ls->byte[0], *b1 = ls->byte[1], *b2 = ls->byte[2];
-    for (size_t i = 0; i + LW_LIT_WIN <= n; i++) {
-        unsigned bits = b0[s[i]] & b1[s[i + 1]] & b2[s[i + 2]];
-        if (bits) {
-            found = verify(ls, s, n, i, bits, found);
-            if (found == ls->all)
-                break;
-        }
-    }
-    return found;
-}
-
-#ifdef LW_LIT_X86
-#define LOOKUP256(x, a, b)                                                \
-    _mm256_and_si256(_mm256_shuffle_epi8((a), _mm256_and_si256((x), lo)), \
-                     _mm256_shuffle_epi8((b), _mm256_and_si256(_mm256_srli_epi16((x), 4), lo)))
-
-/* Candidate mask of the 32 windows starting at p[0..32) (reads p[0..34)). */
-__attribute__((target("avx2"))) static inline uint32_t block_avx2(const __m256i t[6], const unsigned char *p,
-                                                                   uint8_t rb[32])
-{
-    const __m256i lo = _mm256_set1_epi8(0x0f);
-    __m256i x0 = _mm256_loadu_si256((const __m256i *)p);
-    __m256i x1 = _mm256_loadu_si256((const __m256i *)(p + 1));
-    __m256i x2 = _mm256_loadu_si256((const __m256i *)(p + 2));
-    __m256i r = _mm256_and_si256(LOOKUP256(x0, t[0], t[1]), LOOKUP256(x1, t[2], t[3]));
-    r = _mm256_and_si256(r, LOOKUP256(x2, t[4], t[5]));
-    uint32_t m = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, _mm256_setzero_si256()));
-    if (m)
-        _mm256_storeu_si256((__m256i *)rb, r);
-    return m;
-}
-
-__attribute__((target("avx2"))) static uint32_t scan_avx2(const lw_litset *ls, const unsigned char *s, size_t n)
-{
-    __m256i t[6];
-    for (int k = 0; k < 6; k++)
-        t[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)ls->tab[k]));
-    uint32_t found = 0;
-    uint8_t rb[32];
-    size_t i = 0;
-    for (; i + 34 <= n; i += 32) {
-        uint32_t m = block_avx2(t, s + i, rb);
-        if (!m)
-            continue;
-        while (m) {
-            int p = __builtin_ctz(m);
-            m &= m - 1;
-            found = verify(ls, s, n, i + (size_t)p, rb[p], found);
-        }
-        if (found == ls->all)
-            return found;
-    }
-    if (i + LW_LIT_WIN > n)
-        return found;
-    /* The last windows: one more block ending at the end of the string
-     * (overlapping windows already seen are masked), or for a short
-     * string a zero-padded copy. Candidates are verified in place. */
-    size_t j;
-    uint32_t m;
-    if (n >= 34) {
-        j = n - 34;
-        m = block_avx2(t, s + j, rb) & ~((1u << (i - j)) - 1); /* 1 <= i - j <= 31 */
-    } else {
-        unsigned char pad[64] = {0};
-        memcpy(pad, s, n);
-        j = 0;
-        m = block_avx2(t, pad, rb);
-        size_t nwin = n - (LW_LIT_WIN - 1);
-        m &= (uint32_t)((1ull << nwin) - 1);
-    }
-    while (m) {
-        int p = __builtin_ctz(m);
-        m &= m - 1;
-        found = verify(ls, s, n, j + (size_t)p, rb[p], found);
-    }
-    return found;
-}
-
-#define LOOKUP128(x, a, b) \
-    _mm_and_si128(_mm_shuffle_epi8((a), _mm_and_si128((x), lo)), _mm_shuffle_epi8((b), _mm_and_si128(_mm_srli_epi16((x), 4), lo)))
-
-__attribute__((target("ssse3"))) static inline uint32_t block_ssse3(const __m128i t[6], const unsigned char *p,
-                                                                     uint8_t rb[16])
-{
-    const __m128i lo = _mm_set1_epi8(0x0f);
-    __m128i x0 = _mm_loadu_si128((const __m128i *)p);
-    __m128i x1 = _mm_loadu_si128((const __m128i *)(p + 1));
-    __m128i x2 = _mm_loadu_si128((const __m128i *)(p + 2));
-    __m128i r = _mm_and_si128(LOOKUP128(x0, t[0], t[1]), LOOKUP128(x1, t[2], t[3]));
-    r = _mm_and_si128(r, LOOKUP128(x2, t[4], t[5]));
-    uint32_t m = ~(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(r, _mm_setzero_si128())) & 0xffff;
-    if (m)
-        _mm_storeu_si128((__m128i *)rb, r);
-    return m;
-}
-
-__attribute__((target("ssse3"))) static uint32_t scan_ssse3(const lw_litset *ls, const unsigned char *s, size_t n)
-{
-    __m128i t[6];
-    for (int k = 0; k < 6; k++)
-        t[k] = _mm_loadu_si128((const __m128i *)ls->tab[k]);
-    uint32_t found = 0;
-    uint8_t rb[16];
-    size_t i = 0;
-    for (; i + 18 <= n; i += 16) {
-        uint32_t m = block_ssse3(t, s + i, rb);
-        if (!m)
-            continue;
-        while (m) {
-            int p = __builtin_ctz(m);
-            m &= m - 1;
-            found = verify(ls, s, n, i + (size_t)p, rb[p], found);
-        }
-        if (found == ls->all)
-            return found;
-    }
-    if (i + LW_LIT_WIN > n)
-        return found;
-    size_t j;
-    uint32_t m;
-    if (n >= 18) {
-        j = n - 18;
-        m = block_ssse3(t, s + j, rb) & ~((1u << (i - j)) - 1); /* 1 <= i - j <= 15 */
-    } else {
-        unsigned char pad[32] = {0};
-        memcpy(pad, s, n);
-        j = 0;
-        m = block_ssse3(t, pad, rb) & ((1u << (n - (LW_LIT_WIN - 1))) - 1);
-    }
-    while (m) {
-        int p = __builtin_ctz(m);
-        m &= m - 1;
-        found = verify(ls, s, n, j + (size_t)p, rb[p], found);
-    }
-    return found;
-}
-#endif
-
-#ifdef LW_LIT_X86
-/* Candidate mask of the 64 windows at p; x0..x2 are p[0..64), p[1..65),
- * p[2..66). VPERMI2B looks at 7 bits: a byte >= 0x80 aliases an ASCII
- * entry, which can only add a candidate that verify() then rejects. */
-#define VBMI_BLOCK(t, x0, x1, x2)                                                                        \
-    _mm512_and_si512(_mm512_and_si512(_mm512_permutex2var_epi8((t)[0], (x0), (t)[1]),                   \
-                                      _mm512_permutex2var_epi8((t)[2], (x1), (t)[3])),                  \
-                     _mm512_permutex2var_epi8((t)[4], (x2), (t)[5]))
-
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static uint32_t scan_vbmi(const lw_litset *ls,
-                                                                                const unsigned char *s, size_t n)
-{
-    __m512i t[2 * LW_LIT_WIN];
-    for (int k = 0; k < LW_LIT_WIN; k++) {
-        t[2 * k] = _mm512_loadu_si512((const void *)ls->byte[k]);
-        t[2 * k + 1] = _mm512_loadu_si512((const void *)(ls->byte[k] + 64));
-    }
-    uint32_t found = 0;
-    uint8_t rb[64];
-    size_t i = 0;
-    for (; i + 66 <= n; i += 64) {
-        __m512i r = VBMI_BLOCK(t, _mm512_loadu_si512((const void *)(s + i)), _mm512_loadu_si512((const void *)(s + i + 1)),
-                               _mm512_loadu_si512((const void *)(s + i + 2)));
-        uint64_t m = _mm512_test_epi8_mask(r, r);
-        if (!m)
-            continue;
-        _mm512_storeu_si512((void *)rb, r);
-        while (m) {
-            int p = __builtin_ctzll(m);
-            m &= m - 1;
-            found = verify(ls, s, n, i + (size_t)p, rb[p], found);
-        }
-        if (found == ls->all)
-            return found;
-    }
-    if (i + LW_LIT_WIN > n)
-        return found;
-    /* The tail: masked loads read nothing past the end. */
-    size_t left = n - i; /* 3..65 */
-    uint64_t l0 = left >= 64 ? ~0ull : (1ull << left) - 1;
-    uint64_t l1 = left - 1 >= 64 ? ~0ull : (1ull << (left - 1)) - 1;
-    uint64_t l2 = (1ull << (left - 2)) - 1; /* the windows that fit: left - 2 <= 63 */
-    __m512i r = VBMI_BLOCK(t, _mm512_maskz_loadu_epi8(l0, s + i), _mm512_maskz_loadu_epi8(l1, s + i + 1),
-                           _mm512_maskz_loadu_epi8(l2, s + i + 2));
-    uint64_t m = _mm512_test_epi8_mask(r, r) & l2;
-    if (m)
-        _mm512_storeu_si512((void *)rb, r);
-    while (m) {
-        int p = __builtin_ctzll(m);
-        m &= m - 1;
-        found = verify(ls, s, n, i + (size_t)p, rb[p], found);
-    }
-    return found;
-}
-#endif
-
-static lw_litscan_fn pick_scan(void)
-{
-#ifdef LW_LIT_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw"))
-        return scan_vbmi;
-    if (__builtin_cpu_supports("avx2"))
-        return scan_avx2;
-    if (__builtin_cpu_supports("ssse3"))
-        return scan_ssse3;
-#endif
-    return scan_c;
-}
-
-int lw_litset_use(lw_litset *ls, int impl)
-{
-    switch (impl) {
-    case 0: ls->scan = scan_c; return 0;
-#ifdef LW_LIT_X86
-    case 1:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("ssse3"))
-            return -1;
-        ls->scan = scan_ssse3;
-        return 0;
-    case 2:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx2"))
-            return -1;
-        ls->scan = scan_avx2;
-        return 0;
-    case 3:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx512vbmi") || !__builtin_cpu_supports("avx512bw"))
-            return -1;
-        ls->scan = scan_vbmi;
-        return 0;
-#endif
-    default: return -1;
-    }
-}
-
-/* Rough share of a byte in log text: what a false candidate costs. */
-static double byte_weight(int x)
-{
-    if (islower(x) || isdigit(x) || x == ' ')
-        return 1.0;
-    if (isupper(x) || x == '.' || x == '-' || x == '_' || x == '/' || x == ':' || x == ',' || x == '"' || x == '=')
-        return 0.3;
-    if (x >= 0x21 && x < 0x7f)
-        return 0.05;
-    return 0.02;
-}
-
-/* Nibble masks of a set of windows: bit x of lo[k] = some window has low
- * nibble x at byte k. A bucket accepts every byte whose nibbles are both
- * set, which is where false candidates come from. */
-typedef struct nib {
-    uint16_t lo[LW_LIT_WIN], hi[LW_LIT_WIN];
-} nib;
-
-static void nib_or(nib *a, const nib *b)
-{
-    for (int k = 0; k < LW_LIT_WIN; k++) {
-        a->lo[k] |= b->lo[k];
-        a->hi[k] |= b->hi[k];
-    }
-}
-
-/* Expected share of byte triples a bucket accepts (lower is better). */
-static double nib_cost(const nib *m, const double w[256])
-{
-    double n = 1;
-    for (int k = 0; k < LW_LIT_WIN; k++) {
-        double t = 0;
-        for (int h = 0; h < 16; h++)
-            if (m->hi[k] >> h & 1)
-                for (int l = 0; l < 16; l++)
-                    if (m->lo[k] >> l & 1)
-                        t += w[h * 16 + l];
-        n *= t;
-    }
-    return n;
-}
-
-static bool same_window(const lw_lit *a, const lw_lit *b)
-{
-    for (int k = 0; k < LW_LIT_WIN; k++)
-        if (fold((unsigned char)a->s[a->anchor + k]) != fold((unsigned char)b->s[b->anchor + k]))
-            return false;
-    return true;
-}
-
-int lw_litset_add(lw_litset *ls, const char *lit, unsigned anchor, bool nocase, uint32_t groups)
+int lw_litset_add(lw_litset *ls, const char *lit, bool nocase, uint32_t groups)
 {
     size_t len = strlen(lit);
-    if (ls->n >= LW_LIT_MAX || len < LW_LIT_WIN || len > LW_LIT_LEN || anchor + LW_LIT_WIN > len || !groups)
+    if (ls->n >= LW_LIT_MAX || len < 1 || len > LW_LIT_LEN || !groups || ls->db)
         return -1;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)lit[i] >= 0x80)
-            return -1; /* ASCII only: the byte tables have 128 entries */
     lw_lit *L = &ls->lit[ls->n++];
-    memset(L, 0, sizeof *L);
     memcpy(L->s, lit, len);
     L->len = (uint8_t)len;
-    L->anchor = (uint8_t)anchor;
     L->nocase = nocase;
     L->groups = groups;
-    /* The head check of lit_at(): the first (up to) 4 bytes, case folded. */
-    for (unsigned k = 0; k < 4 && k < len; k++) {
-        unsigned char c = (unsigned char)lit[k];
-        uint32_t m = 0xff;
-        if (nocase && isalpha(c)) {
-            m = 0xdf;
-            c = (unsigned char)toupper(c);
-        }
-        L->head |= (uint32_t)(c & m) << (8 * k);
-        L->headmask |= m << (8 * k);
-    }
     ls->all |= groups;
-    ls->scan = NULL; /* lw_litset_build() again */
     return 0;
 }
 
-/* Literals are grouped in units (same folded window: inseparable), units
- * are placed in the 8 buckets greedily, most expensive first, then moved
- * one at a time while that lowers the summed cost. */
-void lw_litset_build(lw_litset *ls)
+void lw_litset_free(lw_litset *ls)
 {
-    double w[256];
-    for (int x = 0; x < 256; x++)
-        w[x] = byte_weight(x);
-    int unit[LW_LIT_MAX], nunits = 0, rep[LW_LIT_MAX];
-    nib un[LW_LIT_MAX];
-    memset(un, 0, sizeof un);
+    hs_free_scratch(ls->scratch);
+    hs_free_database(ls->db);
+    lw_litset_init(ls);
+}
+
+int lw_litset_build(lw_litset *ls, char *err, size_t errlen)
+{
+    if (ls->db) {
+        snprintf(err, errlen, "prefilter built twice");
+        return -1;
+    }
+    const char *expr[LW_LIT_MAX];
+    size_t len[LW_LIT_MAX];
+    unsigned flags[LW_LIT_MAX], ids[LW_LIT_MAX];
     for (int i = 0; i < ls->n; i++) {
-        const lw_lit *L = &ls->lit[i];
-        int u = -1;
-        for (int j = 0; j < nunits && u < 0; j++)
-            if (same_window(&ls->lit[rep[j]], L))
-                u = j;
-        if (u < 0) {
-            u = nunits++;
-            rep[u] = i;
-        }
-        unit[i] = u;
-        unsigned nvar = L->nocase ? 1u << LW_LIT_WIN : 1;
-        for (unsigned v = 0; v < nvar; v++) {
-            for (int k = 0; k < LW_LIT_WIN; k++) {
-                unsigned char c = (unsigned char)L->s[L->anchor + k];
-                if (L->nocase)
-                    c = (unsigned char)((v >> k) & 1 ? toupper(c) : tolower(c));
-                un[u].lo[k] |= (uint16_t)(1u << (c & 15));
-                un[u].hi[k] |= (uint16_t)(1u << (c >> 4));
-            }
-        }
+        expr[i] = ls->lit[i].s;
+        len[i] = ls->lit[i].len;
+        flags[i] = HS_FLAG_SINGLEMATCH | (ls->lit[i].nocase ? HS_FLAG_CASELESS : 0);
+        ids[i] = (unsigned)i;
     }
-    /* Greedy, most expensive unit first. */
-    int order[LW_LIT_MAX], where[LW_LIT_MAX];
-    double ucost[LW_LIT_MAX];
-    for (int u = 0; u < nunits; u++) {
-        order[u] = u;
-        ucost[u] = nib_cost(&un[u], w);
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_lit_multi(expr, flags, ids, len, (unsigned)ls->n, HS_MODE_BLOCK, NULL, &ls->db, &ce) !=
+        HS_SUCCESS) {
+        snprintf(err, errlen, "vectorscan: %s", ce && ce->message ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        return -1;
     }
-    for (int i = 1; i < nunits; i++)
-        for (int j = i; j > 0 && ucost[order[j]] > ucost[order[j - 1]]; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    nib bm[8];
-    memset(bm, 0, sizeof bm);
-    for (int i = 0; i < nunits; i++) {
-        int u = order[i], best = 0;
-        double bestd = 0;
-        for (int b = 0; b < 8; b++) {
-            nib t = bm[b];
-            nib_or(&t, &un[u]);
-            bool empty = !bm[b].lo[0];
-            double d = nib_cost(&t, w) - (empty ? 0 : nib_cost(&bm[b], w));
-            if (b == 0 || d < bestd) {
-                bestd = d;
-                best = b;
-            }
-        }
-        where[u] = best;
-        nib_or(&bm[best], &un[u]);
+    if (hs_alloc_scratch(ls->db, &ls->scratch) != HS_SUCCESS) {
+        snprintf(err, errlen, "vectorscan: cannot allocate scratch space");
+        return -1;
     }
-    /* Local search: move single units while the total drops. */
-    for (int pass = 0; pass < 16; pass++) {
-        bool moved = false;
-        for (int u = 0; u < nunits; u++) {
-            int from = where[u];
-            nib rest;
-            memset(&rest, 0, sizeof rest);
-            for (int v = 0; v < nunits; v++)
-                if (v != u && where[v] == from)
-                    nib_or(&rest, &un[v]);
-            double gain_from = nib_cost(&bm[from], w) - (rest.lo[0] ? nib_cost(&rest, w) : 0);
-            for (int b = 0; b < 8; b++) {
-                if (b == from)
-                    continue;
-                nib t = bm[b];
-                nib_or(&t, &un[u]);
-                double add = nib_cost(&t, w) - (bm[b].lo[0] ? nib_cost(&bm[b], w) : 0);
-                if (add + 1e-12 < gain_from) {
-                    where[u] = b;
-                    bm[from] = rest;
-                    bm[b] = t;
-                    moved = true;
-                    break;
-                }
-            }
+    return 0;
+}
+
+typedef struct hits {
+    const lw_litset *ls;
+    uint32_t found;
+} hits;
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    (void)from, (void)to, (void)flags;
+    hits *h = ctx;
+    h->found |= h->ls->lit[id].groups;
+    return h->found == h->ls->all; /* non-zero stops the scan */
+}
+
+uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
+{
+    hits h = {ls, 0};
+    /* hs_scan takes an unsigned length: longer strings go in overlapping
+     * pieces, so a literal across a cut is still seen whole. */
+    const size_t piece = (size_t)1 << 30;
+    for (size_t off = 0; off < n && h.found != ls->all;) {
+        size_t len = n - off < piece ? n - off : piece;
+        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, ls->scratch, on_hit, &h);
+        if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
+            fprintf(stderr, "lambdaward: prefilter: hs_scan failed (%d)\n", (int)rc);
+            abort(); /* only misuse gets here: an unbuilt set, a scratch shared by two threads */
         }
-        if (!moved)
+        if (off + len == n)
             break;
+        off += len - (LW_LIT_LEN - 1);
     }
-    memset(ls->tab, 0, sizeof ls->tab);
-    memset(ls->nbucket, 0, sizeof ls->nbucket);
-    for (int i = 0; i < ls->n; i++) {
-        int b = where[unit[i]];
-        ls->bucket[b][ls->nbucket[b]++] = (uint8_t)i;
-    }
-    memset(ls->byte, 0, sizeof ls->byte);
-    for (int i = 0; i < ls->n; i++) {
-        const lw_lit *L = &ls->lit[i];
-        uint8_t bit = (uint8_t)(1u << where[unit[i]]);
-        for (int k = 0; k < LW_LIT_WIN; k++) {
-            unsigned char c = (unsigned char)L->s[L->anchor + k];
-            if (c < 128) {
-                ls->byte[k][c] |= bit;
-                if (L->nocase) {
-                    ls->byte[k][tolower(c)] |= bit;
-                    ls->byte[k][toupper(c)] |= bit;
-                }
-            }
-        }
-    }
-    for (int b = 0; b < 8; b++)
-        for (int k = 0; k < LW_LIT_WIN; k++)
-            for (int x = 0; x < 16; x++) {
-                if (bm[b].lo[k] >> x & 1)
-                    ls->tab[2 * k][x] |= (uint8_t)(1u << b);
-                if (bm[b].hi[k] >> x & 1)
-                    ls->tab[2 * k + 1][x] |= (uint8_t)(1u << b);
-            }
-    ls->scan = pick_scan();
+    return h.found;
 }
 
 /* ==== 2. PCRE2 ============================================================= */
@@ -662,19 +241,13 @@ static void rule_unref(lw_rule *r)
 
 lw_ruleset *lw_ruleset_new(void) { return lw_xcalloc(1, sizeof(lw_ruleset)); }
 
-static void ruleset_clear(lw_ruleset *rs)
-{
-    for (size_t i = 0; i < rs->n; i++)
-        rule_unref(rs->v[i]);
-    free(rs->v);
-    memset(rs, 0, sizeof *rs);
-}
-
 void lw_ruleset_free(lw_ruleset *rs)
 {
     if (!rs)
         return;
-    ruleset_clear(rs);
+    for (size_t i = 0; i < rs->n; i++)
+        rule_unref(rs->v[i]);
+    free(rs->v);
     free(rs);
 }
 
@@ -748,24 +321,6 @@ int lw_ruleset_add(lw_ruleset *rs, const char *name, const char *pattern, lw_sev
     return 0;
 }
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static lw_ruleset g_rules;
-
-int lw_rules_add(const char *name, const char *pattern, lw_severity sev, char *err, size_t errlen)
-{
-    pthread_mutex_lock(&g_mu);
-    int rc = lw_ruleset_add(&g_rules, name, pattern, sev, err, errlen);
-    pthread_mutex_unlock(&g_mu);
-    return rc;
-}
-
-void lw_rules_clear(void)
-{
-    pthread_mutex_lock(&g_mu);
-    ruleset_clear(&g_rules);
-    pthread_mutex_unlock(&g_mu);
-}
-
 /* ---- the detector ---------------------------------------------------------- */
 
 /* One (function, rule) window. */
@@ -810,18 +365,13 @@ static void *create(const void *cfgp)
     rules_det *d = lw_xcalloc(1, sizeof *d);
     d->cfg = *cfg;
     d->cfg.rules = NULL;
-    const lw_ruleset *rs = cfg->rules;
-    if (!rs)
-        pthread_mutex_lock(&g_mu);
-    const lw_ruleset *src = rs ? rs : &g_rules;
-    if (src->n) {
+    const lw_ruleset *src = cfg->rules;
+    if (src && src->n) {
         d->rules = lw_xcalloc(src->n, sizeof *d->rules);
         for (size_t i = 0; i < src->n; i++)
             d->rules[i] = rule_ref(src->v[i]);
         d->nrules = src->n;
     }
-    if (!rs)
-        pthread_mutex_unlock(&g_mu);
     d->md = pcre2_match_data_create(1, NULL);
     d->mctx = pcre2_match_context_create(NULL);
     double lim = d->cfg.match_limit >= 1000 && d->cfg.match_limit <= 4e9 ? d->cfg.match_limit : 1000000;

@@ -3,19 +3,38 @@
  *
  * Three parts:
  *
- *  1. lw_litset, a literal prefilter. Most log lines contain none of what a
- *     pattern detector looks for, so secret_leak and probe first ask "does
- *     this line contain any of these short literals?" and run PCRE2 only
- *     when it does. The vector stage is the "Teddy" idea from Hyperscan:
- *     each literal contributes one 3-byte window (at an offset chosen to be
- *     rare in logs) to nibble tables of 8 buckets; PSHUFB looks up 32
- *     windows at once (AVX2; SSSE3 and plain C fallbacks), and only
- *     positions whose three bytes all hit one bucket go to an exact
- *     (optionally ASCII case-insensitive) comparison. With AVX-512 VBMI
- *     (Ice Lake, Zen 4 and later) VPERMI2B looks whole bytes up in
- *     128-entry tables instead: 64 windows per step, no nibble
- *     cross-products. A normal line costs a few vector instructions per
- *     32 bytes.
+ *  1. lw_litset, the literal prefilter. Most log lines contain none of what
+ *     a pattern detector looks for, so secret_leak and probe first ask
+ *     "which groups of these short literals occur in this line?" and run
+ *     PCRE2 only for those. Vectorscan (Debian's libvectorscan-dev: the
+ *     Hyperscan API in hs.h, portable beyond x86: NEON on arm64; on amd64
+ *     the package needs SSE4.2) compiles the set for block mode, one
+ *     HS_FLAG_SINGLEMATCH literal per id, and picks its SIMD code for the
+ *     CPU at run time. Like Suricata's util-mpm-hs.c, callers see only
+ *     init/add/build/scan; the library does the vector work.
+ *
+ *     Why Vectorscan: it replaced 500 lines of hand-written Teddy (nibble
+ *     tables, bucket placement, C/SSSE3/AVX2/AVX-512 VBMI variants) and was
+ *     measured against that and against one PCRE2-JIT alternation (a match
+ *     gives the leftmost position holding a literal; every literal is then
+ *     compared there). `query --file` of the 629 MB bench corpus, -o json,
+ *     Release, 2-core VM, best of 3 in two series; instructions from
+ *     callgrind on its first 20 MB (whole query / the prefilter's share,
+ *     50,377 scans):
+ *
+ *                            wall s        MB/s      instructions
+ *         hand-written Teddy 1.678 1.721   375 366    735 M /  13 M
+ *         Vectorscan         1.730 1.706   364 369    769 M /  40 M
+ *         PCRE2 alternation  2.313 2.315   272 272   1031 M / 307 M
+ *
+ *     PCRE2's start-of-match search tests one byte at a time against the
+ *     literals' first bytes, which are common in logs. On the wall clock
+ *     Vectorscan is within the noise of the hand-written code (natively
+ *     both run AVX-512 code here); under callgrind, where both run their
+ *     AVX2 code, the query costs 4.6 % more instructions, mostly
+ *     Vectorscan's fixed ~160 per hs_scan() on short lines. Compiling a
+ *     set takes about 2.6 M instructions (~1 ms) per detector instance. In
+ *     exchange no CPU-specific code of ours is left to get wrong.
  *
  *  2. lw_re_compile: PCRE2 compile + JIT with the error message and offset
  *     in one string, for the detectors' built-in patterns and user rules.
@@ -29,16 +48,13 @@
  *
  *     Rules are compiled once into immutable, reference-counted lw_rule
  *     objects collected in an lw_ruleset. The `rules` detector takes the set
- *     from its config (lw_rules_cfg.rules) when the caller builds the
- *     config itself, so two pipelines can run different rules; when that
- *     pointer is NULL (the pipeline builds detector configs from option
- *     defaults) it uses the process-wide set filled by lw_rules_add(). Each
- *     detector instance takes its own references at create(), so replacing
- *     the process-wide set (SIGHUP reload: lw_rules_clear, lw_rules_add...,
- *     then a new pipeline) never changes a running pipeline, and query
- *     worker threads share compiled patterns safely (PCRE2 code is
- *     read-only at match time; every instance owns its match data and JIT
- *     stack).
+ *     from its config (lw_rules_cfg.rules; the pipeline compiles the
+ *     config's [rule] sections into one set per pipeline; NULL: no rules),
+ *     so two pipelines can run different rules. Each detector instance
+ *     takes its own references at create(), so a reload (a new set, a new
+ *     pipeline) never changes a running pipeline, and query worker threads
+ *     share compiled patterns safely (PCRE2 code is read-only at match
+ *     time; every instance owns its match data and JIT stack).
  */
 #ifndef LW_RULES_H
 #define LW_RULES_H
@@ -58,52 +74,41 @@
 
 #define LW_LIT_MAX 48 /* literals per set */
 #define LW_LIT_LEN 24 /* bytes per literal */
-#define LW_LIT_WIN 3  /* bytes the vector stage looks at per literal */
+
+struct hs_database; /* Vectorscan's, behind this interface only */
+struct hs_scratch;
 
 typedef struct lw_lit {
     char s[LW_LIT_LEN];
     uint8_t len;
-    uint8_t anchor; /* offset of the window the vector stage looks for */
-    bool nocase;    /* ASCII case-insensitive */
+    bool nocase; /* ASCII case-insensitive */
     uint32_t groups;
-    uint32_t head, headmask; /* first 4 bytes (masked: case, short literal) */
 } lw_lit;
 
-typedef struct lw_litset lw_litset;
-typedef uint32_t (*lw_litscan_fn)(const lw_litset *ls, const unsigned char *s, size_t n);
-
-struct lw_litset {
-    uint8_t tab[2 * LW_LIT_WIN][16]; /* per window byte: low / high nibble -> bucket bits */
-    uint8_t byte[LW_LIT_WIN][256];   /* per window byte: byte -> bucket bits (AVX-512 VBMI, C) */
+/* One set per detector instance, used by one thread at a time: it owns its
+ * scratch space (a pipeline, and so each `query --jobs` thread, creates
+ * its own detectors). */
+typedef struct lw_litset {
     lw_lit lit[LW_LIT_MAX];
-    uint8_t bucket[8][LW_LIT_MAX]; /* literal indices per bucket */
-    uint8_t nbucket[8];
     int n;
-    uint32_t all;                  /* OR of every literal's groups */
-    lw_litscan_fn scan;
-};
+    uint32_t all; /* OR of every literal's groups */
+    struct hs_database *db;
+    struct hs_scratch *scratch;
+} lw_litset;
 
 void lw_litset_init(lw_litset *ls);
-/* Adds an ASCII literal of 3..LW_LIT_LEN bytes reporting `groups` (bits) when
- * found; `anchor` is the offset of its rarest 3-byte window (0..len-3).
- * Returns -1 when the set is full or the literal does not fit. */
-int lw_litset_add(lw_litset *ls, const char *lit, unsigned anchor, bool nocase, uint32_t groups);
-/* Places the literals in buckets and builds the tables; call after the
- * last add and before scanning. Windows equal when case-folded share a
- * bucket; the others are spread so that unlike windows do not multiply
- * into false candidates (a byte-frequency model of log text, greedy and
- * then local moves). */
-void lw_litset_build(lw_litset *ls);
-/* OR of the groups of every literal occurring in s[0..n) (stops early once
- * all groups are found). The best vector code the CPU has is chosen once. */
-static inline uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
-{
-    return n >= LW_LIT_WIN ? ls->scan(ls, (const unsigned char *)s, n) : 0;
-}
-
-/* For tests, after lw_litset_build(): 0 = portable C, 1 = SSSE3, 2 = AVX2,
- * 3 = AVX-512 VBMI. -1 when the CPU lacks it. */
-int lw_litset_use(lw_litset *ls, int impl);
+/* Adds a literal of 1..LW_LIT_LEN bytes (any but NUL) reporting `groups`
+ * (bits, not 0) when it occurs anywhere in a scanned string; nocase folds
+ * ASCII letters only. Returns -1 when the set is full or the literal does
+ * not fit. */
+int lw_litset_add(lw_litset *ls, const char *lit, bool nocase, uint32_t groups);
+/* Compiles the set; call after the last add and before scanning. Returns
+ * 0, or -1 with the library's message in err. */
+int lw_litset_build(lw_litset *ls, char *err, size_t errlen);
+/* OR of the groups of every literal occurring in s[0..n) (any bytes; it
+ * stops early once all groups are found). */
+uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n);
+void lw_litset_free(lw_litset *ls);
 
 /* ---- 2. PCRE2 ------------------------------------------------------------ */
 
@@ -139,13 +144,8 @@ size_t lw_ruleset_count(const lw_ruleset *rs);
 /* Validates a pattern without keeping it (check-config). */
 int lw_rule_check(const char *pattern, char *err, size_t errlen);
 
-/* The process-wide set, used by `rules` detectors created with no set of
- * their own. Thread-safe; affects only detectors created afterwards. */
-int lw_rules_add(const char *name, const char *pattern, lw_severity sev, char *err, size_t errlen);
-void lw_rules_clear(void);
-
 /* The `rules` detector's config: the option table fills the doubles; the
- * set is not an option (NULL = the process-wide set at create() time). */
+ * set is not an option (NULL: no rules). */
 typedef struct lw_rules_cfg {
     double max_per_window;
     double window_s;

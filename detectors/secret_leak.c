@@ -264,31 +264,34 @@ static void *create(const void *cfgp)
     d->cfg = *(const secret_cfg *)cfgp;
     static const struct {
         const char *s;
-        unsigned anchor;
         bool nocase;
         uint32_t g;
     } lits[] = {
-        {"AKIA", 0, false, G_KEY_ID},
-        {"ASIA", 0, false, G_KEY_ID},
-        {"ABIA", 0, false, G_KEY_ID},
-        {"ACCA", 0, false, G_KEY_ID},
-        {"A3T", 0, false, G_KEY_ID},
-        {"secret", 1, true, G_SECRET},
-        {"aws", 0, true, G_SECRET},
-        {"token", 2, true, G_TOKEN},
-        {"IQoJb3JpZ2lu", 0, false, G_TOKEN},
-        {"FwoGZXIvYXdz", 0, false, G_TOKEN},
-        {"FQoGZXIvYXdz", 0, false, G_TOKEN},
-        {"PRIVATE KEY-", 9, false, G_PRIVKEY},
-        {"AWS_", 0, false, G_ENV},
-        {"_HANDLER", 0, false, G_ENV},
-        {"TREND_AP_", 4, false, G_ENV | G_AGENT},
+        {"AKIA", false, G_KEY_ID},
+        {"ASIA", false, G_KEY_ID},
+        {"ABIA", false, G_KEY_ID},
+        {"ACCA", false, G_KEY_ID},
+        {"A3T", false, G_KEY_ID},
+        {"secret", true, G_SECRET},
+        {"aws", true, G_SECRET},
+        {"token", true, G_TOKEN},
+        {"IQoJb3JpZ2lu", false, G_TOKEN},
+        {"FwoGZXIvYXdz", false, G_TOKEN},
+        {"FQoGZXIvYXdz", false, G_TOKEN},
+        {"PRIVATE KEY-", false, G_PRIVKEY},
+        {"AWS_", false, G_ENV},
+        {"_HANDLER", false, G_ENV},
+        {"TREND_AP_", false, G_ENV | G_AGENT},
     };
     lw_litset_init(&d->lits);
     for (size_t i = 0; i < sizeof lits / sizeof *lits; i++)
-        if (lw_litset_add(&d->lits, lits[i].s, lits[i].anchor, lits[i].nocase, lits[i].g) < 0)
+        if (lw_litset_add(&d->lits, lits[i].s, lits[i].nocase, lits[i].g) < 0)
             abort(); /* a programming error: the table above is fixed */
-    lw_litset_build(&d->lits);
+    char err[256];
+    if (lw_litset_build(&d->lits, err, sizeof err) < 0) {
+        fprintf(stderr, "lambdaward: secret_leak: prefilter: %s\n", err);
+        abort();
+    }
     static const char *const rx[K_COUNT] = {RX_KEY_ID, RX_SECRET, RX_TOKEN, RX_PRIVKEY, RX_AGENT, RX_ENV};
     for (int k = 0; k < K_COUNT; k++) {
         char err[256];
@@ -310,6 +313,7 @@ static void destroy(void *self)
     for (int k = 0; k < K_COUNT; k++)
         pcre2_code_free(d->rx[k]);
     pcre2_match_data_free(d->md);
+    lw_litset_free(&d->lits);
     lw_keyed_free(&d->seen);
     lw_keyed_free(&d->streams);
     lw_finding_free(&d->f);

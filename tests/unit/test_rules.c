@@ -1,11 +1,12 @@
 /* rules: user rules (match, severity, errors, folding, sets), the literal
- * prefilter (every implementation agrees with a naive search) and the
+ * prefilter (agrees with a naive search on random and planted inputs) and the
  * evidence excerpt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,35 +176,35 @@ static void repeats_fold_into_one_counted_finding(void **st)
     lw_ruleset_free(rs);
 }
 
-static void process_wide_set_and_per_pipeline_sets(void **st)
+static void each_detector_keeps_its_own_set(void **st)
 {
     (void)st;
     char err[200];
-    assert_int_equal(lw_rules_add("global", "needle", LW_SEV_CRITICAL, err, sizeof err), 0);
-    assert_int_equal(lw_rules_add("bad", "(", LW_SEV_CRITICAL, err, sizeof err), -1);
-    void *a = mk(NULL, NULL, 0); /* takes the process-wide set */
-    lw_ruleset *mine = lw_ruleset_new();
-    assert_int_equal(lw_ruleset_add(mine, "local", "haystack", LW_SEV_LOW, err, sizeof err), 0);
-    void *b = mk(mine, NULL, 0); /* a pipeline with its own rules */
-    lw_rules_clear();            /* a reload: running detectors keep theirs */
-    void *c = mk(NULL, NULL, 0);
+    lw_ruleset *one = lw_ruleset_new(), *two = lw_ruleset_new();
+    assert_int_equal(lw_ruleset_add(one, "first", "needle", LW_SEV_CRITICAL, err, sizeof err), 0);
+    assert_int_equal(lw_ruleset_add(one, "bad", "(", LW_SEV_CRITICAL, err, sizeof err), -1);
+    assert_int_equal(lw_ruleset_add(two, "second", "haystack", LW_SEV_LOW, err, sizeof err), 0);
+    void *a = mk(one, NULL, 0);
+    void *b = mk(two, NULL, 0); /* another pipeline, other rules */
+    void *c = mk(NULL, NULL, 0); /* no set: no rules */
+    lw_ruleset_free(one);       /* a reload: running detectors keep theirs */
     got g = {0};
     lw_emitter out = {collect, &g};
     rb r;
     const char *line = "needle in a haystack";
     lw_detector_rules.on_record(a, app_line(&r, "f", 1, line), &out);
     assert_int_equal(g.n, 1);
-    assert_string_equal(g.det[0], "rule:global");
+    assert_string_equal(g.det[0], "rule:first");
     assert_int_equal(g.sev[0], LW_SEV_CRITICAL);
     lw_detector_rules.on_record(b, app_line(&r, "f", 1, line), &out);
     assert_int_equal(g.n, 2);
-    assert_string_equal(g.det[1], "rule:local");
+    assert_string_equal(g.det[1], "rule:second");
     lw_detector_rules.on_record(c, app_line(&r, "f", 1, line), &out);
     assert_int_equal(g.n, 2);
     lw_detector_rules.destroy(a);
     lw_detector_rules.destroy(b);
     lw_detector_rules.destroy(c);
-    lw_ruleset_free(mine);
+    lw_ruleset_free(two);
 }
 
 static void invalid_utf8_and_match_limit(void **st)
@@ -231,77 +232,158 @@ static void invalid_utf8_and_match_limit(void **st)
 
 /* ---- the literal prefilter -------------------------------------------------- */
 
-static const struct {
-    const char *s;
-    unsigned anchor;
+/* The reference the prefilter must agree with: every literal tried at
+ * every offset, ASCII letters folded for the case-insensitive ones. */
+typedef struct reflit {
+    char s[LW_LIT_LEN + 1];
     bool nocase;
-} lits[] = {
-    {"AKIA", 0, false}, {"secret", 1, true}, {"token", 2, true}, {"../", 0, false}, {"%2e", 0, true},
-    {"169.254.", 2, false}, {"PRIVATE KEY-", 9, false}, {"_HANDLER", 0, false}, {"var/task", 2, false},
-    {"abc", 0, false}, {"xyz", 0, true}, {"2852039", 1, false},
-};
-#define NLITS (int)(sizeof lits / sizeof *lits)
+    uint32_t groups;
+} reflit;
 
-static uint32_t naive(const char *s, size_t n)
+static bool ref_at(const char *s, const reflit *L, size_t l)
+{
+    for (size_t k = 0; k < l; k++) {
+        unsigned char a = (unsigned char)s[k], b = (unsigned char)L->s[k];
+        if (L->nocase && a < 0x80)
+            a = (unsigned char)tolower(a), b = (unsigned char)tolower(b);
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+static uint32_t naive(const reflit *lits, int nl, const char *s, size_t n)
 {
     uint32_t g = 0;
-    for (int k = 0; k < NLITS; k++) {
+    for (int k = 0; k < nl; k++) {
         size_t l = strlen(lits[k].s);
-        for (size_t i = 0; i + l <= n; i++) {
-            bool eq = lits[k].nocase ? strncasecmp(s + i, lits[k].s, l) == 0 : memcmp(s + i, lits[k].s, l) == 0;
-            if (eq) {
-                g |= 1u << k;
+        for (size_t i = 0; i + l <= n; i++)
+            if (ref_at(s + i, &lits[k], l)) {
+                g |= lits[k].groups;
                 break;
             }
-        }
     }
     return g;
 }
 
-static void litset_implementations_agree(void **st)
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+/* Random strings over the literals' bytes, their other case, NUL and a few
+ * others, with literals (case flipped at random) planted at the start, the
+ * end, around vector-block edges and anywhere, compared with naive() in
+ * heap blocks of the exact size, so a read past the end is an ASan error. */
+static void agrees_with_naive(const reflit *lits, int nl, int rounds, uint64_t *x)
+{
+    lw_litset ls;
+    lw_litset_init(&ls);
+    for (int k = 0; k < nl; k++)
+        assert_int_equal(lw_litset_add(&ls, lits[k].s, lits[k].nocase, lits[k].groups), 0);
+    char err[256];
+    assert_int_equal(lw_litset_build(&ls, err, sizeof err), 0);
+    char alpha[4 * LW_LIT_MAX * LW_LIT_LEN + 8] = {'\0', ' ', '\xff', '\x80', 'Q'};
+    size_t na = 5;
+    for (int k = 0; k < nl; k++)
+        for (const char *c = lits[k].s; *c; c++) {
+            alpha[na++] = *c;
+            alpha[na++] = (char)(islower((unsigned char)*c) ? toupper((unsigned char)*c) : tolower((unsigned char)*c));
+        }
+    static char buf[70000];
+    for (int round = 0; round < rounds; round++) {
+        size_t n = rnd(x) % 40 == 0 ? rnd(x) % sizeof buf : rnd(x) % 300;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = alpha[rnd(x) % na];
+        for (int plant = (int)(rnd(x) % 4); plant > 0; plant--) {
+            const reflit *L = &lits[rnd(x) % (uint64_t)nl];
+            size_t l = strlen(L->s);
+            if (l > n)
+                continue;
+            static const size_t edge[] = {15, 16, 31, 32, 33, 63, 64, 65};
+            size_t at;
+            switch (rnd(x) % 4) {
+            case 0: at = 0; break;
+            case 1: at = n - l; break;
+            case 2: at = edge[rnd(x) % 8] - rnd(x) % l; break;
+            default: at = rnd(x) % (n - l + 1);
+            }
+            if (at > n - l)
+                at = n - l;
+            for (size_t k = 0; k < l; k++)
+                buf[at + k] = rnd(x) % 3 ? L->s[k] : (char)toupper((unsigned char)L->s[k]);
+        }
+        char *heap = malloc(n ? n : 1);
+        memcpy(heap, buf, n);
+        uint32_t want = naive(lits, nl, buf, n), got = lw_litset_scan(&ls, heap, n);
+        if (got != want)
+            fail_msg("round %d, %zu bytes: scan says %#x, naive %#x", round, n, got, want);
+        free(heap);
+    }
+    lw_litset_free(&ls);
+}
+
+static void litset_agrees_with_a_naive_search(void **st)
+{
+    (void)st;
+    uint64_t x = 88172645463325252ull;
+    /* What the detectors look for, one group each, with overlaps: literals
+     * inside literals (aws, AWS_, .aws/c), prefixes, one byte, repeats. */
+    static const reflit mixed[] = {
+        {"AKIA", false, 1u << 0},   {"secret", true, 1u << 1},     {"token", true, 1u << 2},
+        {"../", false, 1u << 3},    {"%2e", true, 1u << 4},        {"169.254.", false, 1u << 5},
+        {"PRIVATE KEY-", false, 1u << 6}, {"_HANDLER", false, 1u << 7}, {"var/task", false, 1u << 8},
+        {"aws", true, 1u << 9},     {"AWS_", false, 1u << 10},     {".aws/c", false, 1u << 11},
+        {"abc", false, 1u << 12},   {"abcd", false, 1u << 13},     {"bcd", true, 1u << 14},
+        {"aaaa", false, 1u << 15},  {"~", false, 1u << 16},        {"2018-06-01/runtime", false, 1u << 17},
+        {"xyz", true, 1u << 18 | 1u << 0},
+    };
+    agrees_with_naive(mixed, sizeof mixed / sizeof *mixed, 4000, &x);
+    /* Random sets over a small alphabet (so literals overlap and repeat),
+     * several literals per group, up to a full set. */
+    for (int set = 0; set < 60; set++) {
+        reflit lits[LW_LIT_MAX];
+        int nl = 1 + (int)(rnd(&x) % LW_LIT_MAX);
+        for (int k = 0; k < nl; k++) {
+            size_t l = 1 + rnd(&x) % (rnd(&x) % 4 ? 6 : LW_LIT_LEN);
+            for (size_t i = 0; i < l; i++)
+                lits[k].s[i] = "abAB%2.\x80"[rnd(&x) % 8];
+            lits[k].s[l] = '\0';
+            lits[k].nocase = rnd(&x) & 1;
+            lits[k].groups = 1u << (rnd(&x) % 8) | (rnd(&x) % 5 ? 0 : 1u << 31);
+        }
+        agrees_with_naive(lits, nl, 400, &x);
+    }
+}
+
+static void litset_limits(void **st)
 {
     (void)st;
     lw_litset ls;
     lw_litset_init(&ls);
-    for (int k = 0; k < NLITS; k++)
-        assert_int_equal(lw_litset_add(&ls, lits[k].s, lits[k].anchor, lits[k].nocase, 1u << k), 0);
-    assert_int_equal(lw_litset_add(&ls, "ab", 0, false, 1), -1);         /* too short */
-    assert_int_equal(lw_litset_add(&ls, "abcd", 2, false, 1), -1);       /* window past the end */
-    assert_int_equal(lw_litset_add(&ls, "caf\xc3\xa9", 0, false, 1), -1); /* not ASCII */
-    lw_litset_build(&ls);
-    static const char alphabet[] = "AKIsecrtoknSECRTOKN./%2e16954PRIVATE KY-_HANDLRvar/taskabcxyzXYZ\xc3\xa9\x80 0123456789";
-    uint64_t x = 88172645463325252ull;
-    char buf[300];
-    int impls = 0;
-    for (int impl = 0; impl <= 3; impl++) {
-        if (lw_litset_use(&ls, impl) < 0)
-            continue;
-        impls++;
-        for (int round = 0; round < 4000; round++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            size_t n = x % 200;
-            for (size_t i = 0; i < n; i++) {
-                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-                buf[i] = alphabet[x % (sizeof alphabet - 1)];
-            }
-            /* now and then a literal right at the start or the end */
-            int k = (int)(x >> 40) % NLITS;
-            size_t l = strlen(lits[k].s);
-            if (n >= l && (x & 3) == 0)
-                memcpy(buf + n - l, lits[k].s, l);
-            else if (n >= l && (x & 3) == 1)
-                memcpy(buf, lits[k].s, l);
-            /* the bytes past the end must never count */
-            char *heap = malloc(n ? n : 1);
-            memcpy(heap, buf, n);
-            assert_int_equal(lw_litset_scan(&ls, heap, n), naive(buf, n));
-            free(heap);
-        }
-    }
-    assert_true(impls >= 1);
+    assert_int_equal(lw_litset_add(&ls, "", false, 1), -1);                          /* empty */
+    assert_int_equal(lw_litset_add(&ls, "abcdefghijklmnopqrstuvwxy", false, 1), -1); /* 25 bytes */
+    assert_int_equal(lw_litset_add(&ls, "abc", false, 0), -1);                       /* no group */
+    for (int k = 0; k < LW_LIT_MAX; k++)
+        assert_int_equal(lw_litset_add(&ls, "abc", true, 1u << (k % 32)), 0);
+    assert_int_equal(lw_litset_add(&ls, "abc", false, 1), -1); /* full */
+    char err[256];
+    assert_int_equal(lw_litset_build(&ls, err, sizeof err), 0);
+    assert_int_equal(lw_litset_build(&ls, err, sizeof err), -1);
     assert_int_equal(lw_litset_scan(&ls, "", 0), 0);
-    assert_int_equal(lw_litset_scan(&ls, "ABC", 3), 0);
-    assert_int_equal(lw_litset_scan(&ls, "xYz", 3), 1u << 10);
+    assert_int_equal(lw_litset_scan(&ls, "ab", 2), 0);
+    assert_int_equal(lw_litset_scan(&ls, "xaBc", 4), 0xffffffffu);
+    /* a long line, the literal in its last bytes */
+    size_t n = 3u << 20;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    assert_int_equal(lw_litset_scan(&ls, big, n), 0);
+    memcpy(big + n - 3, "ABC", 3);
+    assert_int_equal(lw_litset_scan(&ls, big, n), 0xffffffffu);
+    free(big);
+    lw_litset_free(&ls);
+    lw_litset_free(&ls); /* freed sets are empty sets */
 }
 
 /* ---- excerpt ---------------------------------------------------------------- */
@@ -339,9 +421,10 @@ int main(void)
         cmocka_unit_test(rule_matches_with_its_severity),
         cmocka_unit_test(bad_patterns_and_names_are_reported),
         cmocka_unit_test(repeats_fold_into_one_counted_finding),
-        cmocka_unit_test(process_wide_set_and_per_pipeline_sets),
+        cmocka_unit_test(each_detector_keeps_its_own_set),
         cmocka_unit_test(invalid_utf8_and_match_limit),
-        cmocka_unit_test(litset_implementations_agree),
+        cmocka_unit_test(litset_agrees_with_a_naive_search),
+        cmocka_unit_test(litset_limits),
         cmocka_unit_test(excerpt_masks_redacts_and_keeps_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
