@@ -8,16 +8,40 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/metrics.h"
 
-static const char *render(lw_metrics *m, lw_buf *out)
+/* Each test gets a fresh registry and an output buffer. */
+typedef struct fixture {
+    lw_metrics *m;
+    lw_buf out;
+} fixture;
+
+static int setup(void **st)
 {
-    lw_buf_reset(out);
-    lw_metrics_render(m, out);
-    lw_buf_putc(out, '\0');
-    return out->p;
+    fixture *fx = calloc(1, sizeof *fx);
+    fx->m = lw_metrics_new();
+    *st = fx;
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    fixture *fx = *st;
+    lw_buf_free(&fx->out);
+    lw_metrics_free(fx->m);
+    free(fx);
+    return 0;
+}
+
+static const char *render(fixture *fx)
+{
+    lw_buf_reset(&fx->out);
+    lw_metrics_render(fx->m, &fx->out);
+    lw_buf_putc(&fx->out, '\0');
+    return fx->out.p;
 }
 
 typedef struct lag_src {
@@ -34,8 +58,8 @@ static void collect_lag(void *ud)
 
 static void exact_text(void **st)
 {
-    (void)st;
-    lw_metrics *m = lw_metrics_new();
+    fixture *fx = *st;
+    lw_metrics *m = fx->m;
     uint64_t kept = 7; /* a counter the component keeps itself */
     lw_metrics_counter_ref(m, "t_events_total", "Events analysed.", &kept);
     lw_metric_family *calls = lw_metrics_family(m, "t_calls_total", "Calls by operation.", LW_METRIC_COUNTER,
@@ -53,8 +77,7 @@ static void exact_text(void **st)
     lw_metrics_family(m, "t_by_detector_total", "Findings by detector.", LW_METRIC_COUNTER, "detector");
     kept = 9;
 
-    lw_buf out = LW_BUF_INIT;
-    assert_string_equal(render(m, &out),
+    assert_string_equal(render(fx),
                         "# HELP t_events_total Events analysed.\n"
                         "# TYPE t_events_total counter\n"
                         "t_events_total 9\n"
@@ -72,50 +95,39 @@ static void exact_text(void **st)
                         "# HELP t_by_detector_total Findings by detector.\n"
                         "# TYPE t_by_detector_total counter\n");
     /* collect runs before every rendering */
-    assert_non_null(strstr(render(m, &out), "t_lag_seconds{log_group=\"/aws/lambda/a\"} 5\n"));
+    assert_non_null(strstr(render(fx), "t_lag_seconds{log_group=\"/aws/lambda/a\"} 5\n"));
     assert_int_equal(src.calls, 2);
-    lw_buf_free(&out);
-    lw_metrics_free(m);
 }
 
-static void label_escaping(void **st)
+/* Label values escaped as the format requires (a log group name may hold
+ * a quote, backslash or newline); doubles as the shortest text that reads
+ * back as the same value. */
+static void escaping_and_values(void **st)
 {
-    (void)st;
-    lw_metrics *m = lw_metrics_new();
+    fixture *fx = *st;
+    lw_metrics *m = fx->m;
     lw_metric_family *f = lw_metrics_family(m, "t_x_total", "X.", LW_METRIC_COUNTER, "log_group");
     *lw_metric_u64(f, "a\"b\\c\nd") = 1;
-    lw_buf out = LW_BUF_INIT;
-    assert_string_equal(render(m, &out), "# HELP t_x_total X.\n"
-                                         "# TYPE t_x_total counter\n"
-                                         "t_x_total{log_group=\"a\\\"b\\\\c\\nd\"} 1\n");
-    lw_buf_free(&out);
-    lw_metrics_free(m);
-}
-
-static void doubles(void **st)
-{
-    (void)st;
-    lw_metrics *m = lw_metrics_new();
-    lw_metric_family *f = lw_metrics_family(m, "t_g", "G.", LW_METRIC_GAUGE, "v");
+    f = lw_metrics_family(m, "t_g", "G.", LW_METRIC_GAUGE, "v");
     *lw_metric_double(f, "tenth") = 0.1;
     *lw_metric_double(f, "ms") = 1234.567;
     *lw_metric_double(f, "third") = 1.0 / 3;
     *lw_metric_double(f, "big") = 1e21;
-    lw_buf out = LW_BUF_INIT;
-    assert_string_equal(render(m, &out), "# HELP t_g G.\n"
+    assert_string_equal(render(fx), "# HELP t_x_total X.\n"
+                                         "# TYPE t_x_total counter\n"
+                                         "t_x_total{log_group=\"a\\\"b\\\\c\\nd\"} 1\n"
+                                         "# HELP t_g G.\n"
                                          "# TYPE t_g gauge\n"
                                          "t_g{v=\"tenth\"} 0.1\n"
                                          "t_g{v=\"ms\"} 1234.567\n"
                                          "t_g{v=\"third\"} 0.33333333333333331\n"
                                          "t_g{v=\"big\"} 1e+21\n");
-    lw_buf_free(&out);
-    lw_metrics_free(m);
 }
 
 static void remove_series(void **st)
 {
-    (void)st;
-    lw_metrics *m = lw_metrics_new();
+    fixture *fx = *st;
+    lw_metrics *m = fx->m;
     lw_metric_family *f = lw_metrics_family(m, "t_lag", "Lag.", LW_METRIC_GAUGE, "log_group");
     *lw_metric_double(f, "a") = 1;
     *lw_metric_double(f, "b") = 2;
@@ -124,19 +136,16 @@ static void remove_series(void **st)
     lw_metric_remove(f, "c"); /* the last one: new series still go at the end */
     lw_metric_remove(f, "never-added");
     *lw_metric_double(f, "d") = 4;
-    lw_buf out = LW_BUF_INIT;
-    assert_string_equal(render(m, &out), "# HELP t_lag Lag.\n"
+    assert_string_equal(render(fx), "# HELP t_lag Lag.\n"
                                          "# TYPE t_lag gauge\n"
                                          "t_lag{log_group=\"a\"} 1\n"
                                          "t_lag{log_group=\"d\"} 4\n");
     lw_metric_remove(f, "a");
     lw_metric_remove(f, "d");
     *lw_metric_double(f, "e") = 5;
-    assert_string_equal(render(m, &out), "# HELP t_lag Lag.\n"
+    assert_string_equal(render(fx), "# HELP t_lag Lag.\n"
                                          "# TYPE t_lag gauge\n"
                                          "t_lag{log_group=\"e\"} 5\n");
-    lw_buf_free(&out);
-    lw_metrics_free(m);
 }
 
 /* The property the issue asks for, checked on a text with several families
@@ -145,8 +154,8 @@ static void remove_series(void **st)
  * before it, and each family's HELP and TYPE appear exactly once. */
 static void every_series_has_help_and_type(void **st)
 {
-    (void)st;
-    lw_metrics *m = lw_metrics_new();
+    fixture *fx = *st;
+    lw_metrics *m = fx->m;
     uint64_t a = 1, b = 2;
     lw_metrics_counter_ref(m, "t_a_total", "A.", &a);
     lw_metric_family *k = lw_metrics_family(m, "t_k_total", "K.", LW_METRIC_COUNTER, "kind");
@@ -155,8 +164,7 @@ static void every_series_has_help_and_type(void **st)
     /* a second component asks for the same family: same one, new series */
     *lw_metric_u64(lw_metrics_family(m, "t_k_total", "K.", LW_METRIC_COUNTER, "kind"), "quick") = 4;
     *lw_metrics_gauge(m, "t_g", "G.") = 5;
-    lw_buf out = LW_BUF_INIT;
-    char *text = (char *)render(m, &out);
+    char *text = (char *)render(fx);
     char seen[8][64], help_of[64] = "", type_of[64] = "";
     int helps = 0, types = 0, series = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
@@ -182,18 +190,15 @@ static void every_series_has_help_and_type(void **st)
     assert_int_equal(helps, 4);
     assert_int_equal(types, 4);
     assert_int_equal(series, 5);
-    lw_buf_free(&out);
-    lw_metrics_free(m);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(exact_text),
-        cmocka_unit_test(label_escaping),
-        cmocka_unit_test(doubles),
-        cmocka_unit_test(remove_series),
-        cmocka_unit_test(every_series_has_help_and_type),
+        cmocka_unit_test_setup_teardown(exact_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(escaping_and_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(remove_series, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_series_has_help_and_type, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
