@@ -2,6 +2,7 @@
 #include "daemon/metrics.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +75,26 @@ void lw_metrics_free(lw_metrics *m)
     free(m);
 }
 
+/* [a-zA-Z_:][a-zA-Z0-9_:]*, what the format allows in a metric or label
+ * name (a label name may not hold ':', which none of ours do). */
+static bool valid_name(const char *s)
+{
+    if (!s || !*s || (*s >= '0' && *s <= '9'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+              *s == ':'))
+            return false;
+    return true;
+}
+
 lw_metric_family *lw_metrics_family(lw_metrics *m, const char *name, const char *help, lw_metric_type type,
                                     const char *label)
 {
+    if (!valid_name(name) || (label && !valid_name(label)))
+        misuse(name ? name : "(null)", "not a valid metric or label name");
+    if (!help || !*help)
+        misuse(name, "no HELP text: every family says what it counts");
     for (lw_metric_family *f = m->first; f; f = f->next) {
         if (strcmp(f->name, name))
             continue;

@@ -19,10 +19,11 @@
  * that happens per event. Rendering is linear in the series.
  *
  * Names, HELP texts and label names are not copied: pass string literals.
- * Label values are copied. Misuse (a name registered twice with another
- * type or label, a label value in an unlabelled family or none in a
- * labelled one, one label value as two kinds of series) is a programming
- * error: it aborts with a message, so any test that registers finds it.
+ * Label values are copied. Misuse (an invalid name, no HELP text, a name
+ * registered twice with another type or label, a label value in an
+ * unlabelled family or none in a labelled one, one label value as two
+ * kinds of series) is a programming error: it aborts with a message, so
+ * any test that starts the component finds it.
  */
 #ifndef LW_METRICS_H
 #define LW_METRICS_H
