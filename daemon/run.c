@@ -77,8 +77,9 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
         return;
     }
     d->counters.findings++;
-    /* A scan of the detectors that found something so far (at most the 14
-     * detectors), once per new finding, not per event. */
+    /* A scan of the detectors that have found something so far (built-in
+     * ones and configured rules: a few dozen at most), once per new
+     * finding, never per event. */
     (*lw_metric_u64(d->findings_by_detector, f->detector))++;
     LW_NOTICE("finding %s %s %s: %s", id, lw_severity_name(f->severity), fn, f->title.p ? f->title.p : "");
     for (int i = 0; i < d->nparts; i++)
