@@ -26,11 +26,14 @@
 #include "parsers/event.h"
 
 typedef struct lw_daemon lw_daemon;
+typedef struct lw_metrics lw_metrics;
 
 /* A component on the daemon's loop: a source that brings events (tailer,
  * Firehose ingest), a sink that takes findings (the webhook outbox), or a
  * listener (metrics). The daemon knows this struct, never a component's
- * insides: cli/run.c decides which factories run. */
+ * insides: cli/run.c decides which factories run. A component that counts
+ * registers its metric families in start (lw_daemon_metric_registry); the
+ * daemon renders /metrics, no component prints text of its own. */
 typedef struct lw_component_ops {
     const char *name;
     int (*start)(void *self, lw_daemon *d);
@@ -39,8 +42,6 @@ typedef struct lw_component_ops {
     void (*destroy)(void *self);
     /* The configuration changed (SIGHUP); may be NULL. */
     void (*reload)(void *self, const lw_config *cfg);
-    /* Appends Prometheus text lines; may be NULL. */
-    void (*metrics)(void *self, lw_buf *out);
     /* A new finding, inside the batch's open transaction (so what it
      * writes to the state commits with the finding); may be NULL. */
     void (*finding)(void *self, const lw_finding *f, const char *id);
@@ -82,7 +83,11 @@ typedef struct lw_daemon_counters {
 const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d);
 /* A component's state write failed (counted with the daemon's own). */
 void lw_daemon_state_error(lw_daemon *d);
-/* The Prometheus text exposition of everything the daemon counts. */
+/* The registry every component registers its metrics with (metrics.h);
+ * it lives until the daemon has destroyed its components. */
+lw_metrics *lw_daemon_metric_registry(lw_daemon *d);
+/* The Prometheus text exposition of everything the daemon counts: the one
+ * rendering both /metrics endpoints serve. */
 void lw_daemon_metrics(lw_daemon *d, lw_buf *out);
 
 #endif

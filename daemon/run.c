@@ -5,7 +5,6 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "common/map.h"
 #include "common/clock.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
@@ -35,7 +34,9 @@ struct lw_daemon {
     int exit_code;
     lw_daemon_counters counters;
     uint64_t findings_at_last_kick;
-    lw_map findings_by_detector; /* detector name -> count, kept in the pointer */
+    lw_metrics *metrics;
+    lw_metric_family *findings_by_detector;
+    double *outbox_pending; /* refreshed at each scrape */
 };
 
 uv_loop_t *lw_daemon_loop(lw_daemon *d) { return &d->loop; }
@@ -69,8 +70,10 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
         return;
     }
     d->counters.findings++;
-    void **slot = lw_map_put(&d->findings_by_detector, f->detector, strlen(f->detector));
-    *slot = (void *)((uintptr_t)*slot + 1);
+    /* A scan of the detectors that have found something so far (built-in
+     * ones and configured rules: a few dozen at most), once per new
+     * finding, never per event. */
+    (*lw_metric_u64(d->findings_by_detector, f->detector))++;
     LW_NOTICE("finding %s %s %s: %s", id, lw_severity_name(f->severity), fn, f->title.p ? f->title.p : "");
     for (int i = 0; i < d->nparts; i++)
         if (d->parts[i].ops->finding)
@@ -79,35 +82,35 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
 
 void lw_daemon_state_error(lw_daemon *d) { d->counters.state_errors++; }
 
-void lw_daemon_metrics(lw_daemon *d, lw_buf *out)
+lw_metrics *lw_daemon_metric_registry(lw_daemon *d) { return d->metrics; }
+
+void lw_daemon_metrics(lw_daemon *d, lw_buf *out) { lw_metrics_render(d->metrics, out); }
+
+/* A row count in the state store: read only when scraped. */
+static void collect(void *ud)
 {
+    lw_daemon *d = ud;
+    *d->outbox_pending = (double)lw_state_outbox_pending(d->state);
+}
+
+/* The daemon's own families, registered before any component's, so they
+ * come first in /metrics as they always have. */
+static void register_metrics(lw_daemon *d)
+{
+    lw_metrics *m = d->metrics = lw_metrics_new();
     const lw_daemon_counters *c = &d->counters;
-    lw_buf_printf(out,
-                  "# HELP lambdaward_events_total Events analysed.\n"
-                  "# TYPE lambdaward_events_total counter\n"
-                  "lambdaward_events_total %llu\n"
-                  "# HELP lambdaward_duplicate_events_total Events dropped as already analysed (same event id).\n"
-                  "# TYPE lambdaward_duplicate_events_total counter\n"
-                  "lambdaward_duplicate_events_total %llu\n"
-                  "# TYPE lambdaward_findings_total counter\n"
-                  "lambdaward_findings_total %llu\n"
-                  "# TYPE lambdaward_state_errors_total counter\n"
-                  "lambdaward_state_errors_total %llu\n"
-                  "# HELP lambdaward_outbox_pending Webhook deliveries waiting.\n"
-                  "# TYPE lambdaward_outbox_pending gauge\n"
-                  "lambdaward_outbox_pending %lld\n",
-                  (unsigned long long)c->events, (unsigned long long)c->duplicates, (unsigned long long)c->findings,
-                  (unsigned long long)c->state_errors, (long long)lw_state_outbox_pending(d->state));
-    lw_buf_puts(out, "# HELP lambdaward_findings_by_detector_total New findings recorded, by detector.\n"
-                     "# TYPE lambdaward_findings_by_detector_total counter\n");
-    lw_map_foreach(&d->findings_by_detector, e) {
-        lw_buf_puts(out, "lambdaward_findings_by_detector_total{detector=\"");
-        lw_prom_label(out, e->key);
-        lw_buf_printf(out, "\"} %llu\n", (unsigned long long)(uintptr_t)e->val);
-    }
-    for (int i = 0; i < d->nparts; i++)
-        if (d->parts[i].ops->metrics)
-            d->parts[i].ops->metrics(d->parts[i].self, out);
+    lw_metrics_counter_ref(m, "lambdaward_events_total", "Events analysed.", &c->events);
+    lw_metrics_counter_ref(m, "lambdaward_duplicate_events_total",
+                           "Events dropped as already analysed (same event id).", &c->duplicates);
+    lw_metrics_counter_ref(m, "lambdaward_findings_total",
+                           "New findings recorded (one already recorded before a restart is not counted).",
+                           &c->findings);
+    lw_metrics_counter_ref(m, "lambdaward_state_errors_total", "Writes to the state store (SQLite) that failed.",
+                           &c->state_errors);
+    d->outbox_pending = lw_metrics_gauge(m, "lambdaward_outbox_pending", "Webhook deliveries waiting.");
+    lw_metrics_on_collect(m, collect, d);
+    d->findings_by_detector = lw_metrics_family(m, "lambdaward_findings_by_detector_total",
+                                                "New findings recorded, by detector.", LW_METRIC_COUNTER, "detector");
 }
 
 static lw_pipeline *make_pipeline(lw_daemon *d)
@@ -347,6 +350,7 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
     }
     d->pipeline = make_pipeline(d);
     lw_state_detectors(d->state, restore_one, d);
+    register_metrics(d);
 
     uv_loop_init(&d->loop);
     uv_signal_init(&d->loop, &d->sigterm);
@@ -391,7 +395,7 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
     uv_loop_close(&d->loop);
     lw_pipeline_free(d->pipeline);
     lw_state_close(d->state);
-    lw_map_free(&d->findings_by_detector);
+    lw_metrics_free(d->metrics); /* last: components may touch their cells until destroyed */
     lw_config_free(&d->cfg);
     free(d->config_path);
     int rc = d->exit_code;

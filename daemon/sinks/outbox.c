@@ -11,6 +11,7 @@
 #include "common/map.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/net/curl_uv.h"
 #include "daemon/sinks/webhook_format.h"
 
@@ -217,9 +218,12 @@ typedef struct outbox_sink {
     lw_daemon *d;
     lw_curl *curl;
     lw_webhooks *w;
+    lw_webhook_stats st; /* the deliverer's, copied at each scrape while it runs */
     void (*done)(void *);
     void *done_ud;
 } outbox_sink;
+
+static void register_metrics(outbox_sink *s, lw_metrics *m);
 
 static int os_start(void *self, lw_daemon *d)
 {
@@ -229,6 +233,7 @@ static int os_start(void *self, lw_daemon *d)
     s->curl = lw_curl_new(lw_daemon_loop(d), cfg->ca_bundle);
     lw_poster poster = lw_curl_poster(s->curl);
     s->w = lw_webhooks_new(lw_daemon_loop(d), lw_daemon_state(d), cfg, &poster);
+    register_metrics(s, lw_daemon_metric_registry(d));
     return 0;
 }
 
@@ -270,6 +275,7 @@ static void os_stop(void *self, void (*done)(void *ud), void *ud)
         done(ud);
         return;
     }
+    s->st = *lw_webhooks_stats(s->w); /* its last counts before it goes */
     lw_webhooks_stop(s->w, os_stopped, s);
 }
 
@@ -282,20 +288,25 @@ static void os_reload(void *self, const lw_config *cfg)
         lw_webhooks_reload(s->w, cfg);
 }
 
-static void os_metrics(void *self, lw_buf *out)
+/* The deliverer keeps its counters and is freed at stop: the registry
+ * reads a copy, refreshed at each scrape while the deliverer runs. */
+static void os_collect(void *ud)
 {
-    outbox_sink *s = self;
-    if (!s->w)
-        return;
-    const lw_webhook_stats *w = lw_webhooks_stats(s->w);
-    lw_buf_printf(out,
-                  "# TYPE lambdaward_webhook_deliveries_total counter\n"
-                  "lambdaward_webhook_deliveries_total %llu\n"
-                  "lambdaward_webhook_failed_attempts_total %llu\n"
-                  "# HELP lambdaward_webhook_given_up_total Findings not delivered within max_age.\n"
-                  "lambdaward_webhook_given_up_total %llu\n",
-                  (unsigned long long)w->delivered, (unsigned long long)w->failed_attempts,
-                  (unsigned long long)w->given_up);
+    outbox_sink *s = ud;
+    if (s->w)
+        s->st = *lw_webhooks_stats(s->w);
+}
+
+static void register_metrics(outbox_sink *s, lw_metrics *m)
+{
+    lw_metrics_counter_ref(m, "lambdaward_webhook_deliveries_total",
+                           "Findings delivered to a webhook (answered 2xx), once per webhook.", &s->st.delivered);
+    lw_metrics_counter_ref(m, "lambdaward_webhook_failed_attempts_total",
+                           "Delivery attempts that failed (not 2xx, timeout, connection error): each is retried.",
+                           &s->st.failed_attempts);
+    lw_metrics_counter_ref(m, "lambdaward_webhook_given_up_total", "Findings not delivered within max_age.",
+                           &s->st.given_up);
+    lw_metrics_on_collect(m, os_collect, s);
 }
 
 static const lw_component_ops outbox_sink_ops = {
@@ -304,7 +315,6 @@ static const lw_component_ops outbox_sink_ops = {
     .stop = os_stop,
     .destroy = os_destroy,
     .reload = os_reload,
-    .metrics = os_metrics,
     .finding = os_finding,
     .committed = os_committed,
 };

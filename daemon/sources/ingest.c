@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "common/json.h"
 #include "common/jsonw.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/net/httpd.h"
 #include "parsers/decode.h"
 
@@ -22,8 +24,10 @@ typedef struct ingest {
     unsigned char key_digest[32];
     size_t max_decompressed;
     size_t max_records;
-    /* counters (exported on /metrics) */
+    /* counters (the daemon's /metrics reads them, see counters[]) */
     uint64_t requests, duplicates, records, bad_records, events, control, auth_failures, bombs, failures;
+    lw_httpd_stats http_st; /* the server's, copied at each scrape while it runs */
+    double *http_open;
     /* per-request scratch */
     lw_buf body;   /* the request body after gunzip */
     lw_buf plain;  /* one record after gunzip */
@@ -32,6 +36,42 @@ typedef struct ingest {
     uint64_t req_events;
     bool state_error;
 } ingest;
+
+/* Every counter on /metrics, with what it means (names are what users'
+ * dashboards query: never rename one). */
+static const struct {
+    const char *name, *help;
+    size_t off;
+} counters[] = {
+    {"lambdaward_ingest_requests_total", "Firehose requests received.", offsetof(ingest, requests)},
+    {"lambdaward_ingest_duplicate_requests_total",
+     "Requests whose request id was already analysed: acknowledged, not analysed again.",
+     offsetof(ingest, duplicates)},
+    {"lambdaward_ingest_records_total", "Records in requests analysed.", offsetof(ingest, records)},
+    {"lambdaward_ingest_bad_records_total",
+     "Unreadable records (not base64, not valid gzip, too large decompressed, not a subscription payload).",
+     offsetof(ingest, bad_records)},
+    {"lambdaward_ingest_events_total", "Log events analysed, counted once their request is recorded.",
+     offsetof(ingest, events)},
+    {"lambdaward_ingest_control_messages_total", "CloudWatch Logs subscription control messages received.",
+     offsetof(ingest, control)},
+    {"lambdaward_ingest_auth_failures_total", "Requests refused for a wrong or missing access key.",
+     offsetof(ingest, auth_failures)},
+    {"lambdaward_ingest_decompression_refusals_total",
+     "Bodies or records refused for decompressing past max_decompressed.", offsetof(ingest, bombs)},
+    {"lambdaward_ingest_failed_requests_total",
+     "Requests answered with an error: malformed body, too many records, no request id, or not recorded durably.",
+     offsetof(ingest, failures)},
+    {"lambdaward_ingest_http_refused_connections_total",
+     "Connections refused on the Firehose port (over max_connections, or while stopping).",
+     offsetof(ingest, http_st.refused_connections)},
+    {"lambdaward_ingest_http_refused_too_large_total", "Requests refused for a body over max_body.",
+     offsetof(ingest, http_st.refused_too_large)},
+    {"lambdaward_ingest_http_timeouts_total", "Requests not received whole within the timeout.",
+     offsetof(ingest, http_st.timeouts)},
+    {"lambdaward_ingest_http_bad_requests_total", "Connections that sent something other than HTTP.",
+     offsetof(ingest, http_st.bad_requests)},
+};
 
 static void digest(const char *s, size_t n, unsigned char out[32])
 {
@@ -221,6 +261,27 @@ static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
     reply(g, c, 200, rid, NULL);
 }
 
+/* The server's counters live in the server, which is freed at stop: copy
+ * them while it runs. */
+static void collect(void *ud)
+{
+    ingest *g = ud;
+    if (!g->http)
+        return;
+    g->http_st = *lw_httpd_stats_get(g->http);
+    *g->http_open = g->http_st.open_connections;
+}
+
+static void register_metrics(ingest *g, lw_metrics *m)
+{
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        lw_metrics_counter_ref(m, counters[i].name, counters[i].help,
+                               (const uint64_t *)((const char *)g + counters[i].off));
+    g->http_open =
+        lw_metrics_gauge(m, "lambdaward_ingest_http_open_connections", "Connections open on the Firehose port.");
+    lw_metrics_on_collect(m, collect, g);
+}
+
 static int start(void *self, lw_daemon *d)
 {
     ingest *g = self;
@@ -241,6 +302,7 @@ static int start(void *self, lw_daemon *d)
         return -1;
     }
     LW_NOTICE("ingest: Firehose endpoint on %s:%d", cfg->ingest_bind, lw_httpd_port(g->http));
+    register_metrics(g, lw_daemon_metric_registry(d));
     return 0;
 }
 
@@ -263,6 +325,7 @@ static void stop(void *self, void (*done)(void *ud), void *ud)
         done(ud);
         return;
     }
+    collect(g); /* the server's last counts, before it goes */
     stop_ctx *s = lw_xmalloc(sizeof *s);
     s->done = done;
     s->ud = ud;
@@ -290,42 +353,12 @@ static void reload(void *self, const lw_config *cfg)
     g->max_records = (size_t)cfg->ingest_max_records;
 }
 
-static void metrics(void *self, lw_buf *out)
-{
-    ingest *g = self;
-    lw_buf_printf(out,
-                  "# HELP lambdaward_ingest_requests_total Firehose requests received.\n"
-                  "# TYPE lambdaward_ingest_requests_total counter\n"
-                  "lambdaward_ingest_requests_total %" PRIu64 "\n"
-                  "lambdaward_ingest_duplicate_requests_total %" PRIu64 "\n"
-                  "lambdaward_ingest_records_total %" PRIu64 "\n"
-                  "lambdaward_ingest_bad_records_total %" PRIu64 "\n"
-                  "lambdaward_ingest_events_total %" PRIu64 "\n"
-                  "lambdaward_ingest_control_messages_total %" PRIu64 "\n"
-                  "lambdaward_ingest_auth_failures_total %" PRIu64 "\n"
-                  "lambdaward_ingest_decompression_refusals_total %" PRIu64 "\n"
-                  "lambdaward_ingest_failed_requests_total %" PRIu64 "\n",
-                  g->requests, g->duplicates, g->records, g->bad_records, g->events, g->control, g->auth_failures,
-                  g->bombs, g->failures);
-    if (g->http) {
-        const lw_httpd_stats *h = lw_httpd_stats_get(g->http);
-        lw_buf_printf(out,
-                      "lambdaward_ingest_http_refused_connections_total %" PRIu64 "\n"
-                      "lambdaward_ingest_http_refused_too_large_total %" PRIu64 "\n"
-                      "lambdaward_ingest_http_timeouts_total %" PRIu64 "\n"
-                      "lambdaward_ingest_http_bad_requests_total %" PRIu64 "\n"
-                      "lambdaward_ingest_http_open_connections %d\n",
-                      h->refused_connections, h->refused_too_large, h->timeouts, h->bad_requests, h->open_connections);
-    }
-}
-
 static const lw_component_ops ops = {
     .name = "ingest",
     .start = start,
     .stop = stop,
     .destroy = destroy,
     .reload = reload,
-    .metrics = metrics,
 };
 
 void lw_ingest_factory(lw_daemon *d)

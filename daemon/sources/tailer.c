@@ -33,6 +33,7 @@ typedef struct tgroup {
     int64_t generation;       /* discovery round that last saw it */
     bool polling, gone;
     uint64_t polls, errors, poll_events;
+    double *lag;              /* its lambdaward_group_lag_seconds cell; NULL while gone */
 } tgroup;
 
 struct lw_tailer {
@@ -45,6 +46,10 @@ struct lw_tailer {
     int64_t generation;
     int64_t next_discovery_ms;
     uint64_t polls_full, polls_quick;
+    /* The logs client's counters, copied at each scrape (and at stop: the
+     * client is freed once its calls end), for the registry to read. */
+    lw_logs_stats api_st;
+    lw_metric_family *lag;
     bool stopping;
     void (*stopped)(void *ud);
     void *stopped_ud;
@@ -377,9 +382,12 @@ lw_tailer *lw_tailer_new(lw_daemon *d, lw_logs *logs)
     return t;
 }
 
+static void register_metrics(lw_tailer *t, lw_metrics *m);
+
 static int start(void *self, lw_daemon *d)
 {
     lw_tailer *t = self;
+    register_metrics(t, lw_daemon_metric_registry(d));
     uv_timer_init(lw_daemon_loop(d), &t->sched);
     t->sched.data = t;
     uv_timer_start(&t->sched, on_sched, 0, SCHED_MS);
@@ -393,6 +401,7 @@ static void stop(void *self, void (*done)(void *ud), void *ud)
     t->stopped = done;
     t->stopped_ud = ud;
     uv_timer_stop(&t->sched);
+    t->api_st = *lw_logs_stats_get(t->logs); /* the last counts /metrics will show */
     lw_logs_close(t->logs); /* queued calls end now, in-flight ones at their reply */
     maybe_stopped(t);
 }
@@ -434,44 +443,55 @@ void lw_tailer_foreach(lw_tailer *t, void (*cb)(void *ud, const lw_tailer_group_
     }
 }
 
-static void metrics(void *self, lw_buf *out)
+/* Lag is computed at scrape time; a group gone (deleted, excluded, now
+ * pushed) loses its series, and gets it back when rediscovered. */
+static void collect(void *ud)
 {
-    lw_tailer *t = self;
-    const lw_logs_stats *s = lw_logs_stats_get(t->logs);
-    lw_buf_puts(out, "# HELP lambdaward_api_calls_total CloudWatch Logs API calls by operation.\n"
-                     "# TYPE lambdaward_api_calls_total counter\n");
-    for (int i = 0; i < LW_LOGS_OPS; i++)
-        lw_buf_printf(out, "lambdaward_api_calls_total{operation=\"%s\"} %llu\n", lw_logs_op_name((lw_logs_op)i),
-                      (unsigned long long)s->calls[i]);
-    lw_buf_printf(out,
-                  "lambdaward_api_errors_total{type=\"throttling\"} %llu\n"
-                  "lambdaward_api_errors_total{type=\"server\"} %llu\n"
-                  "lambdaward_api_errors_total{type=\"transport\"} %llu\n"
-                  "lambdaward_api_errors_total{type=\"expired_token\"} %llu\n"
-                  "lambdaward_api_retries_total %llu\n"
-                  "# HELP lambdaward_api_bytes_total Bytes of CloudWatch Logs API answers read.\n"
-                  "# TYPE lambdaward_api_bytes_total counter\n"
-                  "lambdaward_api_bytes_total %llu\n",
-                  (unsigned long long)s->throttled, (unsigned long long)s->server_errors,
-                  (unsigned long long)s->transport_errors, (unsigned long long)s->expired_tokens,
-                  (unsigned long long)s->retries, (unsigned long long)s->bytes);
-    lw_buf_printf(out,
-                  "# HELP lambdaward_polls_total Polls started: full (re-read the whole lookback) or quick.\n"
-                  "# TYPE lambdaward_polls_total counter\n"
-                  "lambdaward_polls_total{kind=\"full\"} %llu\n"
-                  "lambdaward_polls_total{kind=\"quick\"} %llu\n",
-                  (unsigned long long)t->polls_full, (unsigned long long)t->polls_quick);
+    lw_tailer *t = ud;
+    if (!t->stopping)
+        t->api_st = *lw_logs_stats_get(t->logs);
     int64_t now = lw_wall_ms();
-    lw_buf_puts(out, "# HELP lambdaward_group_lag_seconds Now minus the end of the last complete poll.\n"
-                     "# TYPE lambdaward_group_lag_seconds gauge\n");
     lw_map_foreach(&t->groups, e) {
         tgroup *g = e->val;
-        if (!g || g->gone)
+        if (!g)
             continue;
-        lw_buf_puts(out, "lambdaward_group_lag_seconds{log_group=\"");
-        lw_prom_label(out, g->name);
-        lw_buf_printf(out, "\"} %.1f\n", g->st.last_poll_ms ? (double)(now - g->st.last_poll_ms) / 1000 : -1.0);
+        if (g->gone) {
+            if (g->lag)
+                lw_metric_remove(t->lag, g->name);
+            g->lag = NULL;
+            continue;
+        }
+        if (!g->lag)
+            g->lag = lw_metric_double(t->lag, g->name);
+        *g->lag = g->st.last_poll_ms ? (double)(now - g->st.last_poll_ms) / 1000 : -1.0;
     }
+}
+
+static void register_metrics(lw_tailer *t, lw_metrics *m)
+{
+    const lw_logs_stats *s = &t->api_st;
+    lw_metric_family *f = lw_metrics_family(m, "lambdaward_api_calls_total", "CloudWatch Logs API calls by operation.",
+                                            LW_METRIC_COUNTER, "operation");
+    for (int i = 0; i < LW_LOGS_OPS; i++)
+        lw_metric_u64_ref(f, lw_logs_op_name((lw_logs_op)i), &s->calls[i]);
+    f = lw_metrics_family(m, "lambdaward_api_errors_total",
+                          "CloudWatch Logs API errors by type: throttling, server (5xx or a malformed answer), "
+                          "transport (no HTTP answer), expired_token (credentials refreshed, call repeated).",
+                          LW_METRIC_COUNTER, "type");
+    lw_metric_u64_ref(f, "throttling", &s->throttled);
+    lw_metric_u64_ref(f, "server", &s->server_errors);
+    lw_metric_u64_ref(f, "transport", &s->transport_errors);
+    lw_metric_u64_ref(f, "expired_token", &s->expired_tokens);
+    lw_metrics_counter_ref(m, "lambdaward_api_retries_total",
+                           "CloudWatch Logs API requests sent again after an error, with backoff.", &s->retries);
+    lw_metrics_counter_ref(m, "lambdaward_api_bytes_total", "Bytes of CloudWatch Logs API answers read.", &s->bytes);
+    f = lw_metrics_family(m, "lambdaward_polls_total",
+                          "Polls started: full (re-read the whole lookback) or quick.", LW_METRIC_COUNTER, "kind");
+    lw_metric_u64_ref(f, "full", &t->polls_full);
+    lw_metric_u64_ref(f, "quick", &t->polls_quick);
+    t->lag = lw_metrics_family(m, "lambdaward_group_lag_seconds", "Now minus the end of the last complete poll.",
+                               LW_METRIC_GAUGE, "log_group");
+    lw_metrics_on_collect(m, collect, t);
 }
 
 const lw_component_ops lw_tailer_ops = {
@@ -480,7 +500,6 @@ const lw_component_ops lw_tailer_ops = {
     .stop = stop,
     .destroy = destroy,
     .reload = reload,
-    .metrics = metrics,
 };
 
 /* ---- the source the daemon starts ------------------------------------------
@@ -555,20 +574,12 @@ static void ts_reload(void *self, const lw_config *cfg)
         reload(s->t, cfg);
 }
 
-static void ts_metrics(void *self, lw_buf *out)
-{
-    tail_source *s = self;
-    if (s->t)
-        metrics(s->t, out);
-}
-
 static const lw_component_ops tail_source_ops = {
     .name = "tailer",
     .start = ts_start,
     .stop = ts_stop,
     .destroy = ts_destroy,
     .reload = ts_reload,
-    .metrics = ts_metrics,
 };
 
 void lw_tailer_factory(lw_daemon *d)

@@ -12,6 +12,9 @@ usage: test_ingest.py BUILD_DIR
 import base64, gzip, json, os, random, signal, socket, sqlite3, subprocess, sys, tempfile, time, unittest
 import http.client
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prom_text import exposition_problems, value  # noqa: E402
+
 BIN = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build", "lambdaward")
 KEY = "firehose-test-key-0123456789"
 
@@ -94,15 +97,17 @@ class Daemon:
         c.close()
         return out
 
-    def metric(self, name):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def scrape(self, port=None):
+        c = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
         c.request("GET", "/metrics")
-        text = c.getresponse().read().decode()
+        r = c.getresponse()
+        text, ctype = r.read().decode(), r.getheader("Content-Type")
         c.close()
-        for line in text.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-        raise KeyError(name)
+        assert ctype == "text/plain; version=0.0.4", ctype
+        return text
+
+    def metric(self, name):
+        return value(self.scrape(), name)
 
     def findings(self):
         db = sqlite3.connect(self.db)
@@ -134,6 +139,19 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(st, 200)
         self.assertEqual(len(self.d.findings()), 2)
         self.assertEqual(self.d.metric("lambdaward_ingest_events_total"), 2)
+
+    def test_metrics_exposition(self):
+        """The Firehose port's /metrics: every family with HELP and TYPE, and
+        the counters say what happened."""
+        body = delivery("req-m", [record(payload("/aws/lambda/fn", "s1", [attack(1)], "m"))])
+        self.assertEqual(self.d.post(body, request_id="req-m")[0], 200)
+        self.assertEqual(self.d.post(body, key="wrong", request_id="req-m2")[0], 401)
+        text = self.d.scrape()
+        self.assertEqual(exposition_problems(text), [], text)
+        self.assertEqual(value(text, "lambdaward_ingest_requests_total"), 2)
+        self.assertEqual(value(text, "lambdaward_ingest_auth_failures_total"), 1)
+        self.assertEqual(value(text, "lambdaward_events_total"), 1)
+        self.assertEqual(value(text, 'lambdaward_findings_by_detector_total{detector="attack"}'), 1)
 
     def test_control_message_skipped(self):
         ctrl = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",

@@ -12,6 +12,8 @@ import json, os, signal, socket, sqlite3, subprocess, sys, tempfile, time, unitt
 
 BIN = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build", "lambdaward")
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from prom_text import exposition_problems  # noqa: E402
 ENV = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
            AWS_REGION="us-east-1", HOME=tempfile.gettempdir())
 for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_SESSION_TOKEN"):
@@ -83,6 +85,7 @@ class DaemonTest(unittest.TestCase):
                 sent, found, analysed,
                 [l for l in metrics.splitlines() if l.startswith("lambdaward_duplicate_events_total")],
                 {k: v for k, v in stats.items() if k.startswith(("fault", "requests"))}))
+            self.assertEqual(exposition_problems(metrics), [], metrics)
             self.assertEqual(found, sent)      # every event analysed
             self.assertEqual(analysed, sent)   # ...and none twice
             by_det = [l for l in metrics.splitlines() if l.startswith("lambdaward_findings_by_detector_total{")]
