@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/options.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
 #include "parsers/classify.h"
@@ -114,11 +115,12 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
         if (o->config && disabled(o->config, ops->name))
             continue;
         void *cfg = lw_xcalloc(1, ops->config_size);
-        lw_detector_defaults(ops, cfg);
+        char err[256];
+        lw_options_defaults(ops->options, cfg);
         /* Settings were validated against the option table when loaded. */
         for (const lw_detector_setting *st = o->config ? o->config->detector_settings : NULL; st; st = st->next)
             if (!strcmp(st->detector, ops->name))
-                lw_detector_set(ops, cfg, st->key, st->value);
+                lw_options_set(ops->options, cfg, st->key, st->value, err, sizeof err);
         if (!strcmp(ops->name, "rules") && o->config && o->config->rules) {
             /* Patterns were checked by the loader; a failure here is a bug. */
             p->rules = lw_ruleset_new();
@@ -189,7 +191,7 @@ int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, 
             return 0;
         /* Refused: replace the half-restored instance with a fresh one. */
         void *cfg = lw_xcalloc(1, ops->config_size);
-        lw_detector_defaults(ops, cfg);
+        lw_options_defaults(ops->options, cfg);
         ops->destroy(p->det[i].self);
         p->det[i].self = ops->create(cfg);
         free(cfg);
