@@ -102,7 +102,8 @@ static const opt webhook_opts[] = {
 #define R(f) offsetof(lw_rule_cfg, f)
 
 static const opt rule_opts[] = {
-    LW_OPT("pattern", LW_OPT_STR, NULL, R(pattern), 0, 0, "PCRE2 regex matched against each log line and sensor payload"),
+    LW_OPT("pattern", LW_OPT_STR, NULL, R(pattern), 0, 0,
+           "PCRE2 regex matched against each log line and sensor payload"),
     LW_OPT("severity", LW_OPT_SEVERITY, "medium", R(severity), 0, 0, "severity of the rule's findings"),
     LW_OPT_END,
 };

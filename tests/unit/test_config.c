@@ -263,9 +263,10 @@ static void typed_values_accepted(void **st)
                           &c, 0600),
                      0);
     int n = 0;
-    for (const lw_detector_setting *s = c.detector_settings; s; s = s->next, n++)
-        assert_true(value_of(s->detector, s->key, s->value) ==
-                    (!strcmp(s->key, "window_s") ? 300 : !strcmp(s->key, "ceiling_bytes") ? 64 * 1024 * 1024 : LW_SEV_HIGH));
+    for (const lw_detector_setting *s = c.detector_settings; s; s = s->next, n++) {
+        double want = !strcmp(s->key, "window_s") ? 300 : !strcmp(s->key, "ceiling_bytes") ? 64 * 1024 * 1024 : LW_SEV_HIGH;
+        assert_true(value_of(s->detector, s->key, s->value) == want);
+    }
     assert_int_equal(n, 3);
     lw_config_free(&c);
 }
@@ -292,7 +293,8 @@ static void defaults_and_reference(void **st)
     assert_non_null(strstr(ref, "; a duration from 1s to 1d (250ms, 30s, 5m, 2h, 1d; a bare number is seconds)\n"
                                 ";window_s = 300\n"));
     assert_non_null(strstr(ref, ";request_timeout = 30s\n"));
-    assert_non_null(strstr(ref, "; a size from 1k to 1000000000 (64k, 8M, 1G; a bare number is bytes)\n;max_body = 8M\n"));
+    assert_non_null(strstr(ref, "; a size from 1k to 1000000000 (64k, 8M, 1G; a bare number is bytes)\n"
+                                ";max_body = 8M\n"));
     assert_non_null(strstr(ref, "\n[rule NAME]\n"));
     assert_non_null(strstr(ref, ";severity = medium\n"));
     assert_non_null(strstr(ref, "; one of json, slack\n;format = json\n"));
