@@ -232,29 +232,37 @@ static double value_of(const char *detector, const char *name, const char *text)
 static void typed_values_accepted(void **st)
 {
     (void)st;
-    /* durations: units, and a bare number keeps its old unit (seconds) */
-    assert_true(value_of("attack", "window_s", "5m") == 300);
-    assert_true(value_of("attack", "window_s", "300") == 300);
-    assert_true(value_of("attack", "window_s", "30s") == 30);
-    assert_true(value_of("rules", "window_s", "250ms") == 0.25);
-    assert_true(value_of("memory_pressure", "window_s", "2h") == 7200);
-    /* sizes: binary multiples; a bare number (as in today's configs) is bytes */
-    assert_true(value_of("log_flood", "min_bytes", "64k") == 65536);
-    assert_true(value_of("log_flood", "min_bytes", "5M") == 5 * 1024 * 1024);
-    assert_true(value_of("log_flood", "min_bytes", "5e6") == 5e6);
-    /* severities by name, and by the index the old help texts documented */
-    assert_true(value_of("timeout", "severity", "high") == LW_SEV_HIGH);
-    assert_true(value_of("timeout", "severity", "Critical") == LW_SEV_CRITICAL);
-    assert_true(value_of("timeout", "severity", "2") == LW_SEV_MEDIUM);
-    /* booleans, and the 0/1 the old help texts documented */
-    assert_true(value_of("attack", "include_payload", "false") == 0);
-    assert_true(value_of("attack", "include_payload", "0") == 0);
-    assert_true(value_of("probe", "report_blocked", "1") == 1);
-    /* integers and numbers at their bounds */
-    assert_true(value_of("error_spike", "max_functions", "1000000") == 1e6);
-    assert_true(value_of("error_spike", "max_functions", "1") == 1);
-    assert_true(value_of("duration_anomaly", "z", "3.5") == 3.5);
-    assert_true(value_of("error_spike", "min_rate", "0") == 0);
+    static const struct {
+        const char *detector, *option, *text;
+        double want;
+    } ok[] = {
+        /* durations: units, and a bare number keeps its old unit (seconds) */
+        {"attack", "window_s", "5m", 300},
+        {"attack", "window_s", "300", 300},
+        {"attack", "window_s", "30s", 30},
+        {"rules", "window_s", "250ms", 0.25},
+        {"memory_pressure", "window_s", "2h", 7200},
+        /* sizes: binary multiples; a bare number (as in today's configs) is bytes */
+        {"log_flood", "min_bytes", "64k", 65536},
+        {"log_flood", "min_bytes", "5M", 5 * 1024 * 1024},
+        {"log_flood", "min_bytes", "5e6", 5e6},
+        /* severities by name, and by the index the old help texts documented */
+        {"timeout", "severity", "high", LW_SEV_HIGH},
+        {"timeout", "severity", "Critical", LW_SEV_CRITICAL},
+        {"timeout", "severity", "2", LW_SEV_MEDIUM},
+        /* booleans, and the 0/1 the old help texts documented */
+        {"attack", "include_payload", "false", 0},
+        {"attack", "include_payload", "0", 0},
+        {"probe", "report_blocked", "1", 1},
+        /* integers and numbers at their bounds */
+        {"error_spike", "max_functions", "1000000", 1e6},
+        {"error_spike", "max_functions", "1", 1},
+        {"duration_anomaly", "z", "3.5", 3.5},
+        {"error_spike", "min_rate", "0", 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (value_of(ok[i].detector, ok[i].option, ok[i].text) != ok[i].want)
+            fail_msg("[detector %s] %s = %s: not %g", ok[i].detector, ok[i].option, ok[i].text, ok[i].want);
 
     /* the same through a config file: accepted, and applied as written */
     lw_config c;

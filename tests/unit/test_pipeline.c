@@ -30,6 +30,17 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     o->n++;
 }
 
+/* One log line of the function "steady", i seconds into the test. */
+static void text_line(lw_pipeline *p, int i, const char *msg)
+{
+    lw_event ev = {0};
+    ev.group = lw_str_c("/aws/lambda/steady");
+    ev.stream = lw_str_c("s");
+    ev.timestamp = 1772900000000LL + (int64_t)i * 1000;
+    ev.message = lw_str_c(msg);
+    lw_pipeline_event(p, &ev);
+}
+
 /* A function with steady ~100 ms warm invocations; invocation `spike_at`
  * takes 3 s (an extreme outlier). */
 static void report(lw_pipeline *p, int i, int spike_at)
@@ -41,12 +52,7 @@ static void report(lw_pipeline *p, int i, int spike_at)
              "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: 256 MB\t"
              "Max Memory Used: %d MB\t",
              rid, d, d, 80 + i % 5);
-    lw_event ev = {0};
-    ev.group = lw_str_c("/aws/lambda/steady");
-    ev.stream = lw_str_c("s");
-    ev.timestamp = 1772900000000LL + (int64_t)i * 1000;
-    ev.message = lw_str_c(msg);
-    lw_pipeline_event(p, &ev);
+    text_line(p, i, msg);
 }
 
 static lw_pipeline *mk(out *o)
@@ -138,16 +144,6 @@ static void restore_keeps_baselines(void **st)
     }
     assert_int_equal(lw_pipeline_restore(p, "no_such_detector", "", 0), -1);
     lw_pipeline_free(p);
-}
-
-static void text_line(lw_pipeline *p, int i, const char *msg)
-{
-    lw_event ev = {0};
-    ev.group = lw_str_c("/aws/lambda/steady");
-    ev.stream = lw_str_c("s");
-    ev.timestamp = 1772900000000LL + (int64_t)i * 1000;
-    ev.message = lw_str_c(msg);
-    lw_pipeline_event(p, &ev);
 }
 
 static int count(const out *o, const char *det)
