@@ -11,108 +11,107 @@
 #include <sys/stat.h>
 
 #include "common/buf.h"
-#include "common/timeutil.h"
+#include "config/options.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
 
-typedef enum otype {
-    T_STR,    /* a string */
-    T_NUM,    /* a number within [min, max] */
-    T_DUR,    /* a duration ("90s", "5m", "2h"; a bare number is seconds), stored as seconds */
-    T_SIZE,   /* a byte size ("64k", "10M", "1G"), stored as bytes */
-    T_BOOL,
-    T_SEV,    /* info .. critical */
-    T_LIST,   /* comma-separated, and the key may repeat */
-    T_LINES,  /* the key may repeat; each value whole */
-    T_SECRET, /* inline, or <key>_file, or <key>_env */
-    T_FORMAT, /* webhook format: json | slack */
-} otype;
-
-typedef struct opt {
-    const char *name;
-    otype type;
-    const char *dflt;
-    size_t offset;
-    double min, max;
-    const char *help;
-} opt;
+typedef lw_option opt;
 
 #define C(f) offsetof(lw_config, f)
 #define W(f) offsetof(lw_watch_cfg, f)
 #define H(f) offsetof(lw_webhook_cfg, f)
 
 static const opt aws_opts[] = {
-    {"region", T_STR, NULL, C(region), 0, 0, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile)"},
-    {"profile", T_STR, NULL, C(profile), 0, 0, "profile in the shared AWS files (default: AWS_PROFILE, then default)"},
-    {"endpoint_url", T_STR, NULL, C(endpoint_url), 0, 0,
-     "CloudWatch Logs endpoint (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL, then AWS's)"},
-    {"ca_bundle", T_STR, NULL, C(ca_bundle), 0, 0, "CA certificates file for TLS (default: the system's)"},
-    {"filter_tps", T_NUM, "5", C(filter_tps), 0.1, 100,
-     "FilterLogEvents calls per second for the whole process (AWS's hard limit is 5 per account and region)"},
-    {"describe_tps", T_NUM, "2", C(describe_tps), 0.1, 100, "DescribeLogGroups/Streams calls per second"},
-    {"request_timeout", T_DUR, "30s", C(request_timeout_s), 1, 600, "timeout of one API request"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("region", LW_OPT_STR, NULL, C(region), 0, 0, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile)"),
+    LW_OPT("profile", LW_OPT_STR, NULL, C(profile), 0, 0, "profile in the shared AWS files (default: AWS_PROFILE, then default)"),
+    LW_OPT("endpoint_url", LW_OPT_STR, NULL, C(endpoint_url), 0, 0,
+     "CloudWatch Logs endpoint (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL, then AWS's)"),
+    LW_OPT("ca_bundle", LW_OPT_STR, NULL, C(ca_bundle), 0, 0, "CA certificates file for TLS (default: the system's)"),
+    LW_OPT("filter_tps", LW_OPT_DOUBLE, "5", C(filter_tps), 0.1, 100,
+     "FilterLogEvents calls per second for the whole process (AWS's hard limit is 5 per account and region)"),
+    LW_OPT("describe_tps", LW_OPT_DOUBLE, "2", C(describe_tps), 0.1, 100, "DescribeLogGroups/Streams calls per second"),
+    LW_OPT("request_timeout", LW_OPT_DURATION, "30s", C(request_timeout_s), 1, 600, "timeout of one API request"),
+    LW_OPT_END,
 };
 
 static const opt state_opts[] = {
-    {"path", T_STR, NULL, C(state_path), 0, 0,
-     "SQLite state file (default: $STATE_DIRECTORY/state.db, else /var/lib/lambdaward/state.db)"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("path", LW_OPT_STR, NULL, C(state_path), 0, 0,
+     "SQLite state file (default: $STATE_DIRECTORY/state.db, else /var/lib/lambdaward/state.db)"),
+    LW_OPT_END,
 };
 
 static const opt log_opts[] = {
-    {"level", T_STR, "info", C(log_level), 0, 0, "debug, info, notice, warning or error"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("level", LW_OPT_STR, "info", C(log_level), 0, 0, "debug, info, notice, warning or error"),
+    LW_OPT_END,
 };
 
 static const opt metrics_opts[] = {
-    {"bind", T_STR, "127.0.0.1", C(metrics_bind), 0, 0, "address of the Prometheus /metrics endpoint"},
-    {"port", T_NUM, "0", C(metrics_port), 0, 65535, "port of the /metrics endpoint (0 = off)"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("bind", LW_OPT_STR, "127.0.0.1", C(metrics_bind), 0, 0, "address of the Prometheus /metrics endpoint"),
+    LW_OPT("port", LW_OPT_INT, "0", C(metrics_port), 0, 65535, "port of the /metrics endpoint (0 = off)"),
+    LW_OPT_END,
 };
 
 static const opt ingest_opts[] = {
-    {"enabled", T_BOOL, "true", C(ingest_enabled), 0, 0, "accept Firehose HTTP endpoint deliveries"},
-    {"bind", T_STR, "127.0.0.1", C(ingest_bind), 0, 0, "listen address (put a TLS terminator in front)"},
-    {"port", T_NUM, "8443", C(ingest_port), 1, 65535, "listen port"},
-    {"access_key", T_SECRET, NULL, C(ingest_access_key), 0, 0,
-     "the access key configured on the Firehose stream (or access_key_file / access_key_env)"},
-    {"max_body", T_SIZE, "8M", C(ingest_max_body), 1024, 1e9, "largest request body accepted"},
-    {"max_decompressed", T_SIZE, "64M", C(ingest_max_decompressed), 1024, 4e9,
-     "largest body after gunzip, and per record (gzip bombs)"},
-    {"max_records", T_NUM, "10000", C(ingest_max_records), 1, 1e6, "records per request"},
-    {"max_connections", T_NUM, "64", C(ingest_max_connections), 1, 10000, "concurrent connections"},
-    {"timeout", T_DUR, "30s", C(ingest_timeout_s), 1, 600, "slow-client timeout"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("enabled", LW_OPT_BOOL, "true", C(ingest_enabled), 0, 0, "accept Firehose HTTP endpoint deliveries"),
+    LW_OPT("bind", LW_OPT_STR, "127.0.0.1", C(ingest_bind), 0, 0, "listen address (put a TLS terminator in front)"),
+    LW_OPT("port", LW_OPT_INT, "8443", C(ingest_port), 1, 65535, "listen port"),
+    LW_OPT("access_key", LW_OPT_SECRET, NULL, C(ingest_access_key), 0, 0,
+     "the access key configured on the Firehose stream (or access_key_file / access_key_env)"),
+    LW_OPT("max_body", LW_OPT_SIZE, "8M", C(ingest_max_body), 1024, 1e9, "largest request body accepted"),
+    LW_OPT("max_decompressed", LW_OPT_SIZE, "64M", C(ingest_max_decompressed), 1024, 4e9,
+     "largest body after gunzip, and per record (gzip bombs)"),
+    LW_OPT("max_records", LW_OPT_INT, "10000", C(ingest_max_records), 1, 1e6, "records per request"),
+    LW_OPT("max_connections", LW_OPT_INT, "64", C(ingest_max_connections), 1, 10000, "concurrent connections"),
+    LW_OPT("timeout", LW_OPT_DURATION, "30s", C(ingest_timeout_s), 1, 600, "slow-client timeout"),
+    LW_OPT_END,
 };
 
 static const opt watch_opts[] = {
-    {"log_group_prefix", T_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this"},
-    {"log_group_pattern", T_LIST, NULL, W(patterns), 0, 0, "watch log groups whose names contain this"},
-    {"log_group", T_LIST, NULL, W(groups), 0, 0, "watch this log group"},
-    {"log_group_exclude", T_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"},
-    {"poll_interval", T_DUR, "30s", W(poll_interval_s), 1, 86400, "how often a quiet group is polled"},
-    {"lookback", T_DUR, "5m", W(lookback_s), 0, 14 * 86400, "events that become visible up to this long after their timestamp are still analysed: a full re-read this far back runs every lookback (CloudWatch accepts events up to 14 days old)"},
-    {"quick_lookback", T_DUR, "10s", W(quick_lookback_s), 0, 14 * 86400, "the least that polls between full re-reads read again; more when the group's events have arrived later lately (capped at lookback)"},
-    {"discovery_interval", T_DUR, "5m", W(discovery_interval_s), 10, 86400, "how often new log groups are looked for"},
-    {"push", T_BOOL, "false", W(push), 0, 0, "these groups arrive by Firehose push: never poll them"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("log_group_prefix", LW_OPT_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this"),
+    LW_OPT("log_group_pattern", LW_OPT_LIST, NULL, W(patterns), 0, 0, "watch log groups whose names contain this"),
+    LW_OPT("log_group", LW_OPT_LIST, NULL, W(groups), 0, 0, "watch this log group"),
+    LW_OPT("log_group_exclude", LW_OPT_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"),
+    LW_OPT("poll_interval", LW_OPT_DURATION, "30s", W(poll_interval_s), 1, 86400, "how often a quiet group is polled"),
+    LW_OPT("lookback", LW_OPT_DURATION, "5m", W(lookback_s), 0, 14 * 86400, "events that become visible up to this long after their timestamp are still analysed: a full re-read this far back runs every lookback (CloudWatch accepts events up to 14 days old)"),
+    LW_OPT("quick_lookback", LW_OPT_DURATION, "10s", W(quick_lookback_s), 0, 14 * 86400, "the least that polls between full re-reads read again; more when the group's events have arrived later lately (capped at lookback)"),
+    LW_OPT("discovery_interval", LW_OPT_DURATION, "5m", W(discovery_interval_s), 10, 86400, "how often new log groups are looked for"),
+    LW_OPT("push", LW_OPT_BOOL, "false", W(push), 0, 0, "these groups arrive by Firehose push: never poll them"),
+    LW_OPT_END,
 };
 
+/* In the order of lw_webhook_format. */
+static const char *const formats[] = {"json", "slack", NULL};
+
 static const opt webhook_opts[] = {
-    {"url", T_STR, NULL, H(url), 0, 0, "where findings are POSTed (https; http only to loopback)"},
-    {"format", T_FORMAT, "json", H(format), 0, 0, "json (the finding object) or slack"},
-    {"secret", T_SECRET, NULL, H(secret), 0, 0, "HMAC-SHA256 signing secret (or secret_file / secret_env)"},
-    {"min_severity", T_SEV, "low", H(min_severity), 0, 0, "send findings of this severity or higher"},
-    {"detectors", T_LIST, NULL, H(detectors), 0, 0, "send only these detectors' findings (default: all)"},
-    {"rate_limit", T_NUM, "60", H(rate_limit_per_min), 0, 1e6, "deliveries per minute at most (0 = no limit)"},
-    {"max_age", T_DUR, "24h", H(max_age_s), 60, 30 * 86400, "give up on a finding not delivered after this long"},
-    {"timeout", T_DUR, "10s", H(timeout_s), 0.1, 300, "timeout of one delivery attempt"},
-    {"retry_base", T_DUR, "2s", H(retry_base_s), 0.01, 3600, "first retry within this; each next one doubles"},
-    {"retry_max", T_DUR, "10m", H(retry_max_s), 0.01, 86400, "longest wait between two attempts"},
-    {"header", T_LINES, NULL, H(headers), 0, 0, "extra header \"Name: value\" (repeatable)"},
-    {"allow_insecure_http", T_BOOL, "false", H(allow_insecure_http), 0, 0, "allow plain http to non-loopback hosts"},
-    {NULL, 0, NULL, 0, 0, 0, NULL},
+    LW_OPT("url", LW_OPT_STR, NULL, H(url), 0, 0, "where findings are POSTed (https; http only to loopback)"),
+    {.name = "format", .type = LW_OPT_CHOICE, .dflt = "json", .offset = H(format), .choices = formats,
+     .help = "json (the finding object) or slack"},
+    LW_OPT("secret", LW_OPT_SECRET, NULL, H(secret), 0, 0, "HMAC-SHA256 signing secret (or secret_file / secret_env)"),
+    LW_OPT("min_severity", LW_OPT_SEVERITY, "low", H(min_severity), 0, 0, "send findings of this severity or higher"),
+    LW_OPT("detectors", LW_OPT_LIST, NULL, H(detectors), 0, 0, "send only these detectors' findings (default: all)"),
+    LW_OPT("rate_limit", LW_OPT_DOUBLE, "60", H(rate_limit_per_min), 0, 1e6, "deliveries per minute at most (0 = no limit)"),
+    LW_OPT("max_age", LW_OPT_DURATION, "24h", H(max_age_s), 60, 30 * 86400, "give up on a finding not delivered after this long"),
+    LW_OPT("timeout", LW_OPT_DURATION, "10s", H(timeout_s), 0.1, 300, "timeout of one delivery attempt"),
+    LW_OPT("retry_base", LW_OPT_DURATION, "2s", H(retry_base_s), 0.01, 3600, "first retry within this; each next one doubles"),
+    LW_OPT("retry_max", LW_OPT_DURATION, "10m", H(retry_max_s), 0.01, 86400, "longest wait between two attempts"),
+    LW_OPT("header", LW_OPT_LINES, NULL, H(headers), 0, 0, "extra header \"Name: value\" (repeatable)"),
+    LW_OPT("allow_insecure_http", LW_OPT_BOOL, "false", H(allow_insecure_http), 0, 0, "allow plain http to non-loopback hosts"),
+    LW_OPT_END,
+};
+
+#define R(f) offsetof(lw_rule_cfg, f)
+
+static const opt rule_opts[] = {
+    LW_OPT("pattern", LW_OPT_STR, NULL, R(pattern), 0, 0,
+           "PCRE2 regex matched against each log line and sensor payload"),
+    LW_OPT("severity", LW_OPT_SEVERITY, "medium", R(severity), 0, 0, "severity of the rule's findings"),
+    LW_OPT_END,
+};
+
+/* Every [detector NAME] has these besides the detector's own table. */
+static const opt detector_opts[] = {
+    LW_OPT("enabled", LW_OPT_BOOL, "true", 0, 0, 0, "false turns the detector off"),
+    LW_OPT_END,
 };
 
 /* ---- loading ------------------------------------------------------------ */
@@ -126,7 +125,6 @@ typedef struct loader {
     lw_buf section;       /* last section seen, for per-section state */
     void *obj;            /* struct of the current [watch]/[webhook]/... */
     const opt *opts;
-    lw_rule_cfg *rule;
     const lw_detector_ops *det;
 } loader;
 
@@ -189,40 +187,6 @@ static char *reader(char *str, int num, void *stream)
     return r;
 }
 
-static int parse_size(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    end = (char *)skipws(end);
-    double m = 1;
-    switch (tolower((unsigned char)*end)) {
-    case 0: break;
-    case 'k': m = 1024; end++; break;
-    case 'm': m = 1024 * 1024; end++; break;
-    case 'g': m = 1024.0 * 1024 * 1024; end++; break;
-    default: return -1;
-    }
-    if (*end == 'b' || *end == 'B')
-        end++;
-    if (*end)
-        return -1;
-    *out = v * m;
-    return 0;
-}
-
-static int parse_bool(const char *s, bool *out)
-{
-    if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") || !strcmp(s, "1"))
-        *out = true;
-    else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off") || !strcmp(s, "0"))
-        *out = false;
-    else
-        return -1;
-    return 0;
-}
-
 static char *read_secret_file(loader *L, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -243,16 +207,24 @@ static char *read_secret_file(loader *L, const char *path)
     return strdup(buf);
 }
 
+/* A value the table's type and range refuse is reported where it stands:
+ * "FILE:LINE: [detector attack] max_functions = -1: must be an integer from
+ * 1 to 1000000". Nothing is stored, so the default stays in effect. */
+static bool parse_scalar(loader *L, void *base, const opt *o, const char *value)
+{
+    char err[256];
+    if (lw_option_parse(o, value, base, err, sizeof err) == 0)
+        return true;
+    errf(L, "[%s] %s = %s: %s", L->section.p ? L->section.p : "", o->name, value, err);
+    return false;
+}
+
 /* Sets one option. `how` is "", "_file" or "_env" for secrets. */
 static void set(loader *L, void *base, const opt *o, const char *value, const char *how)
 {
     void *field = (char *)base + o->offset;
     switch (o->type) {
-    case T_STR:
-        free(*(char **)field);
-        *(char **)field = strdup(value);
-        return;
-    case T_SECRET: {
+    case LW_OPT_SECRET: {
         char *v = NULL;
         if (!*how) {
             v = strdup(value);
@@ -272,51 +244,7 @@ static void set(loader *L, void *base, const opt *o, const char *value, const ch
         }
         return;
     }
-    case T_NUM:
-    case T_DUR:
-    case T_SIZE: {
-        double d;
-        int rc;
-        if (o->type == T_NUM) {
-            char *end;
-            d = strtod(value, &end);
-            rc = (end == value || *skipws(end)) ? -1 : 0;
-        } else if (o->type == T_DUR) {
-            int64_t ms;
-            rc = lw_parse_duration(value, &ms);
-            d = (double)ms / 1000;
-        } else {
-            rc = parse_size(value, &d);
-        }
-        if (rc < 0) {
-            errf(L, "%s: '%s' is not a valid %s", o->name, value,
-                 o->type == T_NUM ? "number" : o->type == T_DUR ? "duration (e.g. 30s, 5m, 2h)" : "size (e.g. 64k, 8M)");
-            return;
-        }
-        if ((o->min || o->max) && (d < o->min || d > o->max)) {
-            errf(L, "%s: %s is out of range (%g to %g)", o->name, value, o->min, o->max);
-            return;
-        }
-        *(double *)field = d;
-        return;
-    }
-    case T_BOOL:
-        if (parse_bool(value, (bool *)field) < 0)
-            errf(L, "%s: '%s' is not true or false", o->name, value);
-        return;
-    case T_SEV:
-        if (lw_severity_parse(value, (lw_severity *)field) < 0)
-            errf(L, "%s: '%s' is not a severity (info, low, medium, high, critical)", o->name, value);
-        return;
-    case T_FORMAT:
-        if (!strcasecmp(value, "json"))
-            *(lw_webhook_format *)field = LW_WEBHOOK_JSON;
-        else if (!strcasecmp(value, "slack"))
-            *(lw_webhook_format *)field = LW_WEBHOOK_SLACK;
-        else
-            errf(L, "%s: '%s' is not json or slack", o->name, value);
-        return;
-    case T_LIST: {
+    case LW_OPT_LIST: {
         char *copy = strdup(value), *save = NULL;
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             char *s = (char *)skipws(t);
@@ -329,8 +257,11 @@ static void set(loader *L, void *base, const opt *o, const char *value, const ch
         free(copy);
         return;
     }
-    case T_LINES:
+    case LW_OPT_LINES:
         add((lw_strlist *)field, value);
+        return;
+    default:
+        parse_scalar(L, base, o, value);
         return;
     }
 }
@@ -351,7 +282,7 @@ static bool handle_opt(loader *L, void *base, const opt *opts, const char *name,
             set(L, base, o, value, "");
             return true;
         }
-        if (o->type == T_SECRET && !strncmp(name, o->name, n) && (!strcmp(name + n, "_file") || !strcmp(name + n, "_env"))) {
+        if (o->type == LW_OPT_SECRET && !strncmp(name, o->name, n) && (!strcmp(name + n, "_file") || !strcmp(name + n, "_env"))) {
             set(L, base, o, value, name + n);
             return true;
         }
@@ -376,7 +307,6 @@ static void enter_section(loader *L, const char *section)
     split_section(section, kind, sizeof kind, &name);
     L->obj = NULL;
     L->opts = NULL;
-    L->rule = NULL;
     L->det = NULL;
     if (!strcmp(kind, "aws")) { L->obj = c; L->opts = aws_opts; }
     else if (!strcmp(kind, "state")) { L->obj = c; L->opts = state_opts; }
@@ -431,13 +361,14 @@ static void enter_section(loader *L, const char *section)
         }
         lw_rule_cfg *r = lw_xcalloc(1, sizeof *r);
         r->name = strdup(name);
-        r->severity = LW_SEV_MEDIUM;
         r->line = L->line;
+        defaults(L, r, rule_opts);
         lw_rule_cfg **t = &c->rules;
         while (*t)
             t = &(*t)->next;
         *t = r;
-        L->rule = r;
+        L->obj = r;
+        L->opts = rule_opts;
     } else {
         errf(L, "unknown section [%s]", section);
     }
@@ -457,44 +388,30 @@ static int handler(void *user, const char *section, const char *name, const char
             errf(L, "unknown option '%s' in [%s]", name, section);
         return 1;
     }
-    if (L->rule) {
-        if (!strcmp(name, "pattern")) {
-            free(L->rule->pattern);
-            L->rule->pattern = strdup(value);
-        } else if (!strcmp(name, "severity")) {
-            if (lw_severity_parse(value, &L->rule->severity) < 0)
-                errf(L, "severity: '%s' is not a severity (info, low, medium, high, critical)", value);
-        } else {
-            errf(L, "unknown option '%s' in [%s] (pattern, severity)", name, section);
-        }
-        return 1;
-    }
     if (L->det) {
+        bool on = true;
         if (!strcmp(name, "enabled")) {
-            bool on;
-            if (parse_bool(value, &on) < 0)
-                errf(L, "enabled: '%s' is not true or false", value);
-            else if (!on)
+            if (parse_scalar(L, &on, detector_opts, value) && !on)
                 add(&L->cfg->disabled_detectors, L->det->name);
             return 1;
         }
-        const lw_option *o = L->det->options;
-        while (o && o->name && strcmp(o->name, name))
-            o++;
-        if (!o || !o->name) {
+        const lw_option *o = lw_option_find(L->det->options, name);
+        if (!o) {
             errf(L, "detector %s has no option '%s'", L->det->name, name);
             return 1;
         }
-        char *end;
-        double v = strtod(value, &end);
-        if (end == value || *skipws(end)) {
-            errf(L, "%s: '%s' is not a number", name, value);
+        /* Checked here, against a scratch config, so check-config reports
+         * it with its line; the pipeline applies the same text through the
+         * same parser when it builds the detector. */
+        void *scratch = lw_xcalloc(1, L->det->config_size);
+        bool ok = parse_scalar(L, scratch, o, value);
+        free(scratch);
+        if (!ok)
             return 1;
-        }
         lw_detector_setting *s = lw_xcalloc(1, sizeof *s);
         s->detector = strdup(L->det->name);
         s->key = strdup(name);
-        s->value = v;
+        s->value = strdup(value);
         s->line = L->line;
         s->next = L->cfg->detector_settings;
         L->cfg->detector_settings = s;
@@ -652,6 +569,7 @@ void lw_config_free(lw_config *c)
         c->detector_settings = s->next;
         free(s->detector);
         free(s->key);
+        free(s->value);
         free(s);
     }
     while (c->rules) {
@@ -672,16 +590,15 @@ static void ref_section(FILE *to, const char *header, const char *about, const o
     fprintf(to, "\n%s\n", header);
     if (about)
         fprintf(to, "; %s\n", about);
-    for (const opt *o = opts; o->name; o++) {
-        fprintf(to, "; %s\n", o->help);
-        fprintf(to, ";%s = %s\n", o->name, o->dflt ? o->dflt : "");
-    }
+    lw_options_reference(to, opts);
 }
 
 void lw_config_reference(FILE *to)
 {
-    fputs("; lambdaward configuration reference: every option with its default.\n"
-          "; Lines starting with ';' are comments. Durations: 30s, 5m, 2h, 1d. Sizes: 64k, 8M.\n",
+    fputs("; lambdaward configuration reference: every option with its meaning, type,\n"
+          "; range and default. Lines starting with ';' are comments. Durations: 250ms,\n"
+          "; 30s, 5m, 2h, 1d (a bare number is seconds). Sizes: 64k, 8M, 1G (a bare\n"
+          "; number is bytes). Severities: info, low, medium, high, critical.\n",
           to);
     ref_section(to, "[aws]", NULL, aws_opts);
     ref_section(to, "[watch NAME]", "one section per set of log groups; repeat as needed", watch_opts);
@@ -690,13 +607,12 @@ void lw_config_reference(FILE *to)
     ref_section(to, "[state]", NULL, state_opts);
     ref_section(to, "[log]", NULL, log_opts);
     ref_section(to, "[metrics]", NULL, metrics_opts);
-    fputs("\n[rule NAME]\n; a user rule: findings named rule:NAME when a log line matches\n;pattern = PCRE2 regex\n"
-          ";severity = medium\n",
-          to);
+    ref_section(to, "[rule NAME]", "a user rule: findings named rule:NAME when a log line matches", rule_opts);
     for (int i = 0; lw_detector_registry[i]; i++) {
         const lw_detector_ops *d = lw_detector_registry[i];
-        fprintf(to, "\n[detector %s]\n; %s\n;enabled = true\n", d->name, d->summary);
-        for (const lw_option *o = d->options; o && o->name; o++)
-            fprintf(to, "; %s\n;%s = %g\n", o->help, o->name, o->dflt);
+        char header[96];
+        snprintf(header, sizeof header, "[detector %s]", d->name);
+        ref_section(to, header, d->summary, detector_opts);
+        lw_options_reference(to, d->options);
     }
 }

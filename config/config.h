@@ -1,10 +1,11 @@
 /*
  * config: the daemon's INI configuration (libinih), loaded and validated.
  *
- * Every section is described by one option table (name, type, default,
- * offset, help). The same tables drive parsing, defaults, validation,
- * `lambdaward check-config` and the reference in the example config, so
- * they cannot drift apart. Loading never stops at the first problem: every
+ * Every section is described by one option table (common/option.h: name,
+ * type, default, offset, range, help), of the same shape as the detectors'
+ * own tables, and parsed by the one parser in config/options.h. The same
+ * tables drive parsing, defaults, validation, `lambdaward check-config`
+ * and the reference in the example config, so they cannot drift apart. Loading never stops at the first problem: every
  * error is collected with its line, so check-config can report them all.
  *
  * Secrets (webhook secrets, the Firehose access key) may be written inline,
@@ -64,7 +65,7 @@ typedef struct lw_webhook_cfg {
 typedef struct lw_detector_setting {
     char *detector;
     char *key;
-    double value;
+    char *value;              /* as written; valid for the detector's option table */
     int line;
     struct lw_detector_setting *next;
 } lw_detector_setting;

@@ -37,17 +37,26 @@ void lw_anomaly_on_record(void *self, const lw_record *rec, const lw_emitter *ou
 void lw_anomaly_save(void *self, lw_buf *out);
 int lw_anomaly_restore(void *self, const char *p, size_t n);
 
-/* Macro parameters are upper case so they cannot replace the member names
- * inside offsetof(). */
+/* The three anomaly detectors' table, differing only in defaults. Macro
+ * parameters are upper case so they cannot replace the member names inside
+ * offsetof(); the defaults are numbers, written into the table as text. */
 #define LW_ANOMALY_OPTIONS(WARMUP, Z, RATIO, MIN_DELTA, UNIT, SHIFT_RATIO)                                   \
-    {"warmup", WARMUP, offsetof(lw_anomaly_cfg, warmup), "invocations per baseline before any alert"},      \
-    {"z", Z, offsetof(lw_anomaly_cfg, z), "robust z-score (median/MAD) an outlier must reach"},             \
-    {"ratio", RATIO, offsetof(lw_anomaly_cfg, ratio), "and at least this multiple of the median"},          \
-    {"min_delta", MIN_DELTA, offsetof(lw_anomaly_cfg, min_delta), "and at least this far above the median (" UNIT ")"}, \
-    {"shift_ratio", SHIFT_RATIO, offsetof(lw_anomaly_cfg, shift_ratio), "sustained shift: recent median / baseline median"}, \
-    {"shift_z", 4, offsetof(lw_anomaly_cfg, shift_z), "sustained shift: robust z of the recent median"},   \
-    {"cooldown_s", 600, offsetof(lw_anomaly_cfg, cooldown_s), "seconds between outlier findings per function"}, \
-    {"max_keys", 20000, offsetof(lw_anomaly_cfg, max_keys), "baselines kept (function x memory size)"},    \
-    {NULL, 0, 0, NULL}
+    LW_OPT("warmup", LW_OPT_INT, #WARMUP, offsetof(lw_anomaly_cfg, warmup), 1, 1e6,                          \
+           "invocations per baseline before any alert"),                                                     \
+    LW_OPT("z", LW_OPT_DOUBLE, #Z, offsetof(lw_anomaly_cfg, z), 0.1, 1000,                                   \
+           "robust z-score (median/MAD) an outlier must reach"),                                             \
+    LW_OPT("ratio", LW_OPT_DOUBLE, #RATIO, offsetof(lw_anomaly_cfg, ratio), 1, 1000,                         \
+           "and at least this multiple of the median"),                                                      \
+    LW_OPT("min_delta", LW_OPT_DOUBLE, #MIN_DELTA, offsetof(lw_anomaly_cfg, min_delta), 0, 1e9,              \
+           "and at least this far above the median (" UNIT ")"),                                             \
+    LW_OPT("shift_ratio", LW_OPT_DOUBLE, #SHIFT_RATIO, offsetof(lw_anomaly_cfg, shift_ratio), 1, 100,        \
+           "sustained shift: recent median / baseline median"),                                              \
+    LW_OPT("shift_z", LW_OPT_DOUBLE, "4", offsetof(lw_anomaly_cfg, shift_z), 0.1, 1000,                      \
+           "sustained shift: robust z of the recent median"),                                                \
+    LW_OPT("cooldown_s", LW_OPT_DURATION, "600", offsetof(lw_anomaly_cfg, cooldown_s), 0, 7 * 86400,         \
+           "time between outlier findings per function"),                                                    \
+    LW_OPT("max_keys", LW_OPT_INT, "20000", offsetof(lw_anomaly_cfg, max_keys), 1, 1e6,                      \
+           "baselines kept (function x memory size)"),                                                       \
+    LW_OPT_END
 
 #endif

@@ -23,9 +23,9 @@
 #define BURST_RULES 4
 
 typedef struct attack_cfg {
-    double blocked_severity;   /* lw_severity as a number */
-    double unblocked_severity;
-    double include_payload;    /* 1 = put the (redacted) request in evidence */
+    lw_severity blocked_severity;
+    lw_severity unblocked_severity;
+    bool include_payload;      /* put the (redacted) request in evidence */
     double window_s;
     double max_sources;
 } attack_cfg;
@@ -48,16 +48,17 @@ typedef struct attack {
 } attack;
 
 static const lw_option options[] = {
-    {"blocked_severity", LW_SEV_MEDIUM, offsetof(attack_cfg, blocked_severity),
-     "severity of a blocked attack (2 = medium; never lower than medium)"},
-    {"unblocked_severity", LW_SEV_HIGH, offsetof(attack_cfg, unblocked_severity),
-     "severity of an attack in report mode (3 = high; never lower than high)"},
-    {"include_payload", 1, offsetof(attack_cfg, include_payload),
-     "include the redacted HTTP request in evidence (0 = no)"},
-    {"window_s", 300, offsetof(attack_cfg, window_s),
-     "blocked attacks from one source on one function within this many seconds form one burst"},
-    {"max_sources", 50000, offsetof(attack_cfg, max_sources), "bursts tracked at once (function x source)"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("blocked_severity", LW_OPT_SEVERITY, "medium", offsetof(attack_cfg, blocked_severity), 0, 0,
+           "severity of a blocked attack (never lower than medium)"),
+    LW_OPT("unblocked_severity", LW_OPT_SEVERITY, "high", offsetof(attack_cfg, unblocked_severity), 0, 0,
+           "severity of an attack in report mode (never lower than high)"),
+    LW_OPT("include_payload", LW_OPT_BOOL, "true", offsetof(attack_cfg, include_payload), 0, 0,
+           "include the redacted HTTP request in evidence"),
+    LW_OPT("window_s", LW_OPT_DURATION, "300", offsetof(attack_cfg, window_s), 0, 86400,
+           "blocked attacks from one source on one function within this long form one burst (0 = no folding)"),
+    LW_OPT("max_sources", LW_OPT_INT, "50000", offsetof(attack_cfg, max_sources), 1, 1e6,
+           "bursts tracked at once (function x source); past it every attack is reported"),
+    LW_OPT_END,
 };
 
 
@@ -86,7 +87,7 @@ static void close_burst(attack *a, const char *key, size_t klen, burst *b, const
         lw_str fn = {key, sep ? (size_t)(sep - key) : klen};
         lw_str ip = sep ? (lw_str){sep + 1, klen - (size_t)(sep + 1 - key)} : LW_STR_NULL;
         lw_finding *f = &a->f;
-        lw_finding_init(f, "attack", lw_sev_of(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
+        lw_finding_init(f, "attack", lw_sev_at_least(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
         f->function = fn;
         f->time_ms = b->start_ms;
         f->count = b->count;
@@ -171,8 +172,8 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         return;
     lw_finding *f = &a->f;
     lw_finding_init(f, "attack",
-                    blocked ? lw_sev_of(a->cfg.blocked_severity, LW_SEV_MEDIUM)
-                            : lw_sev_of(a->cfg.unblocked_severity, LW_SEV_HIGH),
+                    blocked ? lw_sev_at_least(a->cfg.blocked_severity, LW_SEV_MEDIUM)
+                            : lw_sev_at_least(a->cfg.unblocked_severity, LW_SEV_HIGH),
                     rec);
     f->request_id = s->request_id;
     f->key = s->sensor_id;

@@ -24,14 +24,17 @@ typedef struct spike_cfg {
 } spike_cfg;
 
 static const lw_option options[] = {
-    {"window_s", 300, offsetof(spike_cfg, window_s), "window length in seconds"},
-    {"warmup_windows", 3, offsetof(spike_cfg, warmup_windows), "windows of history before the baseline is used"},
-    {"min_errors", 10, offsetof(spike_cfg, min_errors), "failures per window before anything fires"},
-    {"min_rate", 0.05, offsetof(spike_cfg, min_rate), "failure rate floor (0.05 = 5 %)"},
-    {"factor", 5, offsetof(spike_cfg, factor), "times the baseline failure rate"},
-    {"cold_rate", 0.5, offsetof(spike_cfg, cold_rate), "failure rate that fires before a baseline exists"},
-    {"max_functions", 20000, offsetof(spike_cfg, max_functions), "functions tracked"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("window_s", LW_OPT_DURATION, "300", offsetof(spike_cfg, window_s), 1, 86400, "window length"),
+    LW_OPT("warmup_windows", LW_OPT_INT, "3", offsetof(spike_cfg, warmup_windows), 0, LW_WINDOW_HIST,
+           "windows of history before the baseline is used (at most the history kept)"),
+    LW_OPT("min_errors", LW_OPT_INT, "10", offsetof(spike_cfg, min_errors), 1, 1e9,
+           "failures per window before anything fires"),
+    LW_OPT("min_rate", LW_OPT_DOUBLE, "0.05", offsetof(spike_cfg, min_rate), 0, 1, "failure rate floor (0.05 = 5 %)"),
+    LW_OPT("factor", LW_OPT_DOUBLE, "5", offsetof(spike_cfg, factor), 1, 1e6, "times the baseline failure rate"),
+    LW_OPT("cold_rate", LW_OPT_DOUBLE, "0.5", offsetof(spike_cfg, cold_rate), 0, 1,
+           "failure rate that fires before a baseline exists"),
+    LW_OPT("max_functions", LW_OPT_INT, "20000", offsetof(spike_cfg, max_functions), 1, 1e6, "functions tracked"),
+    LW_OPT_END,
 };
 
 typedef struct fn_state {

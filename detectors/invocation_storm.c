@@ -26,15 +26,21 @@ typedef struct storm_cfg {
 } storm_cfg;
 
 static const lw_option options[] = {
-    {"window_s", 60, offsetof(storm_cfg, window_s), "window length in seconds"},
-    {"warmup_windows", 5, offsetof(storm_cfg, warmup_windows), "windows of history before a surge can fire"},
-    {"min_count", 100, offsetof(storm_cfg, min_count), "a surge needs at least this many invocations per window"},
-    {"factor", 10, offsetof(storm_cfg, factor), "a surge is this many times the median window"},
-    {"growth_windows", 3, offsetof(storm_cfg, growth_windows), "consecutive growing windows that make a storm"},
-    {"growth_ratio", 1.8, offsetof(storm_cfg, growth_ratio), "each window at least this multiple of the previous"},
-    {"growth_min", 16, offsetof(storm_cfg, growth_min), "and at least this many invocations"},
-    {"max_functions", 20000, offsetof(storm_cfg, max_functions), "functions tracked"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("window_s", LW_OPT_DURATION, "60", offsetof(storm_cfg, window_s), 1, 86400, "window length"),
+    LW_OPT("warmup_windows", LW_OPT_INT, "5", offsetof(storm_cfg, warmup_windows), 0, LW_WINDOW_HIST,
+           "windows of history before a surge can fire (at most the history kept)"),
+    LW_OPT("min_count", LW_OPT_INT, "100", offsetof(storm_cfg, min_count), 1, 1e9,
+           "a surge needs at least this many invocations per window"),
+    LW_OPT("factor", LW_OPT_DOUBLE, "10", offsetof(storm_cfg, factor), 1, 1e6,
+           "a surge is this many times the median window"),
+    LW_OPT("growth_windows", LW_OPT_INT, "3", offsetof(storm_cfg, growth_windows), 1, LW_WINDOW_HIST,
+           "consecutive growing windows that make a storm"),
+    LW_OPT("growth_ratio", LW_OPT_DOUBLE, "1.8", offsetof(storm_cfg, growth_ratio), 1, 1000,
+           "each window at least this multiple of the previous"),
+    LW_OPT("growth_min", LW_OPT_INT, "16", offsetof(storm_cfg, growth_min), 1, 1e9,
+           "and at least this many invocations"),
+    LW_OPT("max_functions", LW_OPT_INT, "20000", offsetof(storm_cfg, max_functions), 1, 1e6, "functions tracked"),
+    LW_OPT_END,
 };
 
 typedef struct storm {

@@ -24,13 +24,16 @@ typedef struct flood_cfg {
 } flood_cfg;
 
 static const lw_option options[] = {
-    {"window_s", 60, offsetof(flood_cfg, window_s), "window length in seconds"},
-    {"warmup_windows", 10, offsetof(flood_cfg, warmup_windows), "windows of history before the baseline is used"},
-    {"min_bytes", 5e6, offsetof(flood_cfg, min_bytes), "a flood is at least this many bytes per window"},
-    {"factor", 10, offsetof(flood_cfg, factor), "and this many times the median window"},
-    {"ceiling_bytes", 50e6, offsetof(flood_cfg, ceiling_bytes), "bytes per window that alert even without a baseline"},
-    {"max_functions", 20000, offsetof(flood_cfg, max_functions), "functions tracked"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("window_s", LW_OPT_DURATION, "60", offsetof(flood_cfg, window_s), 1, 86400, "window length"),
+    LW_OPT("warmup_windows", LW_OPT_INT, "10", offsetof(flood_cfg, warmup_windows), 0, LW_WINDOW_HIST,
+           "windows of history before the baseline is used (at most the history kept)"),
+    LW_OPT("min_bytes", LW_OPT_SIZE, "5e6", offsetof(flood_cfg, min_bytes), 1, 1024.0 * 1024 * 1024 * 1024,
+           "a flood is at least this many bytes per window"),
+    LW_OPT("factor", LW_OPT_DOUBLE, "10", offsetof(flood_cfg, factor), 1, 1e6, "and this many times the median window"),
+    LW_OPT("ceiling_bytes", LW_OPT_SIZE, "50e6", offsetof(flood_cfg, ceiling_bytes), 1, 1024.0 * 1024 * 1024 * 1024,
+           "bytes per window that alert even without a baseline"),
+    LW_OPT("max_functions", LW_OPT_INT, "20000", offsetof(flood_cfg, max_functions), 1, 1e6, "functions tracked"),
+    LW_OPT_END,
 };
 
 typedef struct flood {

@@ -17,10 +17,12 @@ typedef struct mp_cfg {
 } mp_cfg;
 
 static const lw_option options[] = {
-    {"threshold_pct", 90, offsetof(mp_cfg, threshold_pct), "max memory used as a % of memory size"},
-    {"window_s", 3600, offsetof(mp_cfg, window_s), "at most one finding per function and memory size per window"},
-    {"max_keys", 20000, offsetof(mp_cfg, max_keys), "function x memory size pairs tracked"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("threshold_pct", LW_OPT_DOUBLE, "90", offsetof(mp_cfg, threshold_pct), 1, 100,
+           "max memory used as a % of memory size"),
+    LW_OPT("window_s", LW_OPT_DURATION, "3600", offsetof(mp_cfg, window_s), 1, 7 * 86400,
+           "at most one finding per function and memory size per window"),
+    LW_OPT("max_keys", LW_OPT_INT, "20000", offsetof(mp_cfg, max_keys), 1, 1e6, "function x memory size pairs tracked"),
+    LW_OPT_END,
 };
 
 typedef struct mp_state {

@@ -23,9 +23,10 @@ typedef struct net_cfg {
 } net_cfg;
 
 static const lw_option options[] = {
-    {"warmup", 100, offsetof(net_cfg, warmup), "invocations that only learn the usual error types"},
-    {"max_functions", 20000, offsetof(net_cfg, max_functions), "functions tracked"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("warmup", LW_OPT_INT, "100", offsetof(net_cfg, warmup), 0, 1e9,
+           "invocations that only learn the usual error types"),
+    LW_OPT("max_functions", LW_OPT_INT, "20000", offsetof(net_cfg, max_functions), 1, 1e6, "functions tracked"),
+    LW_OPT_END,
 };
 
 typedef struct fn_state {

@@ -16,7 +16,7 @@
 #include "detectors/detector.h"
 
 typedef struct oom_cfg {
-    double severity;
+    lw_severity severity;
 } oom_cfg;
 
 typedef struct oom_det {
@@ -26,8 +26,9 @@ typedef struct oom_det {
 } oom_det;
 
 static const lw_option options[] = {
-    {"severity", LW_SEV_MEDIUM, offsetof(oom_cfg, severity), "severity of an out-of-memory kill (2 = medium)"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("severity", LW_OPT_SEVERITY, "medium", offsetof(oom_cfg, severity), 0, 0,
+           "severity of an out-of-memory kill"),
+    LW_OPT_END,
 };
 
 static void *create(const void *cfg)
@@ -71,7 +72,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!how)
         return;
     lw_finding *f = &o->f;
-    lw_finding_init(f, "out_of_memory", lw_sev_of(o->cfg.severity, LW_SEV_INFO), rec);
+    lw_finding_init(f, "out_of_memory", o->cfg.severity, rec);
     f->request_id = request_id;
     if (!request_id.n) {
         /* No request id to tie it to: the event itself is the identity. */

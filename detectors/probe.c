@@ -49,7 +49,7 @@
  * (instance_metadata, container_credentials, runtime_api, proc_environ,
  * aws_credentials_file): the step from "attacked" to "credentials
  * exposed". sensor_indicators = 2 reports every indicator, 0 none;
- * report_blocked = 1 adds blocked events (medium).
+ * report_blocked = true adds blocked events (medium).
  *
  * Fragments of sensor records: a TEXT message shaped like one member line
  * of a pretty-printed JSON document (indented "key": value) is skipped.
@@ -84,10 +84,10 @@
 #include "detectors/rules.h"
 
 typedef struct probe_cfg {
-    double log_severity;
-    double unblocked_severity;
-    double blocked_severity;
-    double report_blocked;
+    lw_severity log_severity;
+    lw_severity unblocked_severity;
+    lw_severity blocked_severity;
+    bool report_blocked;
     double sensor_indicators;
     double traversal_min_depth;
     double repeat_s;
@@ -97,26 +97,28 @@ typedef struct probe_cfg {
 } probe_cfg;
 
 static const lw_option options[] = {
-    {"log_severity", LW_SEV_HIGH, offsetof(probe_cfg, log_severity),
-     "severity of a probe seen in a log line: the request reached the code (3 = high)"},
-    {"unblocked_severity", LW_SEV_HIGH, offsetof(probe_cfg, unblocked_severity),
-     "severity of a probe in a sensor event that was not blocked (3 = high)"},
-    {"blocked_severity", LW_SEV_MEDIUM, offsetof(probe_cfg, blocked_severity),
-     "severity of a probe in a blocked sensor event (2 = medium), when report_blocked = 1"},
-    {"report_blocked", 0, offsetof(probe_cfg, report_blocked),
-     "1 = also report probes in sensor events the agent blocked (off: `attack` already reports each one)"},
-    {"sensor_indicators", 1, offsetof(probe_cfg, sensor_indicators),
-     "probes reported from sensor events: 0 = none, 1 = credential sources only (metadata, container "
-     "credentials, runtime API, /proc/*/environ, .aws/credentials), 2 = every indicator"},
-    {"traversal_min_depth", 2, offsetof(probe_cfg, traversal_min_depth),
-     "../ (or ..\\) repeated at least this many times is a path traversal"},
-    {"repeat_s", 3600, offsetof(probe_cfg, repeat_s),
-     "the same indicator from the same source on the same function is reported again only after this long"},
-    {"excerpt_bytes", 160, offsetof(probe_cfg, excerpt_bytes), "bytes of the redacted line kept in evidence"},
-    {"max_scan_bytes", 262144, offsetof(probe_cfg, max_scan_bytes), "bytes of each message scanned"},
-    {"max_functions", 10000, offsetof(probe_cfg, max_functions),
-     "functions whose recent (indicator, source) pairs are remembered (520 bytes each)"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("log_severity", LW_OPT_SEVERITY, "high", offsetof(probe_cfg, log_severity), 0, 0,
+           "severity of a probe seen in a log line: the request reached the code (never lower than low)"),
+    LW_OPT("unblocked_severity", LW_OPT_SEVERITY, "high", offsetof(probe_cfg, unblocked_severity), 0, 0,
+           "severity of a probe in a sensor event that was not blocked (never lower than low)"),
+    LW_OPT("blocked_severity", LW_OPT_SEVERITY, "medium", offsetof(probe_cfg, blocked_severity), 0, 0,
+           "severity of a probe in a blocked sensor event, when report_blocked is on (never lower than low)"),
+    LW_OPT("report_blocked", LW_OPT_BOOL, "false", offsetof(probe_cfg, report_blocked), 0, 0,
+           "also report probes in sensor events the agent blocked (off: `attack` already reports each one)"),
+    LW_OPT("sensor_indicators", LW_OPT_INT, "1", offsetof(probe_cfg, sensor_indicators), 0, 2,
+           "probes reported from sensor events: 0 = none, 1 = credential sources only (metadata, container "
+           "credentials, runtime API, /proc/*/environ, .aws/credentials), 2 = every indicator"),
+    LW_OPT("traversal_min_depth", LW_OPT_INT, "2", offsetof(probe_cfg, traversal_min_depth), 1, 64,
+           "../ (or ..\\) repeated at least this many times is a path traversal"),
+    LW_OPT("repeat_s", LW_OPT_DURATION, "3600", offsetof(probe_cfg, repeat_s), 0, 7 * 86400,
+           "the same indicator from the same source on the same function is reported again only after this long"),
+    LW_OPT("excerpt_bytes", LW_OPT_SIZE, "160", offsetof(probe_cfg, excerpt_bytes), 1, 65536,
+           "bytes of the redacted line kept in evidence"),
+    LW_OPT("max_scan_bytes", LW_OPT_SIZE, "262144", offsetof(probe_cfg, max_scan_bytes), 1, 16 * 1024 * 1024,
+           "bytes of each message scanned"),
+    LW_OPT("max_functions", LW_OPT_INT, "10000", offsetof(probe_cfg, max_functions), 1, 1e6,
+           "functions whose recent (indicator, source) pairs are remembered (520 bytes each)"),
+    LW_OPT_END,
 };
 
 enum ind {
@@ -539,11 +541,11 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         return;
     lw_severity sev;
     if (!s)
-        sev = lw_sev_of(d->cfg.log_severity, LW_SEV_LOW);
+        sev = lw_sev_at_least(d->cfg.log_severity, LW_SEV_LOW);
     else if (s->blocked == 1)
-        sev = lw_sev_of(d->cfg.blocked_severity, LW_SEV_LOW);
+        sev = lw_sev_at_least(d->cfg.blocked_severity, LW_SEV_LOW);
     else
-        sev = lw_sev_of(d->cfg.unblocked_severity, LW_SEV_LOW);
+        sev = lw_sev_at_least(d->cfg.unblocked_severity, LW_SEV_LOW);
     lw_finding *f = &d->f;
     lw_finding_init(f, "probe", sev, rec);
     if (!f->time_ms)

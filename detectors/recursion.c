@@ -28,11 +28,16 @@ typedef struct rec_cfg {
 } rec_cfg;
 
 static const lw_option options[] = {
-    {"same_function", 5, offsetof(rec_cfg, same_function), "invocations of one function in one trace"},
-    {"cycle_total", 6, offsetof(rec_cfg, cycle_total), "invocations across functions in one trace with a repeat"},
-    {"window_s", 900, offsetof(rec_cfg, window_s), "a trace is forgotten this long after it was first seen"},
-    {"max_roots", 8192, offsetof(rec_cfg, max_roots), "traces remembered (most recent first)"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("same_function", LW_OPT_INT, "5", offsetof(rec_cfg, same_function), 2, 1e6,
+           "invocations of one function in one trace"),
+    LW_OPT("cycle_total", LW_OPT_INT, "6", offsetof(rec_cfg, cycle_total), 2, 1e6,
+           "invocations across functions in one trace with a repeat"),
+    LW_OPT("window_s", LW_OPT_DURATION, "900", offsetof(rec_cfg, window_s), 1, 86400,
+           "a trace is forgotten this long after it was first seen"),
+    /* At least 1: at 0 the eviction loop would never make room. */
+    LW_OPT("max_roots", LW_OPT_INT, "8192", offsetof(rec_cfg, max_roots), 1, 1e6,
+           "traces remembered (most recent first)"),
+    LW_OPT_END,
 };
 
 typedef struct root_state {

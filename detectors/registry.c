@@ -45,21 +45,3 @@ const lw_detector_ops *lw_detector_find(const char *name)
             return lw_detector_registry[i];
     return NULL;
 }
-
-void lw_detector_defaults(const lw_detector_ops *ops, void *cfg)
-{
-    memset(cfg, 0, ops->config_size);
-    for (const lw_option *o = ops->options; o && o->name; o++)
-        *(double *)((char *)cfg + o->offset) = o->dflt;
-}
-
-int lw_detector_set(const lw_detector_ops *ops, void *cfg, const char *name, double v)
-{
-    for (const lw_option *o = ops->options; o && o->name; o++) {
-        if (strcasecmp(o->name, name) == 0) {
-            *(double *)((char *)cfg + o->offset) = v;
-            return 0;
-        }
-    }
-    return -1;
-}

@@ -345,18 +345,20 @@ typedef struct rules_det {
 } rules_det;
 
 static const lw_option options[] = {
-    {"max_per_window", 5, offsetof(lw_rules_cfg, max_per_window),
-     "matches of one rule on one function reported one by one per window; later ones are folded into one "
-     "finding with a count"},
-    {"window_s", 300, offsetof(lw_rules_cfg, window_s), "the folding window, in seconds of event time"},
-    {"max_keys", 10000, offsetof(lw_rules_cfg, max_keys),
-     "(function, rule) windows tracked at once (32 bytes each); past it every match is reported"},
-    {"max_scan_bytes", 262144, offsetof(lw_rules_cfg, max_scan_bytes),
-     "bytes of each message matched (CloudWatch events are at most 256 KB)"},
-    {"match_limit", 1000000, offsetof(lw_rules_cfg, match_limit),
-     "PCRE2 match limit per line and rule: bounds a backtracking pattern (a line over it counts as no match)"},
-    {"excerpt_bytes", 200, offsetof(lw_rules_cfg, excerpt_bytes), "bytes of the redacted line kept in evidence"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("max_per_window", LW_OPT_INT, "5", offsetof(lw_rules_cfg, max_per_window), 0, 1e6,
+           "matches of one rule on one function reported one by one per window; later ones are folded into one "
+           "finding with a count"),
+    LW_OPT("window_s", LW_OPT_DURATION, "300", offsetof(lw_rules_cfg, window_s), 0, 86400,
+           "the folding window, in event time"),
+    LW_OPT("max_keys", LW_OPT_INT, "10000", offsetof(lw_rules_cfg, max_keys), 1, 1e6,
+           "(function, rule) windows tracked at once (32 bytes each); past it every match is reported"),
+    LW_OPT("max_scan_bytes", LW_OPT_SIZE, "262144", offsetof(lw_rules_cfg, max_scan_bytes), 1, 16 * 1024 * 1024,
+           "bytes of each message matched (CloudWatch events are at most 256 KB)"),
+    LW_OPT("match_limit", LW_OPT_INT, "1000000", offsetof(lw_rules_cfg, match_limit), 1000, 4e9,
+           "PCRE2 match limit per line and rule: bounds a backtracking pattern (a line over it counts as no match)"),
+    LW_OPT("excerpt_bytes", LW_OPT_SIZE, "200", offsetof(lw_rules_cfg, excerpt_bytes), 1, 65536,
+           "bytes of the redacted line kept in evidence"),
+    LW_OPT_END,
 };
 
 static void *create(const void *cfgp)

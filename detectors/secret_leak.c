@@ -41,7 +41,7 @@
  *   agent key                     3.0
  * Keys ending in or containing "EXAMPLE" (AWS's documentation keys,
  * AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) are
- * ignored while ignore_examples = 1, as gitleaks does.
+ * ignored while ignore_examples is on, as gitleaks does.
  *
  * Performance: a line goes to PCRE2 only when the literal prefilter
  * (rules.h: one vector pass, 3-byte windows) finds one of AKIA, ASIA, ABIA,
@@ -99,7 +99,7 @@ typedef struct secret_cfg {
     double min_entropy_secret;
     double min_entropy_token;
     double min_entropy_agent_key;
-    double ignore_examples;
+    bool ignore_examples;
     double env_min_names;
     double env_window_s;
     double excerpt_bytes;
@@ -108,33 +108,35 @@ typedef struct secret_cfg {
     double max_streams;
 } secret_cfg;
 
+/* Entropy floors are in bits per character: 0 (any) to 8 (the most a byte
+ * can carry). */
 static const lw_option options[] = {
-    {"min_entropy_key_id", 2.8, offsetof(secret_cfg, min_entropy_key_id),
-     "entropy floor (bits/char over the 20 chars) of an access key id: random ids score 2.9-4.0, "
-     "AKIAAAAABBBBCCCCDDDD 2.35"},
-    {"min_entropy_secret", 4.0, offsetof(secret_cfg, min_entropy_secret),
-     "entropy floor of a 40-char secret access key: random keys score 4.1-5.1; hex digests never exceed 4.0"},
-    {"min_entropy_token", 4.5, offsetof(secret_cfg, min_entropy_token),
-     "entropy floor of a session token (first 1 KiB): real tokens score 5.1-5.9"},
-    {"min_entropy_agent_key", 3.0, offsetof(secret_cfg, min_entropy_agent_key),
-     "entropy floor of a TREND_AP_KEY / TREND_AP_SECRET value"},
-    {"ignore_examples", 1, offsetof(secret_cfg, ignore_examples),
-     "1 = ignore keys containing EXAMPLE (AWS documentation keys such as AKIAIOSFODNN7EXAMPLE)"},
-    {"env_min_names", 3, offsetof(secret_cfg, env_min_names),
-     "environment variable names (of AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, "
-     "AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_RUNTIME_API, _HANDLER, TREND_AP_KEY, TREND_AP_SECRET) that make "
-     "an environment dump"},
-    {"env_window_s", 5, offsetof(secret_cfg, env_window_s),
-     "an environment dump may span the events of one log stream within this many seconds"},
-    {"excerpt_bytes", 160, offsetof(secret_cfg, excerpt_bytes),
-     "bytes of the line (secrets masked, then redacted) kept in evidence"},
-    {"max_scan_bytes", 262144, offsetof(secret_cfg, max_scan_bytes),
-     "bytes of each message scanned (CloudWatch events are at most 256 KB)"},
-    {"max_functions", 10000, offsetof(secret_cfg, max_functions),
-     "functions whose reported secrets are remembered (520 bytes each)"},
-    {"max_streams", 10000, offsetof(secret_cfg, max_streams),
-     "log streams followed at once for environment dumps spread over several events (32 bytes each)"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("min_entropy_key_id", LW_OPT_DOUBLE, "2.8", offsetof(secret_cfg, min_entropy_key_id), 0, 8,
+           "entropy floor (bits/char over the 20 chars) of an access key id: random ids score 2.9-4.0, "
+           "AKIAAAAABBBBCCCCDDDD 2.35"),
+    LW_OPT("min_entropy_secret", LW_OPT_DOUBLE, "4.0", offsetof(secret_cfg, min_entropy_secret), 0, 8,
+           "entropy floor of a 40-char secret access key: random keys score 4.1-5.1; hex digests never exceed 4.0"),
+    LW_OPT("min_entropy_token", LW_OPT_DOUBLE, "4.5", offsetof(secret_cfg, min_entropy_token), 0, 8,
+           "entropy floor of a session token (first 1 KiB): real tokens score 5.1-5.9"),
+    LW_OPT("min_entropy_agent_key", LW_OPT_DOUBLE, "3.0", offsetof(secret_cfg, min_entropy_agent_key), 0, 8,
+           "entropy floor of a TREND_AP_KEY / TREND_AP_SECRET value"),
+    LW_OPT("ignore_examples", LW_OPT_BOOL, "true", offsetof(secret_cfg, ignore_examples), 0, 0,
+           "ignore keys containing EXAMPLE (AWS documentation keys such as AKIAIOSFODNN7EXAMPLE)"),
+    LW_OPT("env_min_names", LW_OPT_INT, "3", offsetof(secret_cfg, env_min_names), 1, 8,
+           "environment variable names (of AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, "
+           "AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_RUNTIME_API, _HANDLER, TREND_AP_KEY, TREND_AP_SECRET) that make "
+           "an environment dump"),
+    LW_OPT("env_window_s", LW_OPT_DURATION, "5", offsetof(secret_cfg, env_window_s), 0, 3600,
+           "an environment dump may span the events of one log stream within this long"),
+    LW_OPT("excerpt_bytes", LW_OPT_SIZE, "160", offsetof(secret_cfg, excerpt_bytes), 1, 65536,
+           "bytes of the line (secrets masked, then redacted) kept in evidence"),
+    LW_OPT("max_scan_bytes", LW_OPT_SIZE, "262144", offsetof(secret_cfg, max_scan_bytes), 1, 16 * 1024 * 1024,
+           "bytes of each message scanned (CloudWatch events are at most 256 KB)"),
+    LW_OPT("max_functions", LW_OPT_INT, "10000", offsetof(secret_cfg, max_functions), 1, 1e6,
+           "functions whose reported secrets are remembered (520 bytes each)"),
+    LW_OPT("max_streams", LW_OPT_INT, "10000", offsetof(secret_cfg, max_streams), 1, 1e6,
+           "log streams followed at once for environment dumps spread over several events (32 bytes each)"),
+    LW_OPT_END,
 };
 
 enum kind { K_KEY_ID, K_SECRET, K_TOKEN, K_PRIVKEY, K_AGENT, K_ENV, K_COUNT };
@@ -237,7 +239,7 @@ static bool all_hex(lw_str v)
 
 static bool example(const secret_det *d, lw_str v)
 {
-    return d->cfg.ignore_examples != 0 && v.n >= 7 && memmem(v.p, v.n, "EXAMPLE", 7) != NULL;
+    return d->cfg.ignore_examples && v.n >= 7 && memmem(v.p, v.n, "EXAMPLE", 7) != NULL;
 }
 
 static void sha256(const void *p, size_t n, unsigned char md[32])

@@ -12,7 +12,7 @@
 #include "detectors/detector.h"
 
 typedef struct timeout_cfg {
-    double severity;
+    lw_severity severity;
 } timeout_cfg;
 
 typedef struct timeout_det {
@@ -21,8 +21,8 @@ typedef struct timeout_det {
 } timeout_det;
 
 static const lw_option options[] = {
-    {"severity", LW_SEV_MEDIUM, offsetof(timeout_cfg, severity), "severity of a timeout (2 = medium)"},
-    {NULL, 0, 0, NULL},
+    LW_OPT("severity", LW_OPT_SEVERITY, "medium", offsetof(timeout_cfg, severity), 0, 0, "severity of a timeout"),
+    LW_OPT_END,
 };
 
 static void *create(const void *cfg)
@@ -50,7 +50,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!report && p->type != LW_PL_TIMED_OUT)
         return;
     lw_finding *f = &t->f;
-    lw_finding_init(f, "timeout", lw_sev_of(t->cfg.severity, LW_SEV_INFO), rec);
+    lw_finding_init(f, "timeout", t->cfg.severity, rec);
     f->request_id = p->request_id;
     if (p->timeout_s >= 0)
         lw_finding_title(f, "Invocation timed out after %.2f s", p->timeout_s);

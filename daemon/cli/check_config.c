@@ -15,7 +15,8 @@ int lw_cmd_check_config(int argc, char **argv)
               "       lambdaward check-config --reference\n"
               "\n"
               "Check a configuration file and report every error with its line (exit 1 if\n"
-              "any). --reference prints every option with its default and meaning.\n",
+              "any). --reference prints every option with its meaning, type, range and\n"
+              "default.\n",
               argc < 2 ? stderr : stdout);
         return argc < 2 ? LW_EXIT_USAGE : LW_EXIT_OK;
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/options.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
 #include "parsers/classify.h"
@@ -26,7 +27,8 @@ struct lw_pipeline {
     lw_stats stats;
     bool no_summaries;
     lw_pipeline_counts counts;
-    lw_ruleset *rules; /* the config's [rule NAME] sections, compiled */
+    const lw_config *config; /* detector settings and rules; NULL = defaults */
+    lw_ruleset *rules; /* the config's [rule NAME] sections, compiled once */
 };
 
 static void dispatch(lw_pipeline *p, const lw_record *rec)
@@ -94,6 +96,42 @@ static bool disabled(const lw_config *c, const char *name)
     return false;
 }
 
+/* The one way a detector instance is built: its table's defaults, then the
+ * config's [detector NAME] settings, and for `rules` the config's [rule
+ * NAME] sections. A fresh start and the replacement of an instance whose
+ * saved state was refused both come here, so a refused restore can never
+ * quietly drop the user's rules or settings. */
+static void *instantiate(lw_pipeline *p, const lw_detector_ops *ops)
+{
+    const lw_config *c = p->config;
+    void *cfg = lw_xcalloc(1, ops->config_size);
+    char err[256];
+    if (lw_options_defaults(ops->options, cfg) < 0)
+        fprintf(stderr, "lambdaward: detector %s: a default does not fit its option table\n", ops->name);
+    /* Settings and patterns were checked by the loader; a failure here is
+     * a bug, said rather than hidden. */
+    for (const lw_detector_setting *st = c ? c->detector_settings : NULL; st; st = st->next)
+        if (!strcmp(st->detector, ops->name) &&
+            lw_options_set(ops->options, cfg, st->key, st->value, err, sizeof err) < 0)
+            fprintf(stderr, "lambdaward: detector %s: %s = %s: %s\n", ops->name, st->key, st->value, err);
+    if (!strcmp(ops->name, "rules") && c && c->rules) {
+        if (!p->rules) {
+            p->rules = lw_ruleset_new();
+            for (const lw_rule_cfg *r = c->rules; r; r = r->next)
+                if (lw_ruleset_add(p->rules, r->name, r->pattern, r->severity, err, sizeof err) < 0)
+                    fprintf(stderr, "lambdaward: %s\n", err);
+        }
+        ((lw_rules_cfg *)cfg)->rules = p->rules;
+    }
+    void *self = ops->create(cfg);
+    free(cfg);
+    if (!self) {
+        fprintf(stderr, "lambdaward: detector %s failed to start\n", ops->name);
+        abort();
+    }
+    return self;
+}
+
 lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
 {
     lw_pipeline *p = lw_xcalloc(1, sizeof *p);
@@ -103,6 +141,7 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
     lw_sensor_parser_init(&p->sp);
     lw_stats_init(&p->stats, o->arch);
     p->no_summaries = o->no_summaries;
+    p->config = o->config;
     p->findings = lw_findings_new(o->dedupe_capacity, o->sink, o->ud);
     p->emitter = (lw_emitter){emit, p};
     int n = 0;
@@ -113,29 +152,8 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
         const lw_detector_ops *ops = lw_detector_registry[i];
         if (o->config && disabled(o->config, ops->name))
             continue;
-        void *cfg = lw_xcalloc(1, ops->config_size);
-        lw_detector_defaults(ops, cfg);
-        /* Settings were validated against the option table when loaded. */
-        for (const lw_detector_setting *st = o->config ? o->config->detector_settings : NULL; st; st = st->next)
-            if (!strcmp(st->detector, ops->name))
-                lw_detector_set(ops, cfg, st->key, st->value);
-        if (!strcmp(ops->name, "rules") && o->config && o->config->rules) {
-            /* Patterns were checked by the loader; a failure here is a bug. */
-            p->rules = lw_ruleset_new();
-            for (const lw_rule_cfg *r = o->config->rules; r; r = r->next) {
-                char err[256];
-                if (lw_ruleset_add(p->rules, r->name, r->pattern, r->severity, err, sizeof err) < 0)
-                    fprintf(stderr, "lambdaward: %s\n", err);
-            }
-            ((lw_rules_cfg *)cfg)->rules = p->rules;
-        }
         p->det[p->ndet].ops = ops;
-        p->det[p->ndet].self = ops->create(cfg);
-        free(cfg);
-        if (!p->det[p->ndet].self) {
-            fprintf(stderr, "lambdaward: detector %s failed to start\n", ops->name);
-            abort();
-        }
+        p->det[p->ndet].self = instantiate(p, ops);
         p->ndet++;
     }
     return p;
@@ -187,12 +205,10 @@ int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, 
             continue;
         if (ops->restore(p->det[i].self, blob, n) == 0)
             return 0;
-        /* Refused: replace the half-restored instance with a fresh one. */
-        void *cfg = lw_xcalloc(1, ops->config_size);
-        lw_detector_defaults(ops, cfg);
+        /* Refused: replace the half-restored instance with a fresh one,
+         * built exactly as at the start. */
         ops->destroy(p->det[i].self);
-        p->det[i].self = ops->create(cfg);
-        free(cfg);
+        p->det[i].self = instantiate(p, ops);
         return -1;
     }
     return -1;

@@ -22,7 +22,10 @@ typedef struct lw_pipeline_opts {
     const lw_reasm_limits *limits; /* NULL = defaults */
     lw_arch arch;
     size_t dedupe_capacity;        /* 0 = default */
-    const lw_config *config;       /* detector settings; NULL = defaults */
+    const lw_config *config;       /* detector settings and rules; NULL = defaults. Read
+                                      again when a restore is refused (the detector is
+                                      rebuilt from it): keep it valid while
+                                      lw_pipeline_restore may be called */
     bool no_summaries;             /* skip the per-function summaries (the daemon
                                       prints none: ~11 KB of histograms per function) */
 } lw_pipeline_opts;

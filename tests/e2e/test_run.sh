@@ -28,7 +28,7 @@ check "detector state saved" test "$(sqlite3 "$TMP/state.db" 'select count(*) fr
 
 "$BIN" run --config "$TMP/broken.conf" 2> "$TMP/log2"; rc=$?
 check "broken config at start: exit 2" test $rc -eq 2
-check "broken config: error with its line" grep -q "broken.conf:2: filter_tps" "$TMP/log2"
+check "broken config: error with its line" grep -q "broken.conf:2: \[aws\] filter_tps = " "$TMP/log2"
 
 # journald: JOURNAL_STREAM names our stderr -> "<N>" prefixes, no timestamps
 exec 3> "$TMP/journal"

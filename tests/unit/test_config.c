@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/options.h"
+#include "detectors/detector.h"
 
 static char path[64];
 
@@ -77,7 +79,7 @@ static void full_config(void **st)
     assert_string_equal(c.ingest_access_key, "key-from-env");
     assert_true(c.ingest_max_body == 4 * 1024 * 1024);
     assert_string_equal(c.detector_settings->detector, "duration_anomaly");
-    assert_true(c.detector_settings->value == 9);
+    assert_string_equal(c.detector_settings->value, "9");
     assert_int_equal(c.disabled_detectors.n, 1);
     assert_string_equal(c.rules->pattern, "(?i)dumping");
     assert_int_equal(c.rules->severity, LW_SEV_LOW);
@@ -111,10 +113,10 @@ static void every_error_with_its_line(void **st)
     for (int i = 0; i < c.errors.n; i++)
         printf("  %s\n", c.errors.v[i]);
     assert_true(n >= 9);
-    assert_true(has(&c.errors, ":2: filter_tps: 'fast' is not a valid number"));
+    assert_true(has(&c.errors, ":2: [aws] filter_tps = fast: must be a number from 0.1 to 100"));
     assert_true(has(&c.errors, ":3: unknown option 'bogus' in [aws]"));
-    assert_true(has(&c.errors, ":5: lookback: 'forever' is not a valid duration"));
-    assert_true(has(&c.errors, ":8: min_severity: 'urgent'"));
+    assert_true(has(&c.errors, ":5: [watch w] lookback = forever: must be a duration from 0s to 14d"));
+    assert_true(has(&c.errors, ":8: [webhook a] min_severity = urgent: must be a severity"));
     assert_true(has(&c.errors, ":9: secret_env: environment variable LW_TEST_UNSET_VARIABLE is not set"));
     assert_true(has(&c.errors, ":10: unknown detector 'nope'"));
     assert_true(has(&c.errors, ":12: detector attack has no option 'no_such_option'"));
@@ -139,12 +141,172 @@ static void warnings_and_loopback(void **st)
     assert_int_equal(c.warnings.n, 0);
     lw_config_free(&c);
     assert_int_equal(load("[ingest firehose]\nport = 70000\n", &c, 0600), 2);
-    assert_true(has(&c.errors, "port: 70000 is out of range"));
+    assert_true(has(&c.errors, "[ingest firehose] port = 70000: must be an integer from 1 to 65535"));
     assert_true(has(&c.errors, "needs access_key"));
     lw_config_free(&c);
     assert_true(load("", &c, 0600) == 0);
     assert_non_null(strstr(c.state_path, "state.db"));
     lw_config_free(&c);
+}
+
+/* Each kind of bad value, in detector sections and plain ones alike, is
+ * refused with its file, line, section and option, and what would do. */
+static void typed_values_refused_with_their_line(void **st)
+{
+    (void)st;
+    const char *text = "[detector error_spike]\n"                  /* 1 */
+                       "max_functions = -1\n"                      /* 2: a negative count */
+                       "[detector duration_anomaly]\n"             /* 3 */
+                       "z = nan\n"                                 /* 4 */
+                       "ratio = inf\n"                             /* 5 */
+                       "min_delta = lots\n"                        /* 6: not a number */
+                       "max_keys = 2000000\n"                      /* 7: above max */
+                       "[detector timeout]\n"                      /* 8 */
+                       "severity = urgent\n"                       /* 9: no such severity */
+                       "[detector rules]\n"                        /* 10 */
+                       "window_s = 5x\n"                           /* 11: bad duration */
+                       "[detector invocation_storm]\n"             /* 12 */
+                       "min_count = 2.5\n"                         /* 13: a count is whole */
+                       "[detector log_flood]\n"                    /* 14 */
+                       "min_bytes = 5Q\n"                          /* 15: bad size */
+                       "[detector attack]\n"                       /* 16 */
+                       "include_payload = maybe\n"                 /* 17 */
+                       "unblocked_severity = 5\n"                  /* 18: no such index */
+                       "[detector recursion]\n"                    /* 19 */
+                       "max_roots = 0\n"                           /* 20: would never evict */
+                       "[aws]\n"                                   /* 21 */
+                       "request_timeout = 5x\n"                    /* 22 */
+                       "[rule r]\n"                                /* 23 */
+                       "pattern = x\n"                             /* 24 */
+                       "severity = 7\n";                           /* 25 */
+    lw_config c;
+    int n = load(text, &c, 0600);
+    for (int i = 0; i < c.errors.n; i++)
+        printf("  %s\n", c.errors.v[i]);
+    assert_int_equal(n, 14);
+    assert_true(has(&c.errors, ":2: [detector error_spike] max_functions = -1: must be an integer from 1 to 1000000"));
+    assert_true(has(&c.errors, ":4: [detector duration_anomaly] z = nan: must be a number from 0.1 to 1000"));
+    assert_true(has(&c.errors, ":5: [detector duration_anomaly] ratio = inf: must be a number from 1 to 1000"));
+    assert_true(has(&c.errors, ":6: [detector duration_anomaly] min_delta = lots: must be a number from 0 to"));
+    assert_true(has(&c.errors, ":7: [detector duration_anomaly] max_keys = 2000000: must be an integer from 1 to"));
+    assert_true(has(&c.errors, ":9: [detector timeout] severity = urgent: must be a severity: info, low, medium, "
+                               "high or critical"));
+    assert_true(has(&c.errors, ":11: [detector rules] window_s = 5x: must be a duration from 0s to 1d"));
+    assert_true(has(&c.errors, ":13: [detector invocation_storm] min_count = 2.5: must be an integer"));
+    assert_true(has(&c.errors, ":15: [detector log_flood] min_bytes = 5Q: must be a size from 1 to 1024G"));
+    assert_true(has(&c.errors, ":17: [detector attack] include_payload = maybe: must be true or false"));
+    assert_true(has(&c.errors, ":18: [detector attack] unblocked_severity = 5: must be a severity"));
+    assert_true(has(&c.errors, ":20: [detector recursion] max_roots = 0: must be an integer from 1 to"));
+    assert_true(has(&c.errors, ":22: [aws] request_timeout = 5x: must be a duration from 1s to 10m"));
+    assert_true(has(&c.errors, ":25: [rule r] severity = 7: must be a severity"));
+    assert_true(has(&c.errors, "/tmp/lw-test-config-")); /* the file is named */
+    assert_null(c.detector_settings); /* nothing refused reaches a detector */
+    lw_config_free(&c);
+}
+
+/* The value a detector's option takes from text, read back from its
+ * config struct as the detector would see it. */
+static double value_of(const char *detector, const char *name, const char *text)
+{
+    const lw_detector_ops *d = lw_detector_find(detector);
+    assert_non_null(d);
+    const lw_option *o = lw_option_find(d->options, name);
+    assert_non_null(o);
+    char *cfg = calloc(1, d->config_size);
+    char err[256];
+    assert_int_equal(lw_options_defaults(d->options, cfg), 0);
+    int rc = lw_option_parse(o, text, cfg, err, sizeof err);
+    if (rc < 0)
+        printf("  %s = %s: %s\n", name, text, err);
+    assert_int_equal(rc, 0);
+    double v;
+    switch (o->type) {
+    case LW_OPT_BOOL: v = *(bool *)(cfg + o->offset); break;
+    case LW_OPT_SEVERITY: v = *(lw_severity *)(cfg + o->offset); break;
+    default: v = *(double *)(cfg + o->offset); break;
+    }
+    free(cfg);
+    return v;
+}
+
+static void typed_values_accepted(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *detector, *option, *text;
+        double want;
+    } ok[] = {
+        /* durations: units, and a bare number keeps its old unit (seconds) */
+        {"attack", "window_s", "5m", 300},
+        {"attack", "window_s", "300", 300},
+        {"attack", "window_s", "30s", 30},
+        {"rules", "window_s", "250ms", 0.25},
+        {"memory_pressure", "window_s", "2h", 7200},
+        /* sizes: binary multiples; a bare number (as in today's configs) is bytes */
+        {"log_flood", "min_bytes", "64k", 65536},
+        {"log_flood", "min_bytes", "5M", 5 * 1024 * 1024},
+        {"log_flood", "min_bytes", "5e6", 5e6},
+        /* severities by name, and by the index the old help texts documented */
+        {"timeout", "severity", "high", LW_SEV_HIGH},
+        {"timeout", "severity", "Critical", LW_SEV_CRITICAL},
+        {"timeout", "severity", "2", LW_SEV_MEDIUM},
+        /* booleans, and the 0/1 the old help texts documented */
+        {"attack", "include_payload", "false", 0},
+        {"attack", "include_payload", "0", 0},
+        {"probe", "report_blocked", "1", 1},
+        /* integers and numbers at their bounds */
+        {"error_spike", "max_functions", "1000000", 1e6},
+        {"error_spike", "max_functions", "1", 1},
+        {"duration_anomaly", "z", "3.5", 3.5},
+        {"error_spike", "min_rate", "0", 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (value_of(ok[i].detector, ok[i].option, ok[i].text) != ok[i].want)
+            fail_msg("[detector %s] %s = %s: not %g", ok[i].detector, ok[i].option, ok[i].text, ok[i].want);
+
+    /* the same through a config file: accepted, and applied as written */
+    lw_config c;
+    assert_int_equal(load("[detector attack]\nwindow_s = 5m\nblocked_severity = high\n"
+                          "[detector log_flood]\nceiling_bytes = 64M\n",
+                          &c, 0600),
+                     0);
+    int n = 0;
+    for (const lw_detector_setting *s = c.detector_settings; s; s = s->next, n++) {
+        double want = !strcmp(s->key, "window_s") ? 300 : !strcmp(s->key, "ceiling_bytes") ? 64 * 1024 * 1024 : LW_SEV_HIGH;
+        assert_true(value_of(s->detector, s->key, s->value) == want);
+    }
+    assert_int_equal(n, 3);
+    lw_config_free(&c);
+}
+
+/* Every table's defaults parse and sit within their own ranges, and the
+ * reference shows each option with its type and range. */
+static void defaults_and_reference(void **st)
+{
+    (void)st;
+    for (int i = 0; lw_detector_registry[i]; i++) {
+        const lw_detector_ops *d = lw_detector_registry[i];
+        void *cfg = calloc(1, d->config_size);
+        if (lw_options_defaults(d->options, cfg) < 0)
+            fail_msg("detector %s: a default is out of its own range", d->name);
+        free(cfg);
+    }
+    char *ref = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&ref, &len);
+    lw_config_reference(f);
+    fclose(f);
+    assert_non_null(strstr(ref, "\n[detector error_spike]\n"));
+    assert_non_null(strstr(ref, "; functions tracked\n; an integer from 1 to 1000000\n;max_functions = 20000\n"));
+    assert_non_null(strstr(ref, "; a duration from 1s to 1d (250ms, 30s, 5m, 2h, 1d; a bare number is seconds)\n"
+                                ";window_s = 300\n"));
+    assert_non_null(strstr(ref, ";request_timeout = 30s\n"));
+    assert_non_null(strstr(ref, "; a size from 1k to 1000000000 (64k, 8M, 1G; a bare number is bytes)\n"
+                                ";max_body = 8M\n"));
+    assert_non_null(strstr(ref, "\n[rule NAME]\n"));
+    assert_non_null(strstr(ref, ";severity = medium\n"));
+    assert_non_null(strstr(ref, "; one of json, slack\n;format = json\n"));
+    free(ref);
 }
 
 int main(void)
@@ -153,6 +315,9 @@ int main(void)
         cmocka_unit_test(full_config),
         cmocka_unit_test(every_error_with_its_line),
         cmocka_unit_test(warnings_and_loopback),
+        cmocka_unit_test(typed_values_refused_with_their_line),
+        cmocka_unit_test(typed_values_accepted),
+        cmocka_unit_test(defaults_and_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/options.h"
 #include "daemon/pipeline/pipeline.h"
 #include "detectors/detector.h"
 #include "parsers/classify.h"
@@ -87,21 +88,22 @@ static const lw_detector_ops *ops(void)
     return o;
 }
 
-static void *mk2(const char *o1, double v1, const char *o2, double v2)
+static void *mk2(const char *o1, const char *v1, const char *o2, const char *v2)
 {
     void *cfg = calloc(1, ops()->config_size);
-    lw_detector_defaults(ops(), cfg);
+    char err[256];
+    assert_int_equal(lw_options_defaults(ops()->options, cfg), 0);
     if (o1)
-        assert_int_equal(lw_detector_set(ops(), cfg, o1, v1), 0);
+        assert_int_equal(lw_options_set(ops()->options, cfg, o1, v1, err, sizeof err), 0);
     if (o2)
-        assert_int_equal(lw_detector_set(ops(), cfg, o2, v2), 0);
+        assert_int_equal(lw_options_set(ops()->options, cfg, o2, v2, err, sizeof err), 0);
     void *d = ops()->create(cfg);
     free(cfg);
     assert_non_null(d);
     return d;
 }
 
-static void *mk(void) { return mk2(NULL, 0, NULL, 0); }
+static void *mk(void) { return mk2(NULL, NULL, NULL, NULL); }
 
 static void feed(void *d, const lw_record *r, got *g)
 {
@@ -247,7 +249,7 @@ static void sensor_events(void **st)
     assert_int_equal(g.n, 1);
     ops()->destroy(d);
     /* ... unless asked */
-    d = mk2("report_blocked", 1, "sensor_indicators", 2);
+    d = mk2("report_blocked", "true", "sensor_indicators", "2");
     feed(d, sensor(&b, "api", 2000, 1, "198.51.100.24", "/fetch", "", imds), &g);
     assert_int_equal(g.n, 2);
     assert_int_equal(g.sev[1], LW_SEV_MEDIUM);
@@ -258,7 +260,7 @@ static void sensor_events(void **st)
     assert_true(has(&g, 2, "\"indicator\":\"etc_passwd\""));
     ops()->destroy(d);
     /* and never, if so configured */
-    d = mk2("sensor_indicators", 0, NULL, 0);
+    d = mk2("sensor_indicators", "0", NULL, NULL);
     feed(d, sensor(&b, "api", 1000, 0, "198.51.100.23", "/fetch", "", imds), &g);
     assert_int_equal(g.n, 3);
     ops()->destroy(d);

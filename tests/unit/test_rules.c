@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/jsonw.h"
+#include "config/options.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
 #include "parsers/classify.h"
@@ -67,12 +68,13 @@ static const lw_record *app_line(rb *b, const char *fn, int64_t ts, const char *
 
 extern const lw_detector_ops lw_detector_rules;
 
-static void *mk(const lw_ruleset *rs, const char *opt, double v)
+static void *mk(const lw_ruleset *rs, const char *opt, const char *v)
 {
-    lw_rules_cfg cfg;
-    lw_detector_defaults(&lw_detector_rules, &cfg);
+    lw_rules_cfg cfg = {0};
+    char err[256];
+    assert_int_equal(lw_options_defaults(lw_detector_rules.options, &cfg), 0);
     if (opt)
-        assert_int_equal(lw_detector_set(&lw_detector_rules, &cfg, opt, v), 0);
+        assert_int_equal(lw_options_set(lw_detector_rules.options, &cfg, opt, v, err, sizeof err), 0);
     cfg.rules = rs;
     void *d = lw_detector_rules.create(&cfg);
     assert_non_null(d);
@@ -89,7 +91,7 @@ static void rule_matches_with_its_severity(void **st)
     assert_int_equal(lw_ruleset_add(rs, "sql_error", "(?i)syntax error at or near \"\\w+\"", LW_SEV_HIGH, err, sizeof err), 0);
     assert_int_equal(lw_ruleset_add(rs, "debug-dump", "DEBUG DUMP", LW_SEV_LOW, err, sizeof err), 0);
     assert_int_equal(lw_ruleset_count(rs), 2);
-    void *d = mk(rs, NULL, 0);
+    void *d = mk(rs, NULL, NULL);
     lw_ruleset_free(rs); /* the detector holds its own references */
     got g = {0};
     lw_emitter out = {collect, &g};
@@ -142,7 +144,7 @@ static void repeats_fold_into_one_counted_finding(void **st)
     (void)st;
     lw_ruleset *rs = lw_ruleset_new();
     assert_int_equal(lw_ruleset_add(rs, "oops", "oops", LW_SEV_MEDIUM, NULL, 0), 0);
-    void *d = mk(rs, "max_per_window", 2);
+    void *d = mk(rs, "max_per_window", "2");
     got g = {0};
     lw_emitter out = {collect, &g};
     rb b;
@@ -161,7 +163,7 @@ static void repeats_fold_into_one_counted_finding(void **st)
     /* state survives a restart */
     lw_buf blob = LW_BUF_INIT;
     lw_detector_rules.save(d, &blob);
-    void *d2 = mk(rs, "max_per_window", 2);
+    void *d2 = mk(rs, "max_per_window", "2");
     assert_int_equal(lw_detector_rules.restore(d2, blob.p, blob.len), 0);
     lw_detector_rules.on_record(d2, app_line(&b, "f", 1000 + 302000, "oops"), &out); /* 2nd in window */
     lw_detector_rules.on_record(d2, app_line(&b, "f", 1000 + 303000, "oops"), &out); /* 3rd: folded */
@@ -184,9 +186,9 @@ static void each_detector_keeps_its_own_set(void **st)
     assert_int_equal(lw_ruleset_add(one, "first", "needle", LW_SEV_CRITICAL, err, sizeof err), 0);
     assert_int_equal(lw_ruleset_add(one, "bad", "(", LW_SEV_CRITICAL, err, sizeof err), -1);
     assert_int_equal(lw_ruleset_add(two, "second", "haystack", LW_SEV_LOW, err, sizeof err), 0);
-    void *a = mk(one, NULL, 0);
-    void *b = mk(two, NULL, 0); /* another pipeline, other rules */
-    void *c = mk(NULL, NULL, 0); /* no set: no rules */
+    void *a = mk(one, NULL, NULL);
+    void *b = mk(two, NULL, NULL); /* another pipeline, other rules */
+    void *c = mk(NULL, NULL, NULL); /* no set: no rules */
     lw_ruleset_free(one);       /* a reload: running detectors keep theirs */
     got g = {0};
     lw_emitter out = {collect, &g};
@@ -213,7 +215,7 @@ static void invalid_utf8_and_match_limit(void **st)
     lw_ruleset *rs = lw_ruleset_new();
     assert_int_equal(lw_ruleset_add(rs, "word", "caf\xc3\xa9 \\w+", LW_SEV_INFO, NULL, 0), 0);
     assert_int_equal(lw_ruleset_add(rs, "slow", "^(a+)+$", LW_SEV_INFO, NULL, 0), 0);
-    void *d = mk(rs, "match_limit", 1000);
+    void *d = mk(rs, "match_limit", "1000");
     got g = {0};
     lw_emitter out = {collect, &g};
     rb b;

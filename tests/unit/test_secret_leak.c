@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/options.h"
 #include "daemon/pipeline/pipeline.h"
 #include "detectors/detector.h"
 #include "parsers/classify.h"
@@ -95,12 +96,13 @@ static const lw_detector_ops *ops(void)
     return o;
 }
 
-static void *mk(const char *opt, double v)
+static void *mk(const char *opt, const char *v)
 {
     void *cfg = calloc(1, ops()->config_size);
-    lw_detector_defaults(ops(), cfg);
+    char err[256];
+    assert_int_equal(lw_options_defaults(ops()->options, cfg), 0);
     if (opt)
-        assert_int_equal(lw_detector_set(ops(), cfg, opt, v), 0);
+        assert_int_equal(lw_options_set(ops()->options, cfg, opt, v, err, sizeof err), 0);
     void *d = ops()->create(cfg);
     free(cfg);
     assert_non_null(d);
@@ -160,7 +162,7 @@ static void access_key_id_masked_and_hashed(void **st)
     char key[32], msg[256], sha[17], want[64];
     fake(key, "AKIA", B32, 16);
     snprintf(msg, sizeof msg, "[INFO]\t2026-03-08T14:23:20.100Z\trid-1\tconnecting with access key %s to s3", key);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     feed(d, app(&b, "orders", 1000, "rid-1", msg), &g);
@@ -192,7 +194,7 @@ static void credentials_object(void **st)
              "{\"level\":\"DEBUG\",\"requestId\":\"rid-2\",\"credentials\":{\"AccessKeyId\": \"%s\", \"SecretAccessKey\": "
              "\"%s\", \"SessionToken\": \"%s\"}}",
              id, secret, token);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     feed(d, app(&b, "auth", 1000, "rid-2", msg), &g);
@@ -225,7 +227,7 @@ static void private_keys(void **st)
         fake(body[i], "", B64, 64);
     snprintf(msg, sizeof msg, "loaded key\n-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n%s\n%s\n%s\n-----END OPENSSH PRIVATE KEY-----\nok",
              body[0], body[1], body[2], body[3]);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     feed(d, app(&b, "signer", 1, "r1", msg), &g);
@@ -260,7 +262,7 @@ static void environment_dump_in_one_event(void **st)
              "AWS_LAMBDA_FUNCTION_NAME=leaky\nAWS_REGION=eu-west-1\n_HANDLER=app.handler\nAWS_ACCESS_KEY_ID=%s\n"
              "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001\nPATH=/usr/bin\n",
              id);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     feed(d, line(&b, LW_REC_TEXT, "leaky", "s1", 1000, NULL, msg), &g);
@@ -282,7 +284,7 @@ static void environment_dump_in_one_event(void **st)
 static void environment_dump_over_events(void **st)
 {
     (void)st;
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     /* `; env` in a container image function: one variable per event */
@@ -333,7 +335,7 @@ static void clean_lines_stay_quiet(void **st)
         "MY_HANDLER=x OTHER_AWS_ACCESS_KEY_ID=y AWS_LAMBDA_FUNCTION_NAMES=z",
         "",
     };
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     for (size_t i = 0; i < sizeof clean / sizeof *clean; i++) {
@@ -342,7 +344,7 @@ static void clean_lines_stay_quiet(void **st)
             fail_msg("fired on clean line %zu: %s", i, g.json[0]);
     }
     /* the documentation keys do count when asked */
-    void *d2 = mk("ignore_examples", 0);
+    void *d2 = mk("ignore_examples", "false");
     feed(d2, app(&b, "clean", 1, "r", clean[5]), &g);
     assert_int_equal(g.n, 2);
     ops()->destroy(d);
@@ -355,7 +357,7 @@ static void one_finding_per_secret_per_function(void **st)
     char key[32], msg[128];
     fake(key, "AKIA", B32, 16);
     snprintf(msg, sizeof msg, "using %s", key);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     for (int i = 0; i < 1000; i++) {
@@ -379,7 +381,7 @@ static void sensor_payload_and_options(void **st)
     snprintf(payload, sizeof payload,
              "GET /items HTTP/1.1\r\nauthorization: AWS4-HMAC-SHA256 Credential=%s/20260308/eu-west-1/s3/aws4_request\r\n\r\n",
              key);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     feed(d, sensor(&b, "api", payload, "203.0.113.9"), &g);
@@ -389,7 +391,7 @@ static void sensor_payload_and_options(void **st)
     assert_false(has_frag(&g, 0, key, 4));
     ops()->destroy(d);
     /* a floor above what random ids reach silences them */
-    d = mk("min_entropy_key_id", 4.5);
+    d = mk("min_entropy_key_id", "4.5");
     feed(d, sensor(&b, "api", payload, "203.0.113.9"), &g);
     assert_int_equal(g.n, 1);
     ops()->destroy(d);
@@ -403,7 +405,7 @@ static void state_survives_restart(void **st)
     fake(k2, "ASIA", B32, 16);
     snprintf(m1, sizeof m1, "key %s", k1);
     snprintf(m2, sizeof m2, "key %s", k2);
-    void *d = mk(NULL, 0);
+    void *d = mk(NULL, NULL);
     got g = {0};
     rb b;
     feed(d, app(&b, "f", 1, "r", m1), &g);
@@ -411,7 +413,7 @@ static void state_survives_restart(void **st)
     lw_buf blob = LW_BUF_INIT;
     ops()->save(d, &blob);
     ops()->destroy(d);
-    d = mk(NULL, 0);
+    d = mk(NULL, NULL);
     assert_int_equal(ops()->restore(d, blob.p, blob.len), 0);
     feed(d, app(&b, "f", 2, "r", m1), &g); /* already reported before the restart */
     assert_int_equal(g.n, 1);
@@ -419,7 +421,7 @@ static void state_survives_restart(void **st)
     assert_int_equal(g.n, 2);
     assert_int_equal(ops()->restore(d, "junk", 4), -1);
     blob.p[blob.len - 1] ^= 0x7f; /* a corrupt index is refused, not trusted */
-    void *d3 = mk(NULL, 0);
+    void *d3 = mk(NULL, NULL);
     assert_int_equal(ops()->restore(d3, blob.p, blob.len - 3), -1);
     ops()->destroy(d3);
     lw_buf_free(&blob);
