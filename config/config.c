@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/buf.h"
+#include "common/wipe.h"
 #include "config/options.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
@@ -524,12 +525,8 @@ static void free_list(lw_strlist *l)
 
 static void wipe(char *secret)
 {
-    if (secret) {
-        volatile char *p = secret;
-        while (*p)
-            *p++ = 0;
-        free(secret);
-    }
+    lw_wipe_str(secret);
+    free(secret);
 }
 
 void lw_config_free(lw_config *c)
