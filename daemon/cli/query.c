@@ -1,16 +1,15 @@
 /*
  * query: `lambdaward query`, the one-shot analyser.
  *
- * Reads files or stdin (formats auto-detected by the decoder), runs the
- * pipeline, prints findings as they come and one summary per function at
- * the end. Input problems are reported with file and line and do not stop
- * the run: everything readable is analysed, then the exit status says 2.
+ * Parses the command line, runs one pipeline over the chosen source (files
+ * and stdin, sources/file.c, or the API, sources/query_api.c), prints
+ * findings as they come and one summary per function at the end, then
+ * delivers the findings to any --webhook. Input problems are reported with
+ * file and line and do not stop the run: everything readable is analysed,
+ * then the exit status says 2.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +17,17 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
-#include "common/idset.h"
-#include "daemon/cli/cli.h"
-#include "daemon/sinks/output.h"
 #include "common/timeutil.h"
+#include "daemon/cli/cli.h"
 #include "daemon/pipeline/pipeline.h"
-#include "daemon/sources/query_api.h"
+#include "daemon/pipeline/spool.h"
+#include "daemon/sinks/output.h"
 #include "daemon/sinks/webhook_format.h"
 #include "daemon/sinks/webhook_send.h"
-#include "parsers/decode.h"
-#include "common/json.h"
+#include "daemon/sources/file.h"
+#include "daemon/sources/query_api.h"
 
-#define READ_CHUNK (4u << 20)
 #define MAX_SHOWN_ERRORS 20
-#define MIN_SPLIT_BYTES (32u << 20)  /* smaller files are not worth threads */
-#define MAX_OVERRUN (64u << 20)      /* how far a worker reads on to close records */
 #define MAX_JOBS 64
 
 typedef struct query {
@@ -52,7 +47,7 @@ typedef struct query {
     bool config_given;
     lw_config cfg;           /* loaded when --config or --webhook is given */
     bool have_cfg;
-    FILE *sent;              /* findings to deliver: id, length, json */
+    lw_spool sent;           /* findings to deliver to --webhook after the analysis */
 } query;
 
 static void usage(FILE *to)
@@ -109,77 +104,39 @@ static void flush_out(query *q)
     }
 }
 
-/* A finding kept for --webhook delivery after the analysis, as
- * id, severity, detector NUL, length, JSON. */
-static void keep_for_webhooks(FILE *to, const char *id, int severity, const char *detector, const char *json,
-                              size_t n)
+/* Counts a finding whose output line is in q->out and keeps it for
+ * --webhook delivery. */
+static void take(query *q, const char *id, int severity, const char *detector, const char *json, size_t n)
 {
-    uint64_t len = n;
-    fwrite(id, 1, LW_FINDING_ID_LEN, to);
-    fputc((char)severity, to);
-    fwrite(detector, 1, strlen(detector) + 1, to);
-    fwrite(&len, sizeof len, 1, to);
-    fwrite(json, 1, n, to);
+    q->findings++;
+    if (severity > q->max_sev)
+        q->max_sev = severity;
+    if (q->out.len > (64u << 10))
+        flush_out(q);
+    if (q->sent.f)
+        lw_spool_put(&q->sent, id, severity, detector, NULL, 0, json, n);
+}
+
+static void render(void *ud, const lw_finding *f, const char *json, size_t n, lw_buf *out)
+{
+    const query *q = ud;
+    lw_out_finding(q->fmt, f, json, n, out);
 }
 
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
-    (void)id;
     query *q = ud;
-    q->findings++;
-    if ((int)f->severity > q->max_sev)
-        q->max_sev = (int)f->severity;
-    lw_out_finding(q->fmt, f, json, n, &q->out);
-    if (q->out.len > (64u << 10))
-        flush_out(q);
-    if (q->sent)
-        keep_for_webhooks(q->sent, id, (int)f->severity, f->detector, json, n);
+    render(q, f, json, n, &q->out);
+    take(q, id, (int)f->severity, f->detector, json, n);
 }
 
-typedef struct kept {
-    char id[LW_FINDING_ID_LEN + 1];
-    int severity;
-    char detector[64];
-    size_t out_len, json_len; /* rec holds [out_len bytes of output][json_len bytes of JSON] */
-} kept;
-
-/* Reads the next finding keep_for_webhooks wrote, preceded by a length and
- * output bytes when with_output; rec gets the output then the JSON. */
-static bool read_kept(FILE *from, bool with_output, lw_buf *rec, kept *k)
+/* A --jobs worker's finding, rendered in its thread, back in input order. */
+static void replay(void *ud, const lw_spooled *k)
 {
-    uint64_t len = 0;
-    lw_buf_reset(rec);
-    if (with_output) {
-        if (fread(&len, sizeof len, 1, from) != 1)
-            return false;
-        lw_buf_reserve(rec, len + 1);
-        if (fread(rec->p, 1, len, from) != len)
-            return false;
-        rec->len = len;
-    }
-    k->out_len = rec->len;
-    int sev;
-    if (fread(k->id, 1, LW_FINDING_ID_LEN, from) != LW_FINDING_ID_LEN || (sev = fgetc(from)) == EOF)
-        return false;
-    k->id[LW_FINDING_ID_LEN] = '\0';
-    k->severity = sev;
-    size_t n = 0;
-    int ch;
-    while ((ch = fgetc(from)) > 0 && n < sizeof k->detector - 1)
-        k->detector[n++] = (char)ch;
-    k->detector[n] = '\0';
-    if (fread(&len, sizeof len, 1, from) != 1)
-        return false;
-    lw_buf_reserve(rec, rec->len + len + 1);
-    if (fread(rec->p + rec->len, 1, len, from) != len)
-        return false;
-    k->json_len = len;
-    rec->len += len;
-    rec->p[rec->len] = '\0';
-    return true;
+    query *q = ud;
+    lw_buf_append(&q->out, k->rendered, k->rendered_len);
+    take(q, k->id, k->severity, k->detector, k->json, k->json_len);
 }
-
-static bool next_kept(FILE *from, lw_buf *rec, kept *k) { return read_kept(from, true, rec, k); }
 
 /* Sends the recorded findings to each --webhook, three tries each.
  * Returns the number of findings that could not be delivered. */
@@ -194,16 +151,15 @@ static int send_webhooks(query *q)
             failed++;
             continue;
         }
-        rewind(q->sent);
+        lw_spool_rewind(&q->sent);
         int sent = 0, bad = 0;
-        lw_buf json = LW_BUF_INIT;
-        kept k;
-        while (read_kept(q->sent, false, &json, &k)) {
+        lw_spooled k;
+        while (lw_spool_next(&q->sent, &k)) {
             const char *id = k.id;
             if (!lw_webhook_wants(h, (lw_severity)k.severity, k.detector))
                 continue;
             char err[256] = "";
-            int status = lw_webhook_send(h, cfg.ca_bundle, id, json.p, 3, err, sizeof err);
+            int status = lw_webhook_send(h, cfg.ca_bundle, id, k.json, 3, err, sizeof err);
             if (status >= 200 && status < 300) {
                 sent++;
             } else {
@@ -212,7 +168,6 @@ static int send_webhooks(query *q)
                         status ? "" : err, status ? "HTTP " : ", ", status);
             }
         }
-        lw_buf_free(&json);
         fprintf(stderr, "lambdaward: webhook %s: %d delivered, %d failed\n", h->name, sent, bad);
         failed += bad;
     }
@@ -223,304 +178,10 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 {
     query *q = ud;
     q->input_errors++;
-    if (q->input_errors <= MAX_SHOWN_ERRORS)
+    if (q->input_errors <= MAX_SHOWN_ERRORS && msg)
         fprintf(stderr, "lambdaward: %s:%llu: %s\n", origin, (unsigned long long)line, msg);
     else if (q->input_errors == MAX_SHOWN_ERRORS + 1)
         fprintf(stderr, "lambdaward: further input errors are counted, not shown\n");
-}
-
-/* Feeds [from, to) of fd to a decoder through buf (READ_CHUNK bytes), so
- * memory stays one chunk plus a partial document whatever the file size.
- * stop, when set, is checked between chunks. Returns -1 on a read error. */
-static int feed_range(lw_decoder *d, int fd, char *buf, size_t from, size_t to, size_t chunk,
-                      bool (*stop)(void *), void *ud)
-{
-    size_t at = from;
-    while (at < to && !(stop && stop(ud))) {
-        size_t want = to - at < chunk ? to - at : chunk;
-        ssize_t n = pread(fd, buf, want, (off_t)at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -1 : 0;
-        lw_decoder_feed(d, buf, (size_t)n);
-        at += (size_t)n;
-    }
-    return 0;
-}
-
-static void read_fd(query *q, lw_decoder *d, int fd, const char *path)
-{
-    char *buf = lw_xmalloc(READ_CHUNK);
-    for (;;) {
-        ssize_t n = read(fd, buf, READ_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            fprintf(stderr, "lambdaward: error reading %s: %s\n", path, strerror(errno));
-            q->input_errors++;
-            break;
-        }
-        if (n == 0)
-            break;
-        lw_decoder_feed(d, buf, (size_t)n);
-    }
-    free(buf);
-}
-
-/* ---- parallel analysis of one large file ----------------------------------
- * The file is cut at line starts into one range per worker. Each worker runs
- * its own pipeline over its range; a worker whose range ends inside a split
- * sensor record reads on (bounded) and feeds only that record's stream until
- * it closes. Findings go to a per-worker temporary file, framed with their
- * id; after all workers finish, they are printed in input order, with ids
- * already printed dropped, and the per-function stats are merged. */
-
-typedef struct werr {
-    uint64_t line;
-    char msg[200];
-} werr;
-
-typedef struct worker {
-    query *q;
-    const char *path;
-    int fd;
-    size_t start, end, size;
-    bool last;
-    bool overrun;
-    lw_pipeline *p;
-    FILE *tmp;
-    lw_buf fmt;
-    uint64_t findings, input_errors, lines;
-    int max_sev;
-    werr errs[MAX_SHOWN_ERRORS];
-    int nerrs;
-    pthread_t th;
-} worker;
-
-static void worker_sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
-{
-    worker *w = ud;
-    w->findings++;
-    if ((int)f->severity > w->max_sev)
-        w->max_sev = (int)f->severity;
-    lw_buf_reset(&w->fmt);
-    lw_out_finding(w->q->fmt, f, json, n, &w->fmt);
-    uint64_t len = w->fmt.len;
-    fwrite(&len, sizeof len, 1, w->tmp);
-    fwrite(w->fmt.p, 1, w->fmt.len, w->tmp);
-    keep_for_webhooks(w->tmp, id, (int)f->severity, f->detector, json, n); /* --webhook needs them too */
-}
-
-static void worker_error(void *ud, const char *origin, uint64_t line, const char *msg)
-{
-    (void)origin;
-    worker *w = ud;
-    if (w->overrun)
-        return; /* the next worker reports its own range */
-    w->input_errors++;
-    if (w->nerrs < MAX_SHOWN_ERRORS) {
-        w->errs[w->nerrs].line = line;
-        snprintf(w->errs[w->nerrs].msg, sizeof w->errs[w->nerrs].msg, "%s", msg);
-        w->nerrs++;
-    }
-}
-
-static void worker_event(void *ud, const lw_event *ev)
-{
-    worker *w = ud;
-    if (w->overrun && !lw_reasm_has_open(lw_pipeline_reasm(w->p), ev->group, ev->stream))
-        return;
-    lw_pipeline_event(w->p, ev);
-}
-
-static bool records_closed(void *ud)
-{
-    worker *w = ud;
-    return lw_reasm_open_count(lw_pipeline_reasm(w->p)) == 0;
-}
-
-static void *worker_run(void *arg)
-{
-    worker *w = arg;
-    lw_pipeline_opts po = {.sink = worker_sink, .ud = w, .arch = w->q->arch,
-                           .config = w->q->have_cfg ? &w->q->cfg : NULL};
-    w->p = lw_pipeline_new(&po);
-    lw_decoder_opts o = {.origin = w->path, .default_group = w->q->default_group,
-                         .on_event = worker_event, .on_error = worker_error, .ud = w};
-    lw_decoder *d = lw_decoder_new(&o);
-    char *buf = lw_xmalloc(READ_CHUNK);
-    if (feed_range(d, w->fd, buf, w->start, w->end, READ_CHUNK, NULL, NULL) < 0)
-        worker_error(w, w->path, 0, "read error");
-    if (!w->last) {
-        w->overrun = true;
-        size_t lim = w->end + MAX_OVERRUN < w->size ? w->end + MAX_OVERRUN : w->size;
-        feed_range(d, w->fd, buf, w->end, lim, 64u << 10, records_closed, w);
-    }
-    free(buf);
-    lw_decoder_finish(d);
-    lw_decoder_free(d);
-    lw_pipeline_finish(w->p);
-    lw_buf_free(&w->fmt);
-    return NULL;
-}
-
-/* Line count of [from, to): the next worker's line numbers start after it. */
-static uint64_t count_lines(int fd, size_t from, size_t to)
-{
-    char *buf = lw_xmalloc(READ_CHUNK);
-    uint64_t lines = 0;
-    for (size_t at = from; at < to;) {
-        size_t want = to - at < READ_CHUNK ? to - at : READ_CHUNK;
-        ssize_t n = pread(fd, buf, want, (off_t)at);
-        if (n <= 0)
-            break;
-        for (const char *p = buf, *e = buf + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-            lines++;
-        at += (size_t)n;
-    }
-    free(buf);
-    return lines;
-}
-
-/* Can this input be cut at any line start? JSON Lines (the first line is a
- * whole document) and text can; pretty-printed documents and gzip cannot. */
-static bool splittable(const char *p, size_t n)
-{
-    if (n >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
-        return false;
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-        i++;
-    if (i >= n || (p[i] != '{' && p[i] != '['))
-        return true;
-    const char *nl = memchr(p + i, '\n', n - i);
-    size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
-    lw_json j;
-    lw_json_init(&j);
-    int r = lw_json_parse(&j, p + i, len);
-    lw_json_free(&j);
-    return r == LW_JSON_OK;
-}
-
-/* Offset just after the first newline at or after pos (size if none). */
-static size_t next_line(int fd, size_t pos, size_t size)
-{
-    char buf[4096];
-    while (pos < size) {
-        ssize_t n = pread(fd, buf, sizeof buf, (off_t)pos);
-        if (n <= 0)
-            return size;
-        const char *nl = memchr(buf, '\n', (size_t)n);
-        if (nl)
-            return pos + (size_t)(nl - buf) + 1;
-        pos += (size_t)n;
-    }
-    return size;
-}
-
-static void analyse_parallel(query *q, const char *path, int fd, size_t size, int jobs)
-{
-    worker *w = lw_xcalloc((size_t)jobs, sizeof *w);
-    size_t at = 0;
-    for (int i = 0; i < jobs; i++) {
-        w[i].q = q;
-        w[i].path = path;
-        w[i].fd = fd;
-        w[i].size = size;
-        w[i].start = at;
-        size_t cut = size / (size_t)jobs * (size_t)(i + 1);
-        w[i].end = (i == jobs - 1 || cut < at) ? size : next_line(fd, cut, size);
-        w[i].last = w[i].end == size;
-        w[i].max_sev = -1;
-        w[i].tmp = tmpfile();
-        if (!w[i].tmp) {
-            fprintf(stderr, "lambdaward: cannot create a temporary file: %s\n", strerror(errno));
-            exit(LW_EXIT_FAILURE);
-        }
-        at = w[i].end;
-    }
-    for (int i = 0; i < jobs; i++)
-        pthread_create(&w[i].th, NULL, worker_run, &w[i]);
-    for (int i = 0; i < jobs; i++)
-        pthread_join(w[i].th, NULL);
-    /* Only needed to number error lines: skip the pass when all is well. */
-    for (int i = 0; i < jobs; i++)
-        if (w[i].nerrs)
-            for (int k = 0; k < i; k++)
-                if (!w[k].lines)
-                    w[k].lines = count_lines(fd, w[k].start, w[k].end);
-
-    lw_idset seen;
-    lw_idset_init(&seen, 0);
-    uint64_t line_base = 0;
-    lw_buf rec = LW_BUF_INIT;
-    for (int i = 0; i < jobs; i++) {
-        for (int e = 0; e < w[i].nerrs; e++) {
-            q->input_errors++;
-            if (q->input_errors <= MAX_SHOWN_ERRORS)
-                fprintf(stderr, "lambdaward: %s:%llu: %s\n", path,
-                        (unsigned long long)(line_base + w[i].errs[e].line), w[i].errs[e].msg);
-        }
-        q->input_errors += w[i].input_errors - (uint64_t)w[i].nerrs;
-        line_base += w[i].lines;
-        rewind(w[i].tmp);
-        kept k;
-        while (next_kept(w[i].tmp, &rec, &k)) {
-            if (!lw_idset_add(&seen, lw_finding_id_hash(k.id)))
-                continue;
-            q->findings++;
-            lw_buf_append(&q->out, rec.p, k.out_len);
-            if (q->out.len > (64u << 10))
-                flush_out(q);
-            if (q->sent)
-                keep_for_webhooks(q->sent, k.id, k.severity, k.detector, rec.p + k.out_len, k.json_len);
-        }
-        if (w[i].max_sev > q->max_sev)
-            q->max_sev = w[i].max_sev;
-        fclose(w[i].tmp);
-        lw_stats_merge(lw_pipeline_stats(q->p), lw_pipeline_stats(w[i].p));
-        lw_pipeline_free(w[i].p);
-    }
-    lw_buf_free(&rec);
-    lw_idset_free(&seen);
-    free(w);
-}
-
-static void analyse(query *q, const char *path)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "lambdaward: cannot open %s: %s\n", path, strerror(errno));
-        q->input_errors++;
-        return;
-    }
-    struct stat st;
-    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    size_t size = regular ? (size_t)st.st_size : 0;
-    if (regular)
-        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    char head[65536];
-    ssize_t hn = (regular && q->jobs > 1 && size >= MIN_SPLIT_BYTES) ? pread(fd, head, sizeof head, 0) : -1;
-    if (hn > 0 && splittable(head, (size_t)hn)) {
-        analyse_parallel(q, is_stdin ? "-" : path, fd, size, q->jobs);
-    } else {
-        lw_decoder_opts o = {
-            .origin = is_stdin ? "-" : path,
-            .default_group = q->default_group,
-            .on_event = lw_pipeline_event_cb,
-            .on_error = on_error,
-            .ud = q->p,
-            .err_ud = q,
-        };
-        lw_decoder *d = lw_decoder_new(&o);
-        read_fd(q, d, fd, path);
-        lw_decoder_finish(d);
-        lw_decoder_free(d);
-    }
-    if (!is_stdin)
-        close(fd);
 }
 
 int lw_cmd_query(int argc, char **argv)
@@ -730,7 +391,7 @@ int lw_cmd_query(int argc, char **argv)
             goto usage_error;
         }
     }
-    if (q.nwebhooks && !(q.sent = tmpfile())) {
+    if (q.nwebhooks && lw_spool_open(&q.sent) < 0) {
         fprintf(stderr, "lambdaward query: cannot create a temporary file: %s\n", strerror(errno));
         lw_config_free(&q.cfg);
         free(files);
@@ -745,8 +406,11 @@ int lw_cmd_query(int argc, char **argv)
             q.input_errors++;
         q.input_errors += res.errors;
     }
+    lw_file_opts fo = {.default_group = q.default_group, .p = q.p, .jobs = q.jobs, .worker = &po,
+                       .render = render, .replay = replay, .on_error = on_error, .ud = &q};
     for (int i = 0; i < nfiles; i++)
-        analyse(&q, files[i]);
+        if (lw_file_read(&fo, files[i]) < 0)
+            q.input_errors++;
     lw_pipeline_finish(q.p);
     lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, &q.out);
     flush_out(&q);
@@ -756,9 +420,9 @@ int lw_cmd_query(int argc, char **argv)
     lw_buf_free(&q.out);
     free(files);
     int undelivered = 0;
-    if (q.sent) {
+    if (q.sent.f) {
         undelivered = send_webhooks(&q);
-        fclose(q.sent);
+        lw_spool_close(&q.sent);
     }
     if (q.have_cfg)
         lw_config_free(&q.cfg);
