@@ -76,11 +76,6 @@ typedef void (*lw_component_factory)(lw_daemon *d);
 enum { LW_DAEMON_OK = 0, LW_DAEMON_FAILED = 1, LW_DAEMON_BAD_CONFIG = 2 };
 int lw_daemon_main(const char *config_path, const lw_component_factory *factories);
 
-/* Counters for /metrics and logs. */
-typedef struct lw_daemon_counters {
-    uint64_t events, duplicates, batches, findings, findings_known, state_errors;
-} lw_daemon_counters;
-const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d);
 /* A component's state write failed (counted with the daemon's own). */
 void lw_daemon_state_error(lw_daemon *d);
 /* The registry every component registers its metrics with (metrics.h);

@@ -20,6 +20,11 @@ typedef struct component {
     void *self;
 } component;
 
+/* The daemon's own counters, rendered into /metrics. */
+typedef struct lw_daemon_counters {
+    uint64_t events, duplicates, batches, findings, findings_known, state_errors;
+} lw_daemon_counters;
+
 struct lw_daemon {
     uv_loop_t loop;
     char *config_path;
@@ -42,7 +47,6 @@ struct lw_daemon {
 uv_loop_t *lw_daemon_loop(lw_daemon *d) { return &d->loop; }
 const lw_config *lw_daemon_config(lw_daemon *d) { return &d->cfg; }
 lw_state *lw_daemon_state(lw_daemon *d) { return d->state; }
-const lw_daemon_counters *lw_daemon_counters_get(lw_daemon *d) { return &d->counters; }
 
 void lw_daemon_add_component(lw_daemon *d, const lw_component_ops *ops, void *self)
 {

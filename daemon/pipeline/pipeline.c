@@ -216,7 +216,6 @@ int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, 
 
 lw_reasm *lw_pipeline_reasm(lw_pipeline *p) { return p->reasm; }
 lw_stats *lw_pipeline_stats(lw_pipeline *p) { return &p->stats; }
-const lw_findings_stats *lw_pipeline_findings(const lw_pipeline *p) { return lw_findings_stats_get(p->findings); }
 const lw_pipeline_counts *lw_pipeline_counts_get(const lw_pipeline *p) { return &p->counts; }
 
 void lw_pipeline_free(lw_pipeline *p)

@@ -54,7 +54,6 @@ void lw_pipeline_save(lw_pipeline *p, lw_state_cb cb, void *ud);
 int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, size_t n);
 lw_reasm *lw_pipeline_reasm(lw_pipeline *p);
 lw_stats *lw_pipeline_stats(lw_pipeline *p);
-const lw_findings_stats *lw_pipeline_findings(const lw_pipeline *p);
 const lw_pipeline_counts *lw_pipeline_counts_get(const lw_pipeline *p);
 void lw_pipeline_free(lw_pipeline *p);
 
