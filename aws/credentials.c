@@ -103,12 +103,22 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *err, size_t e
     return -1;
 }
 
+/* The SDKs' precedence: the configuration's own value, then the specific
+ * variable, then the general one; NULL when none is set (empty is unset). */
+static const char *setting(const char *configured, const char *env, const char *general_env)
+{
+    if (configured && *configured)
+        return configured;
+    const char *v = getenv(env);
+    if (!v || !*v)
+        v = getenv(general_env);
+    return v && *v ? v : NULL;
+}
+
 void lw_region_resolve(const char *explicit_region, const char *profile, char *out, size_t n)
 {
-    const char *r = explicit_region && *explicit_region ? explicit_region : getenv("AWS_REGION");
-    if (!r || !*r)
-        r = getenv("AWS_DEFAULT_REGION");
-    if (r && *r) {
+    const char *r = setting(explicit_region, "AWS_REGION", "AWS_DEFAULT_REGION");
+    if (r) {
         snprintf(out, n, "%s", r);
         return;
     }
@@ -119,10 +129,8 @@ void lw_region_resolve(const char *explicit_region, const char *profile, char *o
 
 void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
 {
-    const char *e = explicit_url && *explicit_url ? explicit_url : getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS");
-    if (!e || !*e)
-        e = getenv("AWS_ENDPOINT_URL");
-    if (e && *e) {
+    const char *e = setting(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL");
+    if (e) {
         snprintf(out, n, "%s", e);
     } else {
         snprintf(out, n, "https://logs.%s.amazonaws.com", region && *region ? region : "us-east-1");
