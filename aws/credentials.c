@@ -49,6 +49,18 @@ static void path_of(const char *env, const char *home_rel, char *out, size_t n)
     snprintf(out, n, "%s/%s", home ? home : "", home_rel);
 }
 
+/* The shared config file names a profile's section [profile NAME], except
+ * [default]; w->creds NULL reads the region alone. */
+static void read_config_file(const char *name, want *w)
+{
+    char path[1024], section[300];
+    path_of("AWS_CONFIG_FILE", ".aws/config", path, sizeof path);
+    snprintf(section, sizeof section, strcmp(name, "default") ? "profile %s" : "%s", name);
+    w->section = section;
+    ini_parse(path, on_kv, w);
+    w->section = NULL;
+}
+
 const char *lw_creds_profile_name(const char *profile)
 {
     if (profile && *profile)
@@ -70,17 +82,14 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *err, size_t e
         return 0;
     }
     const char *name = lw_creds_profile_name(profile);
-    char path[1024], section[300];
+    char path[1024];
     path_of("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", path, sizeof path);
     want w = {.section = name, .creds = out};
     ini_parse(path, on_kv, &w);
     if (!(w.have_key && w.have_secret)) {
         /* The config file may hold keys too, under [profile NAME]. */
-        char cpath[1024];
-        path_of("AWS_CONFIG_FILE", ".aws/config", cpath, sizeof cpath);
-        snprintf(section, sizeof section, strcmp(name, "default") ? "profile %s" : "%s", name);
-        want c = {.section = section, .creds = out};
-        ini_parse(cpath, on_kv, &c);
+        want c = {.creds = out};
+        read_config_file(name, &c);
         w.have_key |= c.have_key;
         w.have_secret |= c.have_secret;
     }
@@ -94,30 +103,34 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *err, size_t e
     return -1;
 }
 
+/* The SDKs' precedence: the configuration's own value, then the specific
+ * variable, then the general one; NULL when none is set (empty is unset). */
+static const char *setting(const char *configured, const char *env, const char *general_env)
+{
+    if (configured && *configured)
+        return configured;
+    const char *v = getenv(env);
+    if (!v || !*v)
+        v = getenv(general_env);
+    return v && *v ? v : NULL;
+}
+
 void lw_region_resolve(const char *explicit_region, const char *profile, char *out, size_t n)
 {
-    const char *r = explicit_region && *explicit_region ? explicit_region : getenv("AWS_REGION");
-    if (!r || !*r)
-        r = getenv("AWS_DEFAULT_REGION");
-    if (r && *r) {
+    const char *r = setting(explicit_region, "AWS_REGION", "AWS_DEFAULT_REGION");
+    if (r) {
         snprintf(out, n, "%s", r);
         return;
     }
-    const char *name = lw_creds_profile_name(profile);
-    char cpath[1024], section[300];
-    path_of("AWS_CONFIG_FILE", ".aws/config", cpath, sizeof cpath);
-    snprintf(section, sizeof section, strcmp(name, "default") ? "profile %s" : "%s", name);
-    want c = {.section = section};
-    ini_parse(cpath, on_kv, &c);
+    want c = {.creds = NULL};
+    read_config_file(lw_creds_profile_name(profile), &c);
     snprintf(out, n, "%s", c.region);
 }
 
 void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
 {
-    const char *e = explicit_url && *explicit_url ? explicit_url : getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS");
-    if (!e || !*e)
-        e = getenv("AWS_ENDPOINT_URL");
-    if (e && *e) {
+    const char *e = setting(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL");
+    if (e) {
         snprintf(out, n, "%s", e);
     } else {
         snprintf(out, n, "https://logs.%s.amazonaws.com", region && *region ? region : "us-east-1");

@@ -10,6 +10,7 @@
 #include "common/backoff.h"
 #include "common/json.h"
 #include "common/jsonw.h"
+#include "common/list.h"
 
 static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups",
                                                   "DescribeLogStreams"};
@@ -92,12 +93,7 @@ static void finish(call *k, const char *error)
     if (k->finished)
         return;
     k->finished = true;
-    if (k->prev) {
-        *k->prev = k->next;
-        if (k->next)
-            k->next->prev = k->prev;
-        k->prev = NULL;
-    }
+    LW_LIST_UNLINK(k);
     if (error)
         k->c->st.failures++;
     /* Close before the callback: on_done may be the last thing a stopping
@@ -313,11 +309,7 @@ static call *start(lw_logs *c, lw_logs_op op, lw_logs_page_cb on_page, lw_logs_d
     uv_timer_init(c->loop, &k->timer);
     k->timer.data = k;
     c->live++;
-    k->next = c->calls;
-    if (c->calls)
-        c->calls->prev = &k->next;
-    c->calls = k;
-    k->prev = &c->calls;
+    LW_LIST_PUSH(c->calls, k);
     lw_buf_putc(&k->body, '{');
     return k;
 }

@@ -24,6 +24,13 @@ void lw_json_free(lw_json *j)
     memset(j, 0, sizeof *j);
 }
 
+static size_t skip_digits(const char *s, size_t n, size_t i)
+{
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
 /* RFC 8259 number grammar; jsmn's strict mode does not check it. */
 static bool valid_number(const char *s, size_t n)
 {
@@ -35,16 +42,13 @@ static bool valid_number(const char *s, size_t n)
     if (s[i] == '0')
         i++;
     else if (s[i] >= '1' && s[i] <= '9')
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
+        i = skip_digits(s, n, i);
     else
         return false;
+    /* A fraction and an exponent each need at least one digit. */
     if (i < n && s[i] == '.') {
-        i++;
-        size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
+        size_t d = i + 1;
+        if ((i = skip_digits(s, n, d)) == d)
             return false;
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
@@ -52,9 +56,7 @@ static bool valid_number(const char *s, size_t n)
         if (i < n && (s[i] == '+' || s[i] == '-'))
             i++;
         size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
+        if ((i = skip_digits(s, n, d)) == d)
             return false;
     }
     return i == n;

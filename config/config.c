@@ -300,6 +300,23 @@ static void split_section(const char *section, char *kind, size_t kl, const char
     *name = sp ? skipws(sp) : "";
 }
 
+/* [watch], [webhook] and [rule] each make a named object (their structs
+ * share name, line and next), kept in the file's order, that the options
+ * after the header fill in. A macro: the three lists have their own types. */
+#define NAMED_SECTION(L, list, nm, table)                                                                              \
+    do {                                                                                                               \
+        __typeof__(list) o_ = lw_xcalloc(1, sizeof *o_);                                                               \
+        o_->name = strdup(nm);                                                                                         \
+        o_->line = (L)->line;                                                                                          \
+        defaults((L), o_, (table));                                                                                    \
+        __typeof__(list) *t_ = &(list);                                                                                \
+        while (*t_)                                                                                                    \
+            t_ = &(*t_)->next;                                                                                         \
+        *t_ = o_;                                                                                                      \
+        (L)->obj = o_;                                                                                                 \
+        (L)->opts = (table);                                                                                           \
+    } while (0)
+
 static void enter_section(loader *L, const char *section)
 {
     lw_config *c = L->cfg;
@@ -323,16 +340,7 @@ static void enter_section(loader *L, const char *section)
         c->ingest_enabled = true;
         c->ingest_line = L->line;
     } else if (!strcmp(kind, "watch")) {
-        lw_watch_cfg *w = lw_xcalloc(1, sizeof *w);
-        w->name = strdup(*name ? name : "default");
-        w->line = L->line;
-        defaults(L, w, watch_opts);
-        lw_watch_cfg **t = &c->watches;
-        while (*t)
-            t = &(*t)->next;
-        *t = w;
-        L->obj = w;
-        L->opts = watch_opts;
+        NAMED_SECTION(L, c->watches, *name ? name : "default", watch_opts);
     } else if (!strcmp(kind, "webhook")) {
         if (!*name) {
             errf(L, "[webhook] needs a name: [webhook NAME]");
@@ -341,16 +349,7 @@ static void enter_section(loader *L, const char *section)
         for (lw_webhook_cfg *h = c->webhooks; h; h = h->next)
             if (!strcmp(h->name, name))
                 errf(L, "webhook '%s' is defined twice", name);
-        lw_webhook_cfg *h = lw_xcalloc(1, sizeof *h);
-        h->name = strdup(name);
-        h->line = L->line;
-        defaults(L, h, webhook_opts);
-        lw_webhook_cfg **t = &c->webhooks;
-        while (*t)
-            t = &(*t)->next;
-        *t = h;
-        L->obj = h;
-        L->opts = webhook_opts;
+        NAMED_SECTION(L, c->webhooks, name, webhook_opts);
     } else if (!strcmp(kind, "detector")) {
         L->det = lw_detector_find(name);
         if (!L->det)
@@ -360,16 +359,7 @@ static void enter_section(loader *L, const char *section)
             errf(L, "[rule] needs a name: [rule NAME]");
             return;
         }
-        lw_rule_cfg *r = lw_xcalloc(1, sizeof *r);
-        r->name = strdup(name);
-        r->line = L->line;
-        defaults(L, r, rule_opts);
-        lw_rule_cfg **t = &c->rules;
-        while (*t)
-            t = &(*t)->next;
-        *t = r;
-        L->obj = r;
-        L->opts = rule_opts;
+        NAMED_SECTION(L, c->rules, name, rule_opts);
     } else {
         errf(L, "unknown section [%s]", section);
     }

@@ -10,8 +10,6 @@
 typedef struct metrics_src {
     lw_daemon *d;
     lw_httpd *http;
-    void (*done)(void *);
-    void *done_ud;
 } metrics_src;
 
 static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
@@ -50,12 +48,6 @@ static int start(void *self, lw_daemon *d)
     return 0;
 }
 
-static void stopped(void *ud)
-{
-    metrics_src *m = ud;
-    m->done(m->done_ud);
-}
-
 static void stop(void *self, void (*done)(void *ud), void *ud)
 {
     metrics_src *m = self;
@@ -63,11 +55,9 @@ static void stop(void *self, void (*done)(void *ud), void *ud)
         done(ud);
         return;
     }
-    m->done = done;
-    m->done_ud = ud;
     lw_httpd *h = m->http;
     m->http = NULL;
-    lw_httpd_stop(h, stopped, m);
+    lw_httpd_stop(h, done, ud);
 }
 
 static void destroy(void *self) { free(self); }

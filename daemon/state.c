@@ -160,6 +160,17 @@ static int exec(lw_state *s, sqlite3_stmt *st, const char *what)
     return sqlite3_changes(s->db);
 }
 
+/* The (name, id, time) head that the seen and outbox statements share:
+ * group or webhook, event or finding id, a time in ms. */
+static sqlite3_stmt *q_key_ms(lw_state *s, int i, const char *name, const char *id, int64_t ms)
+{
+    sqlite3_stmt *st = q(s, i);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ms);
+    return st;
+}
+
 static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
@@ -222,11 +233,7 @@ int lw_state_groups(lw_state *s, void (*cb)(void *ud, const lw_group_state *g), 
 
 int lw_state_seen_add(lw_state *s, const char *group, const char *event_id, int64_t ts_ms)
 {
-    sqlite3_stmt *st = q(s, Q_SEEN_ADD);
-    sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ts_ms);
-    return exec(s, st, "recording an event id");
+    return exec(s, q_key_ms(s, Q_SEEN_ADD, group, event_id, ts_ms), "recording an event id");
 }
 
 int lw_state_seen_prune(lw_state *s, const char *group, int64_t before_ms)
@@ -264,11 +271,7 @@ int64_t lw_state_outbox_pending(lw_state *s) { return count(s, Q_OUTBOX_PENDING)
 
 int lw_state_outbox_add(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms)
 {
-    sqlite3_stmt *st = q(s, Q_OUTBOX_ADD);
-    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, finding_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now_ms);
-    return exec(s, st, "queueing a delivery");
+    return exec(s, q_key_ms(s, Q_OUTBOX_ADD, webhook, finding_id, now_ms), "queueing a delivery");
 }
 
 int lw_state_outbox_due(lw_state *s, int64_t now_ms, int max, lw_outbox_item **items, int *n)
@@ -305,20 +308,13 @@ void lw_state_outbox_items_free(lw_outbox_item *items, int n)
 
 int lw_state_outbox_delivered(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms)
 {
-    sqlite3_stmt *st = q(s, Q_OUTBOX_DONE);
-    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, finding_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now_ms);
-    return exec(s, st, "marking a delivery done");
+    return exec(s, q_key_ms(s, Q_OUTBOX_DONE, webhook, finding_id, now_ms), "marking a delivery done");
 }
 
 int lw_state_outbox_retry(lw_state *s, const char *webhook, const char *finding_id, int64_t next_ms, int status,
                           const char *error)
 {
-    sqlite3_stmt *st = q(s, Q_OUTBOX_RETRY);
-    sqlite3_bind_text(st, 1, webhook, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, finding_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, next_ms);
+    sqlite3_stmt *st = q_key_ms(s, Q_OUTBOX_RETRY, webhook, finding_id, next_ms);
     sqlite3_bind_int(st, 4, status);
     sqlite3_bind_text(st, 5, error ? error : "", -1, SQLITE_STATIC);
     return exec(s, st, "scheduling a retry");

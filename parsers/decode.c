@@ -244,6 +244,21 @@ static enum doc_kind classify_doc(const lw_json *j, int t, members *m)
     return is_event(j, m) ? DOC_EVENT : DOC_OTHER;
 }
 
+/* The events of a page or a subscription's logEvents: anything but an
+ * object is reported by its place in array arr (named what) and skipped. */
+static void emit_events(lw_decoder *d, int arr, const char *what, lw_str group, lw_str stream, uint64_t line)
+{
+    const lw_json *j = d->j;
+    int n = j->tok[arr].size, e = arr + 1;
+    for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
+        if (j->tok[e].type != JSMN_OBJECT) {
+            err(d, line, "%s[%d] is not an object", what, i);
+            continue;
+        }
+        emit_event_obj(d, e, NULL, group, stream, line);
+    }
+}
+
 static void handle_value(lw_decoder *d, int t, uint64_t line)
 {
     const lw_json *j = d->j;
@@ -254,18 +269,9 @@ static void handle_value(lw_decoder *d, int t, uint64_t line)
         emit_event_obj(d, t, &m, LW_STR_NULL, LW_STR_NULL, line);
         break;
     case DOC_PAGE:
-    case DOC_ARRAY: {
-        int arr = j->tok[t].type == JSMN_ARRAY ? t : m.events;
-        int n = j->tok[arr].size, e = arr + 1;
-        for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
-            if (j->tok[e].type != JSMN_OBJECT) {
-                err(d, line, "events[%d] is not an object", i);
-                continue;
-            }
-            emit_event_obj(d, e, NULL, LW_STR_NULL, LW_STR_NULL, line);
-        }
+    case DOC_ARRAY:
+        emit_events(d, j->tok[t].type == JSMN_ARRAY ? t : m.events, "events", LW_STR_NULL, LW_STR_NULL, line);
         break;
-    }
     case DOC_SUBSCRIPTION: {
         if (lw_json_eq(j, m.message_type, "CONTROL_MESSAGE")) {
             d->st.control_messages++;
@@ -275,15 +281,7 @@ static void handle_value(lw_decoder *d, int t, uint64_t line)
          * these two use their own buffers, and events cannot override them. */
         lw_str group = tok_str(d, m.log_group, &d->grp);
         lw_str stream = tok_str(d, m.log_stream, &d->strm);
-        int arr = m.log_events;
-        int n = j->tok[arr].size, e = arr + 1;
-        for (int i = 0; i < n && e < j->n; i++, e = lw_json_next(j, e)) {
-            if (j->tok[e].type != JSMN_OBJECT) {
-                err(d, line, "logEvents[%d] is not an object", i);
-                continue;
-            }
-            emit_event_obj(d, e, NULL, group, stream, line);
-        }
+        emit_events(d, m.log_events, "logEvents", group, stream, line);
         break;
     }
     case DOC_OTHER:

@@ -138,6 +138,23 @@ static void fields(lw_platform *pl, const char *p, const char *end)
         fields(pl, eol + 6, end);
 }
 
+/* START, END and REPORT name their request inside the prefix they are known
+ * by ("START RequestId: "), so their fields begin that much before its end. */
+#define RID_KEY (sizeof "RequestId: " - 1)
+
+/* A line known by its prefix: the type, then its "Key: value" fields, which
+ * begin keep bytes before the prefix ends. */
+static inline bool typed_line(lw_platform *pl, const char *s, const char *end, const char *pfx, size_t keep,
+                              lw_platform_type type)
+{
+    size_t l;
+    if (!starts(s, (size_t)(end - s), pfx, &l))
+        return false;
+    pl->type = type;
+    fields(pl, s + l - keep, end);
+    return true;
+}
+
 static bool is_uuidish(const char *p, size_t n)
 {
     if (n < 36)
@@ -160,38 +177,20 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
         return false;
     switch (s[0]) {
     case 'S':
-        if (!starts(s, n, "START RequestId: ", &l))
-            return false;
-        pl->type = LW_PL_START;
-        fields(pl, s + 6, end);
-        return true;
+        return typed_line(pl, s, end, "START RequestId: ", RID_KEY, LW_PL_START);
     case 'E':
-        if (starts(s, n, "END RequestId: ", &l)) {
-            pl->type = LW_PL_END;
-            fields(pl, s + 4, end);
+        if (typed_line(pl, s, end, "END RequestId: ", RID_KEY, LW_PL_END))
             return true;
-        }
         if (starts(s, n, "EXTENSION\t", &l) || starts(s, n, "EXTENSION ", &l)) {
             pl->type = LW_PL_EXTENSION;
             return true;
         }
         return false;
     case 'R':
-        if (starts(s, n, "REPORT RequestId: ", &l)) {
-            pl->type = LW_PL_REPORT;
-            fields(pl, s + 7, end);
+        if (typed_line(pl, s, end, "REPORT RequestId: ", RID_KEY, LW_PL_REPORT) ||
+            typed_line(pl, s, end, "RESTORE_START", 0, LW_PL_RESTORE_START) ||
+            typed_line(pl, s, end, "RESTORE_REPORT", 0, LW_PL_RESTORE_REPORT))
             return true;
-        }
-        if (starts(s, n, "RESTORE_START", &l)) {
-            pl->type = LW_PL_RESTORE_START;
-            fields(pl, s + l, end);
-            return true;
-        }
-        if (starts(s, n, "RESTORE_REPORT", &l)) {
-            pl->type = LW_PL_RESTORE_REPORT;
-            fields(pl, s + l, end);
-            return true;
-        }
         if (starts(s, n, "RequestId: ", &l) && is_uuidish(s + l, n - l)) {
             /* "RequestId: <id> Error: Runtime exited with error: signal: killed"
              * optionally followed by "\nRuntime.ExitError". */
@@ -221,14 +220,9 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
         }
         return false;
     case 'I':
-        if (starts(s, n, "INIT_START", &l)) {
-            pl->type = LW_PL_INIT_START;
-            fields(pl, s + l, end);
+        if (typed_line(pl, s, end, "INIT_START", 0, LW_PL_INIT_START))
             return true;
-        }
-        if (starts(s, n, "INIT_REPORT", &l)) {
-            pl->type = LW_PL_INIT_REPORT;
-            fields(pl, s + l, end);
+        if (typed_line(pl, s, end, "INIT_REPORT", 0, LW_PL_INIT_REPORT)) {
             /* INIT_REPORT's duration is the init duration. */
             if (pl->duration_ms < 0)
                 pl->duration_ms = pl->init_ms;

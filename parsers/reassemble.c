@@ -144,19 +144,27 @@ static void complete(lw_reasm *r, rec *c)
     r->cb.on_record(r->cb.ud, &hdr, c->json.p, (size_t)c->parser.tok[0].end);
 }
 
+/* Gives up the record opened first (the map iterates in insertion order);
+ * false when none is open. */
+static bool give_up_oldest(lw_reasm *r, const char *reason)
+{
+    lw_map_entry *oldest = NULL;
+    lw_map_foreach(&r->open, e) {
+        oldest = e;
+        break;
+    }
+    if (!oldest)
+        return false;
+    rec *c = lw_map_del(&r->open, oldest->key, oldest->klen);
+    give_up(r, c, reason);
+    return true;
+}
+
 static void enforce_global(lw_reasm *r)
 {
-    while (lw_map_count(&r->open) > r->lim.max_open_records || r->st.open_bytes > r->lim.max_total_bytes) {
-        lw_map_entry *oldest = NULL;
-        lw_map_foreach(&r->open, e) {
-            oldest = e;
-            break;
-        }
-        if (!oldest)
-            break;
-        rec *c = lw_map_del(&r->open, oldest->key, oldest->klen);
-        give_up(r, c, "evicted: too many open records");
-    }
+    while ((lw_map_count(&r->open) > r->lim.max_open_records || r->st.open_bytes > r->lim.max_total_bytes) &&
+           give_up_oldest(r, "evicted: too many open records"))
+        ;
 }
 
 static bool interrupts(const char *m, size_t n)
@@ -273,17 +281,8 @@ void lw_reasm_expire(lw_reasm *r, int64_t now_ms)
 
 void lw_reasm_flush(lw_reasm *r)
 {
-    for (;;) {
-        lw_map_entry *first = NULL;
-        lw_map_foreach(&r->open, e) {
-            first = e;
-            break;
-        }
-        if (!first)
-            break;
-        rec *c = lw_map_del(&r->open, first->key, first->klen);
-        give_up(r, c, "input ended inside the record");
-    }
+    while (give_up_oldest(r, "input ended inside the record"))
+        ;
 }
 
 bool lw_reasm_has_open(const lw_reasm *r, lw_str group, lw_str stream)

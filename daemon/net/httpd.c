@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/list.h"
+
 struct lw_httpd {
     uv_tcp_t listener;
     lw_httpd_opts o;
@@ -83,12 +85,7 @@ static void conn_close(lw_httpd_conn *c)
     if (c->closing)
         return;
     c->closing = true;
-    if (c->prev) {
-        *c->prev = c->next;
-        if (c->next)
-            c->next->prev = c->prev;
-        c->prev = NULL;
-    }
+    LW_LIST_UNLINK(c);
     c->closes_pending = 2;
     uv_close((uv_handle_t *)&c->timer, conn_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_closed);
@@ -346,11 +343,7 @@ static void on_connection(uv_stream_t *server, int status)
         else
             uv_ip4_name((struct sockaddr_in *)&sa, c->remote, sizeof c->remote);
     }
-    c->next = h->conns;
-    if (h->conns)
-        h->conns->prev = &c->next;
-    h->conns = c;
-    c->prev = &h->conns;
+    LW_LIST_PUSH(h->conns, c);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
     if (h->stopping || h->st.open_connections > h->o.max_connections) {

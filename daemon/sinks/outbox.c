@@ -258,7 +258,8 @@ static void os_stopped(void *ud)
 {
     outbox_sink *s = ud;
     s->w = NULL;
-    lw_curl_close(s->curl); /* every delivery has answered by now */
+    if (s->curl)
+        lw_curl_close(s->curl); /* every delivery has answered by now */
     s->curl = NULL;
     s->done(s->done_ud);
 }
@@ -269,10 +270,7 @@ static void os_stop(void *self, void (*done)(void *ud), void *ud)
     s->done = done;
     s->done_ud = ud;
     if (!s->w) {
-        if (s->curl)
-            lw_curl_close(s->curl);
-        s->curl = NULL;
-        done(ud);
+        os_stopped(s);
         return;
     }
     s->st = *lw_webhooks_stats(s->w); /* its last counts before it goes */

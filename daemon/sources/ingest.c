@@ -306,18 +306,6 @@ static int start(void *self, lw_daemon *d)
     return 0;
 }
 
-typedef struct stop_ctx {
-    void (*done)(void *);
-    void *ud;
-} stop_ctx;
-
-static void http_stopped(void *ud)
-{
-    stop_ctx *s = ud;
-    s->done(s->ud);
-    free(s);
-}
-
 static void stop(void *self, void (*done)(void *ud), void *ud)
 {
     ingest *g = self;
@@ -326,10 +314,7 @@ static void stop(void *self, void (*done)(void *ud), void *ud)
         return;
     }
     collect(g); /* the server's last counts, before it goes */
-    stop_ctx *s = lw_xmalloc(sizeof *s);
-    s->done = done;
-    s->ud = ud;
-    lw_httpd_stop(g->http, http_stopped, s);
+    lw_httpd_stop(g->http, done, ud);
     g->http = NULL;
 }
 
