@@ -12,8 +12,7 @@
 #include "common/jsonw.h"
 #include "common/list.h"
 
-static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups",
-                                                  "DescribeLogStreams"};
+static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups"};
 
 const char *lw_logs_op_name(lw_logs_op op) { return op < LW_LOGS_OPS ? op_names[op] : "?"; }
 
@@ -356,19 +355,6 @@ void lw_logs_describe_groups(lw_logs *c, const char *prefix, const char *pattern
         field_str(&k->body, "logGroupNamePrefix", prefix);
     else if (pattern && *pattern)
         field_str(&k->body, "logGroupNamePattern", pattern);
-    field_int(&k->body, "limit", 50);
-    schedule(k, 0);
-}
-
-void lw_logs_describe_streams(lw_logs *c, const char *group, bool by_last_event, lw_logs_page_cb on_page,
-                              lw_logs_done_cb on_done, void *ud)
-{
-    call *k = start(c, LW_LOGS_DESCRIBE_STREAMS, on_page, on_done, ud);
-    field_str(&k->body, "logGroupName", group);
-    if (by_last_event) {
-        field_str(&k->body, "orderBy", "LastEventTime");
-        lw_buf_puts(&k->body, ",\"descending\":true");
-    }
     field_int(&k->body, "limit", 50);
     schedule(k, 0);
 }

@@ -29,7 +29,6 @@ typedef enum lw_logs_op {
     LW_LOGS_FILTER = 0,       /* FilterLogEvents */
     LW_LOGS_GET,              /* GetLogEvents */
     LW_LOGS_DESCRIBE_GROUPS,  /* DescribeLogGroups */
-    LW_LOGS_DESCRIBE_STREAMS, /* DescribeLogStreams */
     LW_LOGS_OPS
 } lw_logs_op;
 
@@ -102,8 +101,6 @@ void lw_logs_filter(lw_logs *c, const lw_logs_filter_params *p, lw_logs_page_cb 
 /* prefix or pattern (one of them, or neither). */
 void lw_logs_describe_groups(lw_logs *c, const char *prefix, const char *pattern, lw_logs_page_cb on_page,
                              lw_logs_done_cb on_done, void *ud);
-void lw_logs_describe_streams(lw_logs *c, const char *group, bool by_last_event, lw_logs_page_cb on_page,
-                              lw_logs_done_cb on_done, void *ud);
 void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64_t start_ms, lw_logs_page_cb on_page,
                         lw_logs_done_cb on_done, void *ud);
 

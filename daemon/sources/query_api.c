@@ -160,7 +160,7 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
         return -1;
     }
     lw_logs_transport t = lw_logs_transport_get(tc);
-    lw_logs_opts lo = {.tps = {o->tps > 0 ? o->tps : 5, 5, 5, 5}};
+    lw_logs_opts lo = {.tps = {o->tps > 0 ? o->tps : 5, 5, 5}};
     run r = {.o = o, .p = p, .res = res, .tty = isatty(2), .started = lw_mono_s()};
     r.logs = lw_logs_new(&loop, &t, &lo);
     for (int i = 0; i < o->ngroups; i++)

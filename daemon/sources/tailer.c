@@ -36,6 +36,8 @@ typedef struct tgroup {
     double *lag;              /* its lambdaward_group_lag_seconds cell; NULL while gone */
 } tgroup;
 
+typedef struct lw_tailer lw_tailer;
+
 struct lw_tailer {
     lw_daemon *d;
     lw_logs *logs;
@@ -373,7 +375,7 @@ static void on_sched(uv_timer_t *h)
     }
 }
 
-lw_tailer *lw_tailer_new(lw_daemon *d, lw_logs *logs)
+static lw_tailer *tailer_new(lw_daemon *d, lw_logs *logs)
 {
     lw_tailer *t = lw_xcalloc(1, sizeof *t);
     t->d = d;
@@ -432,17 +434,6 @@ static void reload(void *self, const lw_config *cfg)
     }
 }
 
-void lw_tailer_foreach(lw_tailer *t, void (*cb)(void *ud, const lw_tailer_group_info *g), void *ud)
-{
-    lw_map_foreach(&t->groups, e) {
-        tgroup *g = e->val;
-        if (!g)
-            continue;
-        lw_tailer_group_info i = {g->name, g->st.watermark_ms, g->next_poll_ms, g->polls, g->st.events, g->errors};
-        cb(ud, &i);
-    }
-}
-
 /* Lag is computed at scrape time; a group gone (deleted, excluded, now
  * pushed) loses its series, and gets it back when rediscovered. */
 static void collect(void *ud)
@@ -494,14 +485,6 @@ static void register_metrics(lw_tailer *t, lw_metrics *m)
     lw_metrics_on_collect(m, collect, t);
 }
 
-const lw_component_ops lw_tailer_ops = {
-    .name = "tailer",
-    .start = start,
-    .stop = stop,
-    .destroy = destroy,
-    .reload = reload,
-};
-
 /* ---- the source the daemon starts ------------------------------------------
  * Owns the HTTP client, the signing transport and the logs client around a
  * tailer; registered only when some watch is to be polled. */
@@ -528,9 +511,9 @@ static int ts_start(void *self, lw_daemon *d)
         return -1;
     }
     lw_logs_transport t = lw_logs_transport_get(s->tc);
-    lw_logs_opts lo = {.tps = {cfg->filter_tps, cfg->filter_tps, cfg->describe_tps, cfg->describe_tps}};
+    lw_logs_opts lo = {.tps = {cfg->filter_tps, cfg->filter_tps, cfg->describe_tps}};
     s->logs = lw_logs_new(lw_daemon_loop(d), &t, &lo);
-    s->t = lw_tailer_new(d, s->logs);
+    s->t = tailer_new(d, s->logs);
     LW_NOTICE("tailer: polling through %s (region %s, %.1f FilterLogEvents/s)", lw_logs_transport_endpoint(s->tc),
               lw_logs_transport_region(s->tc), cfg->filter_tps);
     return start(s->t, d);

@@ -28,25 +28,9 @@
 #ifndef LW_TAILER_H
 #define LW_TAILER_H
 
-#include "aws/logs.h"
 #include "daemon/daemon.h"
-
-typedef struct lw_tailer lw_tailer;
-
-/* Creates a tailer over an existing logs client (owned by the caller). */
-lw_tailer *lw_tailer_new(lw_daemon *d, lw_logs *logs);
-extern const lw_component_ops lw_tailer_ops;
 
 /* Registers the tailer as a source when some watch is to be polled. */
 void lw_tailer_factory(lw_daemon *d);
-
-/* Per-group view, for tests and metrics. */
-typedef struct lw_tailer_group_info {
-    const char *name;
-    int64_t watermark_ms;
-    int64_t next_poll_ms;
-    uint64_t polls, events, errors;
-} lw_tailer_group_info;
-void lw_tailer_foreach(lw_tailer *t, void (*cb)(void *ud, const lw_tailer_group_info *g), void *ud);
 
 #endif

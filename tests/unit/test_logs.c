@@ -98,7 +98,7 @@ static lw_logs *client(script *s, uv_loop_t *loop)
 {
     s->loop = loop;
     lw_logs_transport t = {send_cb, refresh, s};
-    lw_logs_opts o = {.tps = {1000, 1000, 1000, 1000}, .backoff_base_s = 0.001, .backoff_cap_s = 0.005, .seed = 7};
+    lw_logs_opts o = {.tps = {1000, 1000, 1000}, .backoff_base_s = 0.001, .backoff_cap_s = 0.005, .seed = 7};
     return lw_logs_new(loop, &t, &o);
 }
 
