@@ -36,25 +36,18 @@ typedef struct fn_state {
 } fn_state;
 
 typedef struct net {
+    lw_keyed_det base; /* key: function */
     net_cfg cfg;
-    lw_keyed fns;
-    lw_finding f;
 } net;
+
+static bool valid(const void *p) { return ((const fn_state *)p)->ntypes <= MAX_TYPES; }
 
 static void *create(const void *cfg)
 {
-    net *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const net_cfg *)cfg;
-    lw_keyed_init(&s->fns, sizeof(fn_state), (size_t)s->cfg.max_functions);
+    const net_cfg *c = cfg;
+    net *s = lw_keyed_det_new(sizeof *s, sizeof(fn_state), (size_t)c->max_functions, 0, valid);
+    s->cfg = *c;
     return s;
-}
-
-static void destroy(void *self)
-{
-    net *s = self;
-    lw_keyed_free(&s->fns);
-    lw_finding_free(&s->f);
-    free(s);
 }
 
 static lw_str error_type(const lw_record *rec, lw_str *rid)
@@ -78,7 +71,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_str type = error_type(rec, &rid);
     if (!report && !type.n)
         return;
-    fn_state *st = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    fn_state *st = lw_keyed_fn(&s->base.keys, rec->function, NULL, NULL);
     if (!st)
         return;
     if (report)
@@ -93,7 +86,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         st->types[st->ntypes++] = h;
     if (st->invocations < (uint64_t)s->cfg.warmup)
         return;
-    lw_finding *f = &s->f;
+    lw_finding *f = &s->base.f;
     lw_finding_init(f, "new_error_type", LW_SEV_LOW, rec);
     f->request_id = rid;
     f->key = type;
@@ -109,18 +102,14 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
-static bool valid(const void *p) { return ((const fn_state *)p)->ntypes <= MAX_TYPES; }
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((net *)self)->fns, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((net *)self)->fns, p, n, valid); }
-
 const lw_detector_ops lw_detector_new_error_type = {
     .name = "new_error_type",
     .summary = "an error type the function has not produced before",
     .options = options,
     .config_size = sizeof(net_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .save = save,
-    .restore = restore,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };
