@@ -38,33 +38,16 @@ static const lw_option options[] = {
 };
 
 typedef struct fn_state {
-    lw_wseries w;       /* a = failures, b = invocations */
+    lw_wseries w;       /* first (lw_window_det); a = failures, b = invocations */
     uint64_t recent[8]; /* request ids already counted as failed */
     uint32_t at;
 } fn_state;
 
 typedef struct spike {
+    lw_window_det base;
     spike_cfg cfg;
-    lw_keyed fns;
-    lw_finding f;
     char key[32];
 } spike;
-
-static void *create(const void *cfg)
-{
-    spike *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const spike_cfg *)cfg;
-    lw_keyed_init(&s->fns, sizeof(fn_state), (size_t)s->cfg.max_functions);
-    return s;
-}
-
-static void destroy(void *self)
-{
-    spike *s = self;
-    lw_keyed_free(&s->fns);
-    lw_finding_free(&s->f);
-    free(s);
-}
 
 static double base_rate(const lw_wseries *w)
 {
@@ -105,11 +88,10 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     bool fail = failed(rec, &rid);
     if (!report && !fail)
         return;
-    fn_state *st = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    fn_state *st = lw_window_det_at(s, rec, out);
     if (!st)
         return;
     lw_wseries *w = &st->w;
-    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
     if (report)
         w->b++;
     if (!fail)
@@ -132,7 +114,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!hit)
         return;
     w->episode = 1;
-    lw_finding *f = &s->f;
+    lw_finding *f = &s->base.keyed.f;
     lw_finding_init(f, "error_spike", LW_SEV_MEDIUM, rec);
     snprintf(s->key, sizeof s->key, "%" PRId64, w->cur);
     f->key = lw_str_c(s->key);
@@ -148,22 +130,13 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
-static void tick(void *self, int64_t now_ms, const lw_emitter *out)
+static void *create(const void *cfg)
 {
-    (void)out;
-    spike *s = self;
-    int64_t w = lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000));
-    lw_map_foreach(&s->fns.map, e) lw_wseries_roll(&((fn_state *)e->val)->w, w, on_close, s);
+    const spike_cfg *c = cfg;
+    spike *s = lw_window_det_new(sizeof *s, sizeof(fn_state), (size_t)c->max_functions, c->window_s, on_close);
+    s->cfg = *c;
+    return s;
 }
-
-static bool valid(const void *p)
-{
-    const fn_state *f = p;
-    return f->w.at < LW_WINDOW_HIST && f->w.filled <= LW_WINDOW_HIST;
-}
-
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((spike *)self)->fns, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((spike *)self)->fns, p, n, valid); }
 
 const lw_detector_ops lw_detector_error_spike = {
     .name = "error_spike",
@@ -171,9 +144,9 @@ const lw_detector_ops lw_detector_error_spike = {
     .options = options,
     .config_size = sizeof(spike_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .tick = tick,
-    .save = save,
-    .restore = restore,
+    .tick = lw_window_det_tick,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };
