@@ -32,6 +32,10 @@ static inline void lw_emit(const lw_emitter *out, lw_finding *f) { out->emit(out
  * than medium" keeps the promise whatever the config says. */
 static inline lw_severity lw_sev_at_least(lw_severity v, lw_severity floor) { return v < floor ? floor : v; }
 
+/* A size option as a size: dflt when it is unset or out of any sane range,
+ * so a config struct filled by hand cannot ask for nothing or for all. */
+static inline size_t lw_opt_size(double v, size_t dflt) { return v >= 1 && v < 1e12 ? (size_t)v : dflt; }
+
 typedef struct lw_detector_ops {
     const char *name;          /* the `detector` field of its findings */
     const char *summary;       /* one line for --help and docs */

@@ -210,6 +210,42 @@ void lw_rx_excerpt(lw_buf *out, const char *s, size_t n, size_t at, size_t max, 
     lw_buf_free(&red);
 }
 
+void lw_patterns_build(lw_patterns *p, const char *detector, const lw_lit_def *lits, size_t nlits,
+                       const char *const *rx, const char *const *names, int n, uint32_t pairs)
+{
+    memset(p, 0, sizeof *p);
+    if (n > LW_PATTERNS_MAX)
+        abort(); /* a programming error: raise LW_PATTERNS_MAX */
+    lw_litset_init(&p->lits);
+    for (size_t i = 0; i < nlits; i++)
+        if (lw_litset_add(&p->lits, lits[i].s, lits[i].nocase, lits[i].groups) < 0)
+            abort(); /* a programming error: the table is fixed */
+    char err[256];
+    if (lw_litset_build(&p->lits, err, sizeof err) < 0) {
+        fprintf(stderr, "lambdaward: %s: prefilter: %s\n", detector, err);
+        abort();
+    }
+    for (int k = 0; k < n; k++) {
+        p->rx[k] = lw_re_compile(rx[k], 0, err, sizeof err);
+        if (!p->rx[k]) {
+            char num[16];
+            snprintf(num, sizeof num, "%d", k);
+            fprintf(stderr, "lambdaward: %s: pattern %s: %s\n", detector, names ? names[k] : num, err);
+            abort();
+        }
+    }
+    p->n = n;
+    p->md = pcre2_match_data_create(pairs, NULL);
+}
+
+void lw_patterns_free(lw_patterns *p)
+{
+    for (int k = 0; k < p->n; k++)
+        pcre2_code_free(p->rx[k]);
+    pcre2_match_data_free(p->md);
+    lw_litset_free(&p->lits);
+}
+
 /* ==== 3. user rules ======================================================== */
 
 struct lw_rule {
@@ -544,9 +580,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     }
     if (!text.n)
         return;
-    size_t n = text.n;
-    if (d->cfg.max_scan_bytes >= 1 && n > (size_t)d->cfg.max_scan_bytes)
-        n = (size_t)d->cfg.max_scan_bytes;
+    size_t n = lw_scan_len(text.n, d->cfg.max_scan_bytes);
     int64_t now = rec->ev->timestamp;
     if (!now && rec->kind == LW_REC_SENSOR)
         now = rec->sensor->occurred_at_ms;
