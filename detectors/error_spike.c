@@ -12,7 +12,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
 #include "detectors/detector.h"
@@ -64,28 +63,22 @@ static void on_close(void *ud, lw_wseries *w, int64_t window, double errors, dou
         w->episode = 0;
 }
 
-static bool failed(const lw_record *rec, lw_str *rid)
+static bool failed(const lw_record *rec)
 {
     if (rec->kind == LW_REC_PLATFORM) {
         const lw_platform *p = rec->platform;
-        *rid = p->request_id;
         if (p->type == LW_PL_REPORT)
             return p->status == LW_ST_ERROR || p->status == LW_ST_FAILURE || p->status == LW_ST_TIMEOUT;
         return p->type == LW_PL_TIMED_OUT || p->type == LW_PL_RUNTIME_EXIT;
     }
-    if (rec->kind == LW_REC_APP) {
-        *rid = rec->app->request_id;
-        return rec->app->unhandled;
-    }
-    return false;
+    return rec->kind == LW_REC_APP && rec->app->unhandled;
 }
 
 static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
     spike *s = self;
     bool report = rec->kind == LW_REC_PLATFORM && rec->platform->type == LW_PL_REPORT;
-    lw_str rid = LW_STR_NULL;
-    bool fail = failed(rec, &rid);
+    bool fail = failed(rec);
     if (!report && !fail)
         return;
     fn_state *st = lw_window_det_at(s, rec, out);
@@ -96,6 +89,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         w->b++;
     if (!fail)
         return;
+    lw_str rid = lw_record_request_id(rec);
     if (rid.n) {
         uint64_t h = lw_hash64(rid.p, rid.n) | 1;
         for (int i = 0; i < 8; i++)

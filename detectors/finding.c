@@ -81,6 +81,13 @@ void lw_finding_num(lw_finding *f, const char *key, double v) { add(f, key, (lw_
 void lw_finding_int(lw_finding *f, const char *key, int64_t v) { add(f, key, (lw_evidence){.type = LW_EVT_INT, .i = v}); }
 void lw_finding_bool(lw_finding *f, const char *key, bool v) { add(f, key, (lw_evidence){.type = LW_EVT_BOOL, .i = v}); }
 
+void lw_finding_head(lw_finding *f, const char *key, lw_str v, size_t max)
+{
+    if (v.n > max)
+        v.n = max;
+    lw_finding_str(f, key, v);
+}
+
 void lw_finding_id(const lw_finding *f, char out[LW_FINDING_ID_LEN + 1])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

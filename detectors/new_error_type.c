@@ -10,7 +10,6 @@
  */
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
 #include "detectors/detector.h"
@@ -50,16 +49,12 @@ static void *create(const void *cfg)
     return s;
 }
 
-static lw_str error_type(const lw_record *rec, lw_str *rid)
+static lw_str error_type(const lw_record *rec)
 {
-    if (rec->kind == LW_REC_PLATFORM) {
-        *rid = rec->platform->request_id;
+    if (rec->kind == LW_REC_PLATFORM)
         return rec->platform->error_type;
-    }
-    if (rec->kind == LW_REC_APP && (rec->app->unhandled || rec->app->level >= LW_LVL_ERROR)) {
-        *rid = rec->app->request_id;
+    if (rec->kind == LW_REC_APP && (rec->app->unhandled || rec->app->level >= LW_LVL_ERROR))
         return rec->app->error_type;
-    }
     return LW_STR_NULL;
 }
 
@@ -67,8 +62,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
     net *s = self;
     bool report = rec->kind == LW_REC_PLATFORM && rec->platform->type == LW_PL_REPORT;
-    lw_str rid = LW_STR_NULL;
-    lw_str type = error_type(rec, &rid);
+    lw_str type = error_type(rec);
     if (!report && !type.n)
         return;
     fn_state *st = lw_keyed_fn(&s->base.keys, rec->function, NULL, NULL);
@@ -86,6 +80,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         st->types[st->ntypes++] = h;
     if (st->invocations < (uint64_t)s->cfg.warmup)
         return;
+    lw_str rid = lw_record_request_id(rec);
     lw_finding *f = &s->base.f;
     lw_finding_init(f, "new_error_type", LW_SEV_LOW, rec);
     f->request_id = rid;
@@ -95,10 +90,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_finding_str(f, "request_id", rid);
     lw_finding_int(f, "invocations_before", (int64_t)st->invocations);
     lw_finding_int(f, "known_types", st->ntypes - 1);
-    lw_str m = rec->ev->message;
-    if (m.n > 300)
-        m.n = 300;
-    lw_finding_str(f, "message", m);
+    lw_finding_head(f, "message", rec->ev->message, 300);
     lw_emit(out, f);
 }
 

@@ -498,13 +498,7 @@ static void report(rules_det *d, const lw_record *rec, const lw_rule *r, lw_str 
 {
     lw_finding *f = &d->base.keyed.f;
     lw_finding_init(f, r->detector, r->sev, rec);
-    lw_str rid = LW_STR_NULL;
-    if (rec->kind == LW_REC_APP)
-        rid = rec->app->request_id;
-    else if (rec->kind == LW_REC_PLATFORM)
-        rid = rec->platform->request_id;
-    else if (rec->kind == LW_REC_SENSOR)
-        rid = rec->sensor->request_id;
+    lw_str rid = lw_record_request_id(rec);
     f->request_id = rid;
     if (rec->kind == LW_REC_SENSOR && rec->sensor->sensor_id.n) {
         f->key = rec->sensor->sensor_id;
