@@ -22,7 +22,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "detectors/baseline.h"
 #include "detectors/detector.h"

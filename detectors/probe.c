@@ -75,10 +75,8 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
-#include "common/ser.h"
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
 #include "detectors/rules.h"
@@ -153,6 +151,33 @@ static const char *const ind_titles[I_COUNT] = {
 
 /* Prefilter groups, and the patterns they unlock. */
 enum { G_META = 1, G_RUNTIME = 2, G_PROC = 4, G_ETC = 8, G_VARTASK = 16, G_AWSCREDS = 32, G_TRAV = 64, G_PCT = 128 };
+static const lw_lit_def lits[] = {
+    /* literal, case-insensitive, group */
+    {"169.254.", false, G_META},
+    {"2852039", false, G_META},
+    {"0xa9", true, G_META},
+    {"0251.", false, G_META},
+    {"::ffff:", true, G_META},
+    {"fd00:ec2", true, G_META},
+    {"/latest/", false, G_META},
+    {"instance-data", false, G_META},
+    {":9001", false, G_RUNTIME},
+    {"2018-06-01/runtime", false, G_RUNTIME},
+    {"RUNTIME_API", false, G_RUNTIME},
+    {"proc/", false, G_PROC},
+    {"etc/", false, G_ETC},
+    {"var/task", false, G_VARTASK},
+    {".aws/c", false, G_AWSCREDS},
+    {"../", false, G_TRAV},
+    {"..\\", false, G_TRAV},
+    {"%2e", true, G_PCT},
+    {"%2f", true, G_PCT},
+    {"%5c", true, G_PCT},
+    {"%25", false, G_PCT},
+    {"%c0%a", true, G_PCT},
+    {"%c1%9c", true, G_PCT},
+};
+
 enum rx { R_IMDS, R_ECS, R_RUNTIME, R_PROC, R_ETC, R_AWSCREDS, R_VARTASK_ANY, R_VARTASK_CTX, R_TRAV_ANY, R_TRAV_CTX, R_COUNT };
 
 #define RX_IMDS                                                                                         \
@@ -186,6 +211,15 @@ typedef struct pseen {
     uint32_t n, at;
 } pseen;
 
+/* The saved state is the pseen table: a new layout needs a new number. */
+#define PROBE_FORMAT 1
+
+static bool valid(const void *p)
+{
+    const pseen *s = p;
+    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
+}
+
 typedef struct hit {
     bool decoded;
     const char *where;
@@ -204,46 +238,12 @@ typedef struct probe_det {
     char key[192], title_m[128];
 } probe_det;
 
-static bool valid(const void *p)
-{
-    const pseen *s = p;
-    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
-}
-
-#define PROBE_FORMAT 1
-
 static void *create(const void *cfgp)
 {
     const probe_cfg *cfg = cfgp;
     probe_det *d = lw_keyed_det_new(sizeof *d, sizeof(pseen), lw_opt_size(cfg->max_functions, 10000), PROBE_FORMAT,
                                     valid);
     d->cfg = *cfg;
-    static const lw_lit_def lits[] = {
-        /* literal, case-insensitive, group */
-        {"169.254.", false, G_META},
-        {"2852039", false, G_META},
-        {"0xa9", true, G_META},
-        {"0251.", false, G_META},
-        {"::ffff:", true, G_META},
-        {"fd00:ec2", true, G_META},
-        {"/latest/", false, G_META},
-        {"instance-data", false, G_META},
-        {":9001", false, G_RUNTIME},
-        {"2018-06-01/runtime", false, G_RUNTIME},
-        {"RUNTIME_API", false, G_RUNTIME},
-        {"proc/", false, G_PROC},
-        {"etc/", false, G_ETC},
-        {"var/task", false, G_VARTASK},
-        {".aws/c", false, G_AWSCREDS},
-        {"../", false, G_TRAV},
-        {"..\\", false, G_TRAV},
-        {"%2e", true, G_PCT},
-        {"%2f", true, G_PCT},
-        {"%5c", true, G_PCT},
-        {"%25", false, G_PCT},
-        {"%c0%a", true, G_PCT},
-        {"%c1%9c", true, G_PCT},
-    };
     int depth = d->cfg.traversal_min_depth >= 1 && d->cfg.traversal_min_depth <= 64 ? (int)d->cfg.traversal_min_depth
                                                                                         : 2;
     char trav_any[64], trav_ctx[512];

@@ -27,7 +27,6 @@
 
 #include "common/jsonw.h"
 #include "common/map.h"
-#include "common/ser.h"
 #include "detectors/detector.h"
 #include "detectors/fold.h"
 #include "detectors/redact.h"
@@ -365,6 +364,15 @@ typedef struct rwin {
     uint64_t folded; /* of which not reported one by one */
 } rwin;
 
+/* The saved state is the rwin table: a new layout needs a new number. */
+#define RULES_FORMAT 1
+
+static bool valid(const void *p)
+{
+    const rwin *w = p;
+    return w->folded <= w->fold.count;
+}
+
 typedef struct rules_det {
     lw_fold_det base; /* windows: key: function \x1f rule name, state: rwin */
     lw_rules_cfg cfg;
@@ -428,14 +436,6 @@ static void close_window(void *self, const char *key, size_t klen, lw_fold *stat
         lw_emit(out, f);
     }
 }
-
-static bool valid(const void *p)
-{
-    const rwin *w = p;
-    return w->folded <= w->fold.count;
-}
-
-#define RULES_FORMAT 1
 
 static void *create(const void *cfgp)
 {

@@ -85,10 +85,8 @@
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
-#include "common/ser.h"
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
 #include "detectors/redact.h"
@@ -145,8 +143,25 @@ static const char *const kind_names[K_COUNT] = {
     "private_key",       "agent_key",             "environment_dump",
 };
 
-/* Prefilter groups. */
+/* Prefilter groups, and the literals that unlock them. */
 enum { G_KEY_ID = 1, G_SECRET = 2, G_TOKEN = 4, G_PRIVKEY = 8, G_ENV = 16, G_AGENT = 32 };
+static const lw_lit_def lits[] = {
+    {"AKIA", false, G_KEY_ID},
+    {"ASIA", false, G_KEY_ID},
+    {"ABIA", false, G_KEY_ID},
+    {"ACCA", false, G_KEY_ID},
+    {"A3T", false, G_KEY_ID},
+    {"secret", true, G_SECRET},
+    {"aws", true, G_SECRET},
+    {"token", true, G_TOKEN},
+    {"IQoJb3JpZ2lu", false, G_TOKEN},
+    {"FwoGZXIvYXdz", false, G_TOKEN},
+    {"FQoGZXIvYXdz", false, G_TOKEN},
+    {"PRIVATE KEY-", false, G_PRIVKEY},
+    {"AWS_", false, G_ENV},
+    {"_HANDLER", false, G_ENV},
+    {"TREND_AP_", false, G_ENV | G_AGENT},
+};
 
 static const char *const env_names[] = {
     "AWS_ACCESS_KEY_ID",      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_FUNCTION_NAME",
@@ -174,6 +189,15 @@ typedef struct seen {
     uint64_t h[SEEN_MAX];
     uint32_t n, at;
 } seen;
+
+/* The saved state is the seen table: a new layout needs a new number. */
+#define SECRET_FORMAT 1
+
+static bool valid(const void *p)
+{
+    const seen *s = p;
+    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
+}
 
 typedef struct envstream {
     int64_t first_ms, last_ms;
@@ -255,37 +279,12 @@ static void hex16(const unsigned char *md, char out[17])
     out[16] = '\0';
 }
 
-static bool valid(const void *p)
-{
-    const seen *s = p;
-    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
-}
-
-#define SECRET_FORMAT 1
-
 static void *create(const void *cfgp)
 {
     const secret_cfg *cfg = cfgp;
     secret_det *d = lw_keyed_det_new(sizeof *d, sizeof(seen), lw_opt_size(cfg->max_functions, 10000), SECRET_FORMAT,
                                      valid);
     d->cfg = *cfg;
-    static const lw_lit_def lits[] = {
-        {"AKIA", false, G_KEY_ID},
-        {"ASIA", false, G_KEY_ID},
-        {"ABIA", false, G_KEY_ID},
-        {"ACCA", false, G_KEY_ID},
-        {"A3T", false, G_KEY_ID},
-        {"secret", true, G_SECRET},
-        {"aws", true, G_SECRET},
-        {"token", true, G_TOKEN},
-        {"IQoJb3JpZ2lu", false, G_TOKEN},
-        {"FwoGZXIvYXdz", false, G_TOKEN},
-        {"FQoGZXIvYXdz", false, G_TOKEN},
-        {"PRIVATE KEY-", false, G_PRIVKEY},
-        {"AWS_", false, G_ENV},
-        {"_HANDLER", false, G_ENV},
-        {"TREND_AP_", false, G_ENV | G_AGENT},
-    };
     static const char *const rx[K_COUNT] = {RX_KEY_ID, RX_SECRET, RX_TOKEN, RX_PRIVKEY, RX_AGENT, RX_ENV};
     lw_patterns_build(&d->pat, "secret_leak", lits, sizeof lits / sizeof *lits, rx, kind_names, K_COUNT, 4);
     lw_keyed_init(&d->streams, sizeof(envstream), lw_opt_size(d->cfg.max_streams, 10000));
