@@ -1,7 +1,8 @@
 /*
  * detector: the one small interface every detector implements.
  *
- * A detector is a file in detectors/ exporting one lw_detector_ops. The
+ * A detector is a file in detectors/ exporting one lw_detector_ops
+ * (anomaly.c exports three: one engine over three metrics). The
  * pipeline holds a list of them and knows nothing of their insides (the
  * Fluent Bit plugin shape). Each detector:
  *   - declares its tunables in an option table (common/option.h: name,
@@ -12,6 +13,12 @@
  *   - may keep state, bounded, and save/restore it as an opaque blob so a
  *     restarted daemon neither relearns nor re-alerts;
  *   - gets tick() with the event clock (daemon) and flush() at end of input.
+ *
+ * What detectors share is written once, and a detector's struct opens with
+ * the part it uses: lw_stateless_det (below) for the finding alone,
+ * lw_keyed_det (keyed.h) for one table of per-key state and its saving,
+ * lw_window_det (window.h) for a series per function, lw_fold_det (fold.h)
+ * for repeats folded per window. Their functions go straight into the ops.
  */
 #ifndef LW_DETECTOR_H
 #define LW_DETECTOR_H

@@ -37,7 +37,7 @@ static const lw_option options[] = {
 };
 
 typedef struct fn_state {
-    lw_wseries w;       /* first (lw_window_det); a = failures, b = invocations */
+    lw_wseries w;       /* first, for lw_window_det; a = failures, b = invocations */
     uint64_t recent[8]; /* request ids already counted as failed */
     uint32_t at;
 } fn_state;

@@ -49,7 +49,8 @@ bool lw_wseries_valid(const void *state);
  * A detector of one series per function (invocation_storm, log_flood,
  * error_spike) opens its struct with an lw_window_det: records roll their
  * function's series to their window, ticks roll every series, and the
- * table is saved as lw_keyed_det's with no format of its own.
+ * table is saved as lw_keyed_det's with format 0: the blobs these three
+ * have always written.
  */
 typedef struct lw_window_det {
     lw_keyed_det keyed; /* key: function; states open with an lw_wseries */
