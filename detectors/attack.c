@@ -15,10 +15,9 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "detectors/detector.h"
-#include "detectors/keyed.h"
+#include "detectors/fold.h"
 
 #define BURST_RULES 4
 
@@ -32,17 +31,15 @@ typedef struct attack_cfg {
 
 /* One (function, source) burst of blocked attacks. */
 typedef struct burst {
-    int64_t start_ms, last_ms;
-    uint64_t count;
+    lw_fold fold;
     uint32_t nrules;
     char rules[BURST_RULES][24];
     char last_path[96];
 } burst;
 
 typedef struct attack {
+    lw_fold_det base; /* bursts: key: function \x1f source ip, state: burst; not saved */
     attack_cfg cfg;
-    lw_keyed bursts; /* key: function \x1f source ip */
-    lw_finding f;
     char key[96];
     lw_buf rules;
 } attack;
@@ -62,52 +59,52 @@ static const lw_option options[] = {
 };
 
 
+/* Emits the burst finding for a closed window with repeats. */
+static void close_burst(void *self, const char *key, size_t klen, lw_fold *state, const lw_emitter *out)
+{
+    attack *a = self;
+    const burst *b = (const burst *)state;
+    if (b->fold.count > 1) {
+        const char *sep = memchr(key, '\x1f', klen);
+        lw_str fn = {key, sep ? (size_t)(sep - key) : klen};
+        lw_str ip = sep ? (lw_str){sep + 1, klen - (size_t)(sep + 1 - key)} : LW_STR_NULL;
+        lw_finding *f = &a->base.keyed.f;
+        lw_finding_init(f, "attack", lw_sev_at_least(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
+        f->function = fn;
+        f->time_ms = b->fold.start_ms;
+        f->count = b->fold.count;
+        snprintf(a->key, sizeof a->key, "burst:%.*s:%" PRId64, (int)(ip.n > 60 ? 60 : ip.n), ip.p,
+                 b->fold.start_ms);
+        f->key = lw_str_c(a->key);
+        lw_buf_reset(&a->rules);
+        for (uint32_t i = 0; i < b->nrules; i++)
+            lw_buf_printf(&a->rules, "%s%s", i ? "," : "", b->rules[i]);
+        lw_finding_title(f, "Burst of %" PRIu64 " blocked attacks from %.*s in %.0f s", b->fold.count, (int)ip.n,
+                         ip.p, (double)(b->fold.last_ms - b->fold.start_ms) / 1000);
+        lw_finding_str(f, "kind", lw_str_c("burst"));
+        lw_finding_str(f, "source_ip", ip);
+        lw_finding_bool(f, "blocked", true);
+        lw_finding_int(f, "attacks", (int64_t)b->fold.count);
+        lw_finding_str(f, "rule_ids", (lw_str){a->rules.p, a->rules.len});
+        lw_finding_str(f, "last_path", lw_str_c(b->last_path));
+        lw_finding_int(f, "window_s", (int64_t)a->cfg.window_s);
+        lw_emit(out, f);
+    }
+}
+
 static void *create(const void *cfg)
 {
-    attack *a = lw_xcalloc(1, sizeof *a);
-    a->cfg = *(const attack_cfg *)cfg;
-    lw_keyed_init(&a->bursts, sizeof(burst), (size_t)a->cfg.max_sources);
+    const attack_cfg *c = cfg;
+    attack *a = lw_fold_det_new(sizeof *a, sizeof(burst), (size_t)c->max_sources, 0, NULL, c->window_s, close_burst);
+    a->cfg = *c;
     return a;
 }
 
 static void destroy(void *self)
 {
     attack *a = self;
-    lw_keyed_free(&a->bursts);
-    lw_finding_free(&a->f);
     lw_buf_free(&a->rules);
-    free(a);
-}
-
-/* Emits the burst finding for a closed window with repeats. */
-static void close_burst(attack *a, const char *key, size_t klen, burst *b, const lw_emitter *out)
-{
-    if (b->count > 1) {
-        const char *sep = memchr(key, '\x1f', klen);
-        lw_str fn = {key, sep ? (size_t)(sep - key) : klen};
-        lw_str ip = sep ? (lw_str){sep + 1, klen - (size_t)(sep + 1 - key)} : LW_STR_NULL;
-        lw_finding *f = &a->f;
-        lw_finding_init(f, "attack", lw_sev_at_least(a->cfg.blocked_severity, LW_SEV_MEDIUM), NULL);
-        f->function = fn;
-        f->time_ms = b->start_ms;
-        f->count = b->count;
-        snprintf(a->key, sizeof a->key, "burst:%.*s:%" PRId64, (int)(ip.n > 60 ? 60 : ip.n), ip.p, b->start_ms);
-        f->key = lw_str_c(a->key);
-        lw_buf_reset(&a->rules);
-        for (uint32_t i = 0; i < b->nrules; i++)
-            lw_buf_printf(&a->rules, "%s%s", i ? "," : "", b->rules[i]);
-        lw_finding_title(f, "Burst of %" PRIu64 " blocked attacks from %.*s in %.0f s", b->count, (int)ip.n, ip.p,
-                         (double)(b->last_ms - b->start_ms) / 1000);
-        lw_finding_str(f, "kind", lw_str_c("burst"));
-        lw_finding_str(f, "source_ip", ip);
-        lw_finding_bool(f, "blocked", true);
-        lw_finding_int(f, "attacks", (int64_t)b->count);
-        lw_finding_str(f, "rule_ids", (lw_str){a->rules.p, a->rules.len});
-        lw_finding_str(f, "last_path", lw_str_c(b->last_path));
-        lw_finding_int(f, "window_s", (int64_t)a->cfg.window_s);
-        lw_emit(out, f);
-    }
-    memset(b, 0, sizeof *b);
+    lw_keyed_det_destroy(a);
 }
 
 /* Counts a blocked attack into its burst; true when it starts a new one
@@ -115,26 +112,11 @@ static void close_burst(attack *a, const char *key, size_t klen, burst *b, const
 static bool count_blocked(attack *a, const lw_record *rec, const lw_sensor *s, const lw_emitter *out)
 {
     lw_str ip = s->source_ip.n ? s->source_ip : lw_str_c("unknown");
-    lw_buf *k = &a->bursts.key;
-    lw_buf_reset(k);
-    lw_buf_append(k, rec->function.p, rec->function.n);
-    lw_buf_putc(k, '\x1f');
-    lw_buf_append(k, ip.p, ip.n);
-    burst *b = lw_keyed_get(&a->bursts, k->p, k->len, NULL);
+    int64_t now = rec->ev->timestamp ? rec->ev->timestamp : s->occurred_at_ms;
+    burst *b = lw_fold_det_count(a, rec->function, ip, now, out);
     if (!b)
         return true; /* too many sources to track: never fold, never lose */
-    int64_t now = rec->ev->timestamp ? rec->ev->timestamp : s->occurred_at_ms;
-    bool fresh = b->count == 0 || now - b->start_ms > (int64_t)(a->cfg.window_s * 1000);
-    if (fresh && b->count) {
-        lw_buf key = LW_BUF_INIT;
-        lw_buf_append(&key, k->p, k->len);
-        close_burst(a, key.p, key.len, b, out);
-        lw_buf_free(&key);
-    }
-    if (!b->count)
-        b->start_ms = now;
-    b->last_ms = now;
-    b->count++;
+    bool fresh = b->fold.count == 1;
     bool known = false;
     for (uint32_t i = 0; i < b->nrules && !known; i++)
         known = lw_str_eq(s->rule_id, b->rules[i]);
@@ -143,23 +125,6 @@ static bool count_blocked(attack *a, const lw_record *rec, const lw_sensor *s, c
     snprintf(b->last_path, sizeof b->last_path, "%.*s", (int)s->path.n, s->path.p);
     return fresh;
 }
-
-static void close_all(attack *a, int64_t before_ms, const lw_emitter *out)
-{
-    lw_map_foreach(&a->bursts.map, e) {
-        burst *b = e->val;
-        if (b->count && (before_ms < 0 || b->start_ms < before_ms))
-            close_burst(a, e->key, e->klen, b, out);
-    }
-}
-
-static void tick(void *self, int64_t now_ms, const lw_emitter *out)
-{
-    attack *a = self;
-    close_all(a, now_ms - (int64_t)(a->cfg.window_s * 1000), out);
-}
-
-static void flush(void *self, const lw_emitter *out) { close_all(self, -1, out); }
 
 static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
@@ -170,7 +135,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     bool blocked = s->blocked == 1;
     if (blocked && !count_blocked(a, rec, s, out))
         return;
-    lw_finding *f = &a->f;
+    lw_finding *f = &a->base.keyed.f;
     lw_finding_init(f, "attack",
                     blocked ? lw_sev_at_least(a->cfg.blocked_severity, LW_SEV_MEDIUM)
                             : lw_sev_at_least(a->cfg.unblocked_severity, LW_SEV_HIGH),
@@ -215,6 +180,6 @@ const lw_detector_ops lw_detector_attack = {
     .create = create,
     .destroy = destroy,
     .on_record = on_record,
-    .tick = tick,
-    .flush = flush,
+    .tick = lw_fold_det_tick,
+    .flush = lw_fold_det_flush,
 };

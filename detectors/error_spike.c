@@ -12,7 +12,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
 #include "detectors/detector.h"
@@ -38,33 +37,16 @@ static const lw_option options[] = {
 };
 
 typedef struct fn_state {
-    lw_wseries w;       /* a = failures, b = invocations */
+    lw_wseries w;       /* first, for lw_window_det; a = failures, b = invocations */
     uint64_t recent[8]; /* request ids already counted as failed */
     uint32_t at;
 } fn_state;
 
 typedef struct spike {
+    lw_window_det base;
     spike_cfg cfg;
-    lw_keyed fns;
-    lw_finding f;
     char key[32];
 } spike;
-
-static void *create(const void *cfg)
-{
-    spike *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const spike_cfg *)cfg;
-    lw_keyed_init(&s->fns, sizeof(fn_state), (size_t)s->cfg.max_functions);
-    return s;
-}
-
-static void destroy(void *self)
-{
-    spike *s = self;
-    lw_keyed_free(&s->fns);
-    lw_finding_free(&s->f);
-    free(s);
-}
 
 static double base_rate(const lw_wseries *w)
 {
@@ -81,39 +63,33 @@ static void on_close(void *ud, lw_wseries *w, int64_t window, double errors, dou
         w->episode = 0;
 }
 
-static bool failed(const lw_record *rec, lw_str *rid)
+static bool failed(const lw_record *rec)
 {
     if (rec->kind == LW_REC_PLATFORM) {
         const lw_platform *p = rec->platform;
-        *rid = p->request_id;
         if (p->type == LW_PL_REPORT)
             return p->status == LW_ST_ERROR || p->status == LW_ST_FAILURE || p->status == LW_ST_TIMEOUT;
         return p->type == LW_PL_TIMED_OUT || p->type == LW_PL_RUNTIME_EXIT;
     }
-    if (rec->kind == LW_REC_APP) {
-        *rid = rec->app->request_id;
-        return rec->app->unhandled;
-    }
-    return false;
+    return rec->kind == LW_REC_APP && rec->app->unhandled;
 }
 
 static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
     spike *s = self;
     bool report = rec->kind == LW_REC_PLATFORM && rec->platform->type == LW_PL_REPORT;
-    lw_str rid = LW_STR_NULL;
-    bool fail = failed(rec, &rid);
+    bool fail = failed(rec);
     if (!report && !fail)
         return;
-    fn_state *st = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    fn_state *st = lw_window_det_at(s, rec, out);
     if (!st)
         return;
     lw_wseries *w = &st->w;
-    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
     if (report)
         w->b++;
     if (!fail)
         return;
+    lw_str rid = lw_record_request_id(rec);
     if (rid.n) {
         uint64_t h = lw_hash64(rid.p, rid.n) | 1;
         for (int i = 0; i < 8; i++)
@@ -132,7 +108,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!hit)
         return;
     w->episode = 1;
-    lw_finding *f = &s->f;
+    lw_finding *f = &s->base.keyed.f;
     lw_finding_init(f, "error_spike", LW_SEV_MEDIUM, rec);
     snprintf(s->key, sizeof s->key, "%" PRId64, w->cur);
     f->key = lw_str_c(s->key);
@@ -148,22 +124,13 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
-static void tick(void *self, int64_t now_ms, const lw_emitter *out)
+static void *create(const void *cfg)
 {
-    (void)out;
-    spike *s = self;
-    int64_t w = lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000));
-    lw_map_foreach(&s->fns.map, e) lw_wseries_roll(&((fn_state *)e->val)->w, w, on_close, s);
+    const spike_cfg *c = cfg;
+    spike *s = lw_window_det_new(sizeof *s, sizeof(fn_state), (size_t)c->max_functions, c->window_s, on_close);
+    s->cfg = *c;
+    return s;
 }
-
-static bool valid(const void *p)
-{
-    const fn_state *f = p;
-    return f->w.at < LW_WINDOW_HIST && f->w.filled <= LW_WINDOW_HIST;
-}
-
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((spike *)self)->fns, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((spike *)self)->fns, p, n, valid); }
 
 const lw_detector_ops lw_detector_error_spike = {
     .name = "error_spike",
@@ -171,9 +138,9 @@ const lw_detector_ops lw_detector_error_spike = {
     .options = options,
     .config_size = sizeof(spike_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .tick = tick,
-    .save = save,
-    .restore = restore,
+    .tick = lw_window_det_tick,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

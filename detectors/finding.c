@@ -61,45 +61,31 @@ void lw_finding_title(lw_finding *f, const char *fmt, ...)
     lw_buf_append(&f->title, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static lw_evidence *slot(lw_finding *f, const char *key, lw_evtype t)
+/* Past the cap evidence is dropped: a finding with too much to say still
+ * says the rest. */
+static void add(lw_finding *f, const char *key, lw_evidence e)
 {
     if (f->nev >= LW_FINDING_MAX_EVIDENCE)
-        return NULL;
-    lw_evidence *e = &f->ev[f->nev++];
-    memset(e, 0, sizeof *e);
-    e->key = key;
-    e->type = t;
-    return e;
+        return;
+    e.key = key;
+    f->ev[f->nev++] = e;
 }
 
 void lw_finding_str(lw_finding *f, const char *key, lw_str v)
 {
-    if (!v.n)
-        return;
-    lw_evidence *e = slot(f, key, LW_EVT_STR);
-    if (e)
-        e->s = v;
+    if (v.n)
+        add(f, key, (lw_evidence){.type = LW_EVT_STR, .s = v});
 }
 
-void lw_finding_num(lw_finding *f, const char *key, double v)
-{
-    lw_evidence *e = slot(f, key, LW_EVT_NUM);
-    if (e)
-        e->num = v;
-}
+void lw_finding_num(lw_finding *f, const char *key, double v) { add(f, key, (lw_evidence){.type = LW_EVT_NUM, .num = v}); }
+void lw_finding_int(lw_finding *f, const char *key, int64_t v) { add(f, key, (lw_evidence){.type = LW_EVT_INT, .i = v}); }
+void lw_finding_bool(lw_finding *f, const char *key, bool v) { add(f, key, (lw_evidence){.type = LW_EVT_BOOL, .i = v}); }
 
-void lw_finding_int(lw_finding *f, const char *key, int64_t v)
+void lw_finding_head(lw_finding *f, const char *key, lw_str v, size_t max)
 {
-    lw_evidence *e = slot(f, key, LW_EVT_INT);
-    if (e)
-        e->i = v;
-}
-
-void lw_finding_bool(lw_finding *f, const char *key, bool v)
-{
-    lw_evidence *e = slot(f, key, LW_EVT_BOOL);
-    if (e)
-        e->i = v;
+    if (v.n > max)
+        v.n = max;
+    lw_finding_str(f, key, v);
 }
 
 void lw_finding_id(const lw_finding *f, char out[LW_FINDING_ID_LEN + 1])

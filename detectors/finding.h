@@ -66,6 +66,8 @@ void lw_finding_str(lw_finding *f, const char *key, lw_str v);
 void lw_finding_num(lw_finding *f, const char *key, double v);
 void lw_finding_int(lw_finding *f, const char *key, int64_t v);
 void lw_finding_bool(lw_finding *f, const char *key, bool v);
+/* The first max bytes of v (a log message quoted in evidence). */
+void lw_finding_head(lw_finding *f, const char *key, lw_str v, size_t max);
 
 void lw_finding_id(const lw_finding *f, char out[LW_FINDING_ID_LEN + 1]);
 /* Appends the one-line JSON object (no newline). */

@@ -15,7 +15,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
@@ -44,37 +43,16 @@ static const lw_option options[] = {
 };
 
 typedef struct storm {
+    lw_window_det base;
     storm_cfg cfg;
-    lw_keyed fns;
-    lw_finding f;
     char key[64];
-    /* context for the close callback */
-    const lw_record *rec;
-    const lw_emitter *out;
-    lw_str function;
 } storm;
-
-static void *create(const void *cfg)
-{
-    storm *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const storm_cfg *)cfg;
-    lw_keyed_init(&s->fns, sizeof(lw_wseries), (size_t)s->cfg.max_functions);
-    return s;
-}
-
-static void destroy(void *self)
-{
-    storm *s = self;
-    lw_keyed_free(&s->fns);
-    lw_finding_free(&s->f);
-    free(s);
-}
 
 static void alert(storm *s, lw_wseries *w, int64_t window, double count, bool growth)
 {
-    lw_finding *f = &s->f;
-    lw_finding_init(f, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, s->rec);
-    f->function = s->function;
+    lw_finding *f = &s->base.keyed.f;
+    lw_finding_init(f, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, s->base.rec);
+    f->function = s->base.function;
     f->time_ms = (int64_t)((window - 1) * s->cfg.window_s * 1000);
     snprintf(s->key, sizeof s->key, "%s:%" PRId64, growth ? "growth" : "surge", window);
     f->key = lw_str_c(s->key);
@@ -91,7 +69,7 @@ static void alert(storm *s, lw_wseries *w, int64_t window, double count, bool gr
     lw_finding_num(f, "baseline_median", base);
     lw_finding_num(f, "previous_window", w->prev_a);
     lw_finding_int(f, "growth_streak", w->streak);
-    lw_emit(s->out, f);
+    lw_emit(s->base.out, f);
     w->episode = 1;
 }
 
@@ -124,46 +102,21 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     storm *s = self;
     if (rec->kind != LW_REC_PLATFORM || rec->platform->type != LW_PL_START)
         return;
-    lw_wseries *w = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    lw_wseries *w = lw_window_det_at(s, rec, out);
     if (!w)
         return;
-    s->rec = rec;
-    s->out = out;
-    s->function = rec->function;
-    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
     w->a++;
     if (!w->episode && surging(s, w, w->a))
         alert(s, w, w->cur, w->a, false);
 }
 
-static void roll_all(storm *s, int64_t w, const lw_emitter *out)
+static void *create(const void *cfg)
 {
-    s->rec = NULL;
-    s->out = out;
-    lw_map_foreach(&s->fns.map, e) {
-        char *sep = memchr(e->key, '\x1f', e->klen);
-        s->function = (lw_str){e->key, sep ? (size_t)(sep - e->key) : e->klen};
-        lw_wseries *ws = e->val;
-        lw_wseries_roll(ws, w < 0 ? ws->cur + 1 : w, on_close, s);
-    }
+    const storm_cfg *c = cfg;
+    storm *s = lw_window_det_new(sizeof *s, sizeof(lw_wseries), (size_t)c->max_functions, c->window_s, on_close);
+    s->cfg = *c;
+    return s;
 }
-
-static void tick(void *self, int64_t now_ms, const lw_emitter *out)
-{
-    storm *s = self;
-    roll_all(s, lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000)), out);
-}
-
-static void flush(void *self, const lw_emitter *out) { roll_all(self, -1, out); }
-
-static bool valid(const void *p)
-{
-    const lw_wseries *w = p;
-    return w->at < LW_WINDOW_HIST && w->filled <= LW_WINDOW_HIST;
-}
-
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((storm *)self)->fns, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((storm *)self)->fns, p, n, valid); }
 
 const lw_detector_ops lw_detector_invocation_storm = {
     .name = "invocation_storm",
@@ -171,10 +124,10 @@ const lw_detector_ops lw_detector_invocation_storm = {
     .options = options,
     .config_size = sizeof(storm_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .tick = tick,
-    .flush = flush,
-    .save = save,
-    .restore = restore,
+    .tick = lw_window_det_tick,
+    .flush = lw_window_det_flush,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -97,3 +97,38 @@ int lw_keyed_restore(lw_keyed *k, const char *p, size_t n, bool (*valid)(const v
     free(tmp);
     return r.bad ? -1 : 0;
 }
+
+void *lw_keyed_det_new(size_t size, size_t state_size, size_t max_keys, uint32_t format,
+                       bool (*valid)(const void *state))
+{
+    lw_keyed_det *d = lw_xcalloc(1, size);
+    lw_keyed_init(&d->keys, state_size, max_keys);
+    d->format = format;
+    d->valid = valid;
+    return d;
+}
+
+void lw_keyed_det_destroy(void *self)
+{
+    lw_keyed_det *d = self;
+    lw_keyed_free(&d->keys);
+    lw_finding_free(&d->f);
+    free(d);
+}
+
+void lw_keyed_det_save(void *self, lw_buf *out)
+{
+    const lw_keyed_det *d = self;
+    if (d->format)
+        lw_put_u32(out, d->format);
+    lw_keyed_save(&d->keys, out);
+}
+
+int lw_keyed_det_restore(void *self, const char *p, size_t n)
+{
+    lw_keyed_det *d = self;
+    lw_rd r = {p, n, false};
+    if (d->format && lw_get_u32(&r) != d->format)
+        return -1;
+    return lw_keyed_restore(&d->keys, r.p, r.n, d->valid);
+}

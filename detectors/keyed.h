@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/map.h"
+#include "detectors/finding.h"
 #include "parsers/event.h"
 
 typedef struct lw_keyed {
@@ -37,5 +38,31 @@ void *lw_keyed_fn(lw_keyed *k, lw_str function, const char *suffix, bool *create
  * range): a corrupt blob is refused rather than trusted. */
 void lw_keyed_save(const lw_keyed *k, lw_buf *out);
 int lw_keyed_restore(lw_keyed *k, const char *p, size_t n, bool (*valid)(const void *state));
+
+/*
+ * A detector whose state is one table opens its struct with an
+ * lw_keyed_det and takes its lifecycle and saved state from here, so that
+ * every such detector is freed, saved and restored the same way.
+ *
+ * The blob is the table, after the detector's own format number when it
+ * has one: format 0 writes none, the layout of the detectors saved before
+ * any had a number. A daemon upgraded in place restores what the old one
+ * wrote, so a detector's format and state struct change only together.
+ */
+typedef struct lw_keyed_det {
+    lw_keyed keys;
+    lw_finding f;                     /* the finding being built */
+    uint32_t format;
+    bool (*valid)(const void *state); /* as for lw_keyed_restore */
+} lw_keyed_det;
+
+/* A zeroed detector struct of `size` bytes, opening with its lw_keyed_det. */
+void *lw_keyed_det_new(size_t size, size_t state_size, size_t max_keys, uint32_t format,
+                       bool (*valid)(const void *state));
+/* lw_detector_ops members; a detector owning more frees it, then calls
+ * lw_keyed_det_destroy. */
+void lw_keyed_det_destroy(void *self);
+void lw_keyed_det_save(void *self, lw_buf *out);
+int lw_keyed_det_restore(void *self, const char *p, size_t n);
 
 #endif

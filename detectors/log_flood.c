@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
@@ -37,27 +36,10 @@ static const lw_option options[] = {
 };
 
 typedef struct flood {
+    lw_window_det base;
     flood_cfg cfg;
-    lw_keyed fns;
-    lw_finding f;
     char key[32];
 } flood;
-
-static void *create(const void *cfg)
-{
-    flood *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const flood_cfg *)cfg;
-    lw_keyed_init(&s->fns, sizeof(lw_wseries), (size_t)s->cfg.max_functions);
-    return s;
-}
-
-static void destroy(void *self)
-{
-    flood *s = self;
-    lw_keyed_free(&s->fns);
-    lw_finding_free(&s->f);
-    free(s);
-}
 
 static void on_close(void *ud, lw_wseries *w, int64_t window, double bytes, double events)
 {
@@ -74,10 +56,9 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     flood *s = self;
     if (!rec->ev || rec->kind == LW_REC_SENSOR_MALFORMED)
         return;
-    lw_wseries *w = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    lw_wseries *w = lw_window_det_at(s, rec, out);
     if (!w)
         return;
-    lw_wseries_roll(w, lw_window_of(rec->ev->timestamp, (int64_t)(s->cfg.window_s * 1000)), on_close, s);
     w->a += (double)rec->ev->message.n;
     w->b += 1;
     if (w->episode || w->a < s->cfg.min_bytes)
@@ -87,7 +68,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     if (!(w->a >= s->cfg.ceiling_bytes || (warm && w->a >= s->cfg.factor * base)))
         return;
     w->episode = 1;
-    lw_finding *f = &s->f;
+    lw_finding *f = &s->base.keyed.f;
     lw_finding_init(f, "log_flood", LW_SEV_MEDIUM, rec);
     snprintf(s->key, sizeof s->key, "%" PRId64, w->cur);
     f->key = lw_str_c(s->key);
@@ -102,29 +83,13 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
-static void roll_all(flood *s, int64_t w)
+static void *create(const void *cfg)
 {
-    lw_map_foreach(&s->fns.map, e) {
-        lw_wseries *ws = e->val;
-        lw_wseries_roll(ws, w < 0 ? ws->cur + 1 : w, on_close, s);
-    }
+    const flood_cfg *c = cfg;
+    flood *s = lw_window_det_new(sizeof *s, sizeof(lw_wseries), (size_t)c->max_functions, c->window_s, on_close);
+    s->cfg = *c;
+    return s;
 }
-
-static void tick(void *self, int64_t now_ms, const lw_emitter *out)
-{
-    (void)out;
-    flood *s = self;
-    roll_all(s, lw_window_of(now_ms, (int64_t)(s->cfg.window_s * 1000)));
-}
-
-static bool valid(const void *p)
-{
-    const lw_wseries *w = p;
-    return w->at < LW_WINDOW_HIST && w->filled <= LW_WINDOW_HIST;
-}
-
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((flood *)self)->fns, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((flood *)self)->fns, p, n, valid); }
 
 const lw_detector_ops lw_detector_log_flood = {
     .name = "log_flood",
@@ -132,9 +97,9 @@ const lw_detector_ops lw_detector_log_flood = {
     .options = options,
     .config_size = sizeof(flood_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .tick = tick,
-    .save = save,
-    .restore = restore,
+    .tick = lw_window_det_tick,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
@@ -30,26 +29,17 @@ typedef struct mp_state {
 } mp_state;
 
 typedef struct mp {
+    lw_keyed_det base; /* key: function \x1f memory size */
     mp_cfg cfg;
-    lw_keyed keys;
-    lw_finding f;
     char key[48];
 } mp;
 
 static void *create(const void *cfg)
 {
-    mp *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const mp_cfg *)cfg;
-    lw_keyed_init(&s->keys, sizeof(mp_state), (size_t)s->cfg.max_keys);
+    const mp_cfg *c = cfg;
+    mp *s = lw_keyed_det_new(sizeof *s, sizeof(mp_state), (size_t)c->max_keys, 0, NULL);
+    s->cfg = *c;
     return s;
-}
-
-static void destroy(void *self)
-{
-    mp *s = self;
-    lw_keyed_free(&s->keys);
-    lw_finding_free(&s->f);
-    free(s);
 }
 
 static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
@@ -65,14 +55,14 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         return;
     char sfx[24];
     snprintf(sfx, sizeof sfx, "%d", p->memory_size_mb);
-    mp_state *st = lw_keyed_fn(&s->keys, rec->function, sfx, NULL);
+    mp_state *st = lw_keyed_fn(&s->base.keys, rec->function, sfx, NULL);
     if (!st)
         return;
     int64_t w = (int64_t)(rec->ev->timestamp / (s->cfg.window_s * 1000)) + 1;
     if (st->window == w)
         return;
     st->window = w;
-    lw_finding *f = &s->f;
+    lw_finding *f = &s->base.f;
     lw_finding_init(f, "memory_pressure", LW_SEV_LOW, rec);
     f->request_id = p->request_id;
     snprintf(s->key, sizeof s->key, "%d:%" PRId64, p->memory_size_mb, w);
@@ -85,18 +75,14 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
-static bool valid(const void *p) { (void)p; return true; }
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((mp *)self)->keys, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((mp *)self)->keys, p, n, valid); }
-
 const lw_detector_ops lw_detector_memory_pressure = {
     .name = "memory_pressure",
     .summary = "invocations using nearly all their memory",
     .options = options,
     .config_size = sizeof(mp_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .save = save,
-    .restore = restore,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -10,7 +10,6 @@
  */
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
 #include "detectors/detector.h"
@@ -36,37 +35,26 @@ typedef struct fn_state {
 } fn_state;
 
 typedef struct net {
+    lw_keyed_det base; /* key: function */
     net_cfg cfg;
-    lw_keyed fns;
-    lw_finding f;
 } net;
+
+static bool valid(const void *p) { return ((const fn_state *)p)->ntypes <= MAX_TYPES; }
 
 static void *create(const void *cfg)
 {
-    net *s = lw_xcalloc(1, sizeof *s);
-    s->cfg = *(const net_cfg *)cfg;
-    lw_keyed_init(&s->fns, sizeof(fn_state), (size_t)s->cfg.max_functions);
+    const net_cfg *c = cfg;
+    net *s = lw_keyed_det_new(sizeof *s, sizeof(fn_state), (size_t)c->max_functions, 0, valid);
+    s->cfg = *c;
     return s;
 }
 
-static void destroy(void *self)
+static lw_str error_type(const lw_record *rec)
 {
-    net *s = self;
-    lw_keyed_free(&s->fns);
-    lw_finding_free(&s->f);
-    free(s);
-}
-
-static lw_str error_type(const lw_record *rec, lw_str *rid)
-{
-    if (rec->kind == LW_REC_PLATFORM) {
-        *rid = rec->platform->request_id;
+    if (rec->kind == LW_REC_PLATFORM)
         return rec->platform->error_type;
-    }
-    if (rec->kind == LW_REC_APP && (rec->app->unhandled || rec->app->level >= LW_LVL_ERROR)) {
-        *rid = rec->app->request_id;
+    if (rec->kind == LW_REC_APP && (rec->app->unhandled || rec->app->level >= LW_LVL_ERROR))
         return rec->app->error_type;
-    }
     return LW_STR_NULL;
 }
 
@@ -74,11 +62,10 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
     net *s = self;
     bool report = rec->kind == LW_REC_PLATFORM && rec->platform->type == LW_PL_REPORT;
-    lw_str rid = LW_STR_NULL;
-    lw_str type = error_type(rec, &rid);
+    lw_str type = error_type(rec);
     if (!report && !type.n)
         return;
-    fn_state *st = lw_keyed_fn(&s->fns, rec->function, NULL, NULL);
+    fn_state *st = lw_keyed_fn(&s->base.keys, rec->function, NULL, NULL);
     if (!st)
         return;
     if (report)
@@ -93,7 +80,8 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         st->types[st->ntypes++] = h;
     if (st->invocations < (uint64_t)s->cfg.warmup)
         return;
-    lw_finding *f = &s->f;
+    lw_str rid = lw_record_request_id(rec);
+    lw_finding *f = &s->base.f;
     lw_finding_init(f, "new_error_type", LW_SEV_LOW, rec);
     f->request_id = rid;
     f->key = type;
@@ -102,16 +90,9 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_finding_str(f, "request_id", rid);
     lw_finding_int(f, "invocations_before", (int64_t)st->invocations);
     lw_finding_int(f, "known_types", st->ntypes - 1);
-    lw_str m = rec->ev->message;
-    if (m.n > 300)
-        m.n = 300;
-    lw_finding_str(f, "message", m);
+    lw_finding_head(f, "message", rec->ev->message, 300);
     lw_emit(out, f);
 }
-
-static bool valid(const void *p) { return ((const fn_state *)p)->ntypes <= MAX_TYPES; }
-static void save(void *self, lw_buf *out) { lw_keyed_save(&((net *)self)->fns, out); }
-static int restore(void *self, const char *p, size_t n) { return lw_keyed_restore(&((net *)self)->fns, p, n, valid); }
 
 const lw_detector_ops lw_detector_new_error_type = {
     .name = "new_error_type",
@@ -119,8 +100,8 @@ const lw_detector_ops lw_detector_new_error_type = {
     .options = options,
     .config_size = sizeof(net_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
-    .save = save,
-    .restore = restore,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "detectors/detector.h"
 
@@ -20,8 +19,8 @@ typedef struct oom_cfg {
 } oom_cfg;
 
 typedef struct oom_det {
+    lw_stateless_det base;
     oom_cfg cfg;
-    lw_finding f;
     char key[48];
 } oom_det;
 
@@ -33,17 +32,9 @@ static const lw_option options[] = {
 
 static void *create(const void *cfg)
 {
-    oom_det *o = calloc(1, sizeof *o);
-    if (o)
-        o->cfg = *(const oom_cfg *)cfg;
+    oom_det *o = lw_stateless_det_new(sizeof *o);
+    o->cfg = *(const oom_cfg *)cfg;
     return o;
-}
-
-static void destroy(void *self)
-{
-    oom_det *o = self;
-    lw_finding_free(&o->f);
-    free(o);
 }
 
 static bool killed(lw_str reason)
@@ -55,7 +46,6 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
 {
     oom_det *o = self;
     const char *how = NULL;
-    lw_str request_id = LW_STR_NULL;
     const lw_platform *p = NULL;
     if (rec->kind == LW_REC_PLATFORM) {
         p = rec->platform;
@@ -64,14 +54,13 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
             how = "report";
         else if (p->type == LW_PL_RUNTIME_EXIT && (killed(p->exit_reason) || lw_str_eq(p->error_type, "Runtime.OutOfMemory")))
             how = "runtime_killed";
-        request_id = p->request_id;
     } else if (rec->kind == LW_REC_APP && rec->app->oom) {
         how = "runtime_message";
-        request_id = rec->app->request_id;
     }
     if (!how)
         return;
-    lw_finding *f = &o->f;
+    lw_str request_id = lw_record_request_id(rec);
+    lw_finding *f = &o->base.f;
     lw_finding_init(f, "out_of_memory", o->cfg.severity, rec);
     f->request_id = request_id;
     if (!request_id.n) {
@@ -99,10 +88,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         lw_finding_str(f, "error_type", p->error_type);
         lw_finding_str(f, "exit_reason", p->exit_reason);
     } else {
-        lw_str m = rec->ev->message;
-        if (m.n > 200)
-            m.n = 200;
-        lw_finding_str(f, "message", m);
+        lw_finding_head(f, "message", rec->ev->message, 200);
     }
     lw_emit(out, f);
 }
@@ -113,6 +99,6 @@ const lw_detector_ops lw_detector_out_of_memory = {
     .options = options,
     .config_size = sizeof(oom_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_stateless_det_destroy,
     .on_record = on_record,
 };

@@ -75,10 +75,8 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
-#include "common/ser.h"
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
 #include "detectors/rules.h"
@@ -153,6 +151,33 @@ static const char *const ind_titles[I_COUNT] = {
 
 /* Prefilter groups, and the patterns they unlock. */
 enum { G_META = 1, G_RUNTIME = 2, G_PROC = 4, G_ETC = 8, G_VARTASK = 16, G_AWSCREDS = 32, G_TRAV = 64, G_PCT = 128 };
+static const lw_lit_def lits[] = {
+    /* literal, case-insensitive, group */
+    {"169.254.", false, G_META},
+    {"2852039", false, G_META},
+    {"0xa9", true, G_META},
+    {"0251.", false, G_META},
+    {"::ffff:", true, G_META},
+    {"fd00:ec2", true, G_META},
+    {"/latest/", false, G_META},
+    {"instance-data", false, G_META},
+    {":9001", false, G_RUNTIME},
+    {"2018-06-01/runtime", false, G_RUNTIME},
+    {"RUNTIME_API", false, G_RUNTIME},
+    {"proc/", false, G_PROC},
+    {"etc/", false, G_ETC},
+    {"var/task", false, G_VARTASK},
+    {".aws/c", false, G_AWSCREDS},
+    {"../", false, G_TRAV},
+    {"..\\", false, G_TRAV},
+    {"%2e", true, G_PCT},
+    {"%2f", true, G_PCT},
+    {"%5c", true, G_PCT},
+    {"%25", false, G_PCT},
+    {"%c0%a", true, G_PCT},
+    {"%c1%9c", true, G_PCT},
+};
+
 enum rx { R_IMDS, R_ECS, R_RUNTIME, R_PROC, R_ETC, R_AWSCREDS, R_VARTASK_ANY, R_VARTASK_CTX, R_TRAV_ANY, R_TRAV_CTX, R_COUNT };
 
 #define RX_IMDS                                                                                         \
@@ -186,6 +211,15 @@ typedef struct pseen {
     uint32_t n, at;
 } pseen;
 
+/* The saved state is the pseen table: a new layout needs a new number. */
+#define PROBE_FORMAT 1
+
+static bool valid(const void *p)
+{
+    const pseen *s = p;
+    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
+}
+
 typedef struct hit {
     bool decoded;
     const char *where;
@@ -194,64 +228,22 @@ typedef struct hit {
 } hit;
 
 typedef struct probe_det {
+    lw_keyed_det base; /* seen: key: function, state: pseen */
     probe_cfg cfg;
-    lw_litset lits;
-    pcre2_code *rx[R_COUNT];
-    pcre2_match_data *md;
-    lw_keyed seen; /* key: function */
+    lw_patterns pat;
     hit hits[I_COUNT];
     uint32_t on; /* bit i: hits[i] is set for this record */
     lw_buf dec[2];
-    lw_finding f;
     lw_buf list;
     char key[192], title_m[128];
 } probe_det;
 
-static size_t opt_size(double v, size_t dflt) { return v >= 1 && v < 1e12 ? (size_t)v : dflt; }
-
 static void *create(const void *cfgp)
 {
-    probe_det *d = lw_xcalloc(1, sizeof *d);
-    d->cfg = *(const probe_cfg *)cfgp;
-    static const struct {
-        const char *s;
-        bool nocase;
-        uint32_t g;
-    } lits[] = {
-        /* literal, case-insensitive, group */
-        {"169.254.", false, G_META},
-        {"2852039", false, G_META},
-        {"0xa9", true, G_META},
-        {"0251.", false, G_META},
-        {"::ffff:", true, G_META},
-        {"fd00:ec2", true, G_META},
-        {"/latest/", false, G_META},
-        {"instance-data", false, G_META},
-        {":9001", false, G_RUNTIME},
-        {"2018-06-01/runtime", false, G_RUNTIME},
-        {"RUNTIME_API", false, G_RUNTIME},
-        {"proc/", false, G_PROC},
-        {"etc/", false, G_ETC},
-        {"var/task", false, G_VARTASK},
-        {".aws/c", false, G_AWSCREDS},
-        {"../", false, G_TRAV},
-        {"..\\", false, G_TRAV},
-        {"%2e", true, G_PCT},
-        {"%2f", true, G_PCT},
-        {"%5c", true, G_PCT},
-        {"%25", false, G_PCT},
-        {"%c0%a", true, G_PCT},
-        {"%c1%9c", true, G_PCT},
-    };
-    lw_litset_init(&d->lits);
-    for (size_t i = 0; i < sizeof lits / sizeof *lits; i++)
-        if (lw_litset_add(&d->lits, lits[i].s, lits[i].nocase, lits[i].g) < 0)
-            abort(); /* a programming error: the table above is fixed */
-    char err[256];
-    if (lw_litset_build(&d->lits, err, sizeof err) < 0) {
-        fprintf(stderr, "lambdaward: probe: prefilter: %s\n", err);
-        abort();
-    }
+    const probe_cfg *cfg = cfgp;
+    probe_det *d = lw_keyed_det_new(sizeof *d, sizeof(pseen), lw_opt_size(cfg->max_functions, 10000), PROBE_FORMAT,
+                                    valid);
+    d->cfg = *cfg;
     int depth = d->cfg.traversal_min_depth >= 1 && d->cfg.traversal_min_depth <= 64 ? (int)d->cfg.traversal_min_depth
                                                                                         : 2;
     char trav_any[64], trav_ctx[512];
@@ -259,34 +251,20 @@ static void *create(const void *cfgp)
     snprintf(trav_ctx, sizeof trav_ctx, RX_TRAV_CTX, depth, depth);
     const char *rx[R_COUNT] = {RX_IMDS,        RX_ECS,         RX_RUNTIME, RX_PROC,  RX_ETC,
                                RX_AWSCREDS,    RX_VARTASK_ANY, RX_VARTASK_CTX, trav_any, trav_ctx};
-    for (int k = 0; k < R_COUNT; k++) {
-        char err[256];
-        d->rx[k] = lw_re_compile(rx[k], 0, err, sizeof err);
-        if (!d->rx[k]) {
-            fprintf(stderr, "lambdaward: probe: pattern %d: %s\n", k, err);
-            abort();
-        }
-    }
-    d->md = pcre2_match_data_create(2, NULL);
-    lw_keyed_init(&d->seen, sizeof(pseen), opt_size(d->cfg.max_functions, 10000));
+    lw_patterns_build(&d->pat, "probe", lits, sizeof lits / sizeof *lits, rx, NULL, R_COUNT, 2);
     return d;
 }
 
 static void destroy(void *self)
 {
     probe_det *d = self;
-    for (int k = 0; k < R_COUNT; k++)
-        pcre2_code_free(d->rx[k]);
-    pcre2_match_data_free(d->md);
-    lw_litset_free(&d->lits);
-    lw_keyed_free(&d->seen);
+    lw_patterns_free(&d->pat);
     for (int i = 0; i < I_COUNT; i++)
         lw_buf_free(&d->hits[i].excerpt);
     lw_buf_free(&d->dec[0]);
     lw_buf_free(&d->dec[1]);
-    lw_finding_free(&d->f);
     lw_buf_free(&d->list);
-    free(d);
+    lw_keyed_det_destroy(d);
 }
 
 static int hexval(char c)
@@ -338,9 +316,9 @@ static bool pct_decode(const char *s, size_t n, lw_buf *out)
 /* First match of pattern k in s[0..n) at or after `from`; false when none. */
 static bool match1(probe_det *d, int k, const char *s, size_t n, size_t from, size_t *ms, size_t *me)
 {
-    if (from > n || pcre2_match(d->rx[k], (PCRE2_SPTR)s, n, from, 0, d->md, NULL) <= 0)
+    if (from > n || pcre2_match(d->pat.rx[k], (PCRE2_SPTR)s, n, from, 0, d->pat.md, NULL) <= 0)
         return false;
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->pat.md);
     *ms = ov[0];
     *me = ov[1];
     return true;
@@ -359,7 +337,7 @@ static void record(probe_det *d, enum ind i, const char *where, bool decoded, co
     /* The match itself, trimmed to a readable length on a char boundary. */
     lw_rx_excerpt(&h->excerpt, s + ms, ml, 0, ml < 80 ? ml : 80, NULL, 0, 0);
     snprintf(h->match, sizeof h->match, "%.*s", (int)h->excerpt.len, h->excerpt.p ? h->excerpt.p : "");
-    lw_rx_excerpt(&h->excerpt, s, n, ms, opt_size(d->cfg.excerpt_bytes, 160), NULL, 0, 0);
+    lw_rx_excerpt(&h->excerpt, s, n, ms, lw_opt_size(d->cfg.excerpt_bytes, 160), NULL, 0, 0);
 }
 
 /* Runs the patterns unlocked by `groups` over s[0..n). strict = a log line
@@ -388,14 +366,14 @@ static void match_text(probe_det *d, const char *s, size_t n, uint32_t groups, c
     }
     if (groups & G_PROC) {
         for (size_t from = 0; match1(d, R_PROC, s, n, from, &ms, &me); from = me) {
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->pat.md);
             bool environ = s[ov[2]] == 'e';
             record(d, environ ? I_ENVIRON : I_CMDLINE, where, decoded, s, n, ms, me);
         }
     }
     if (groups & G_ETC) {
         for (size_t from = 0; match1(d, R_ETC, s, n, from, &ms, &me); from = me) {
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->pat.md);
             record(d, s[ov[2]] == 'p' ? I_PASSWD : I_SHADOW, where, decoded, s, n, ms, me);
         }
     }
@@ -409,10 +387,8 @@ static void match_text(probe_det *d, const char *s, size_t n, uint32_t groups, c
 
 static void scan_field(probe_det *d, lw_str t, const char *where, bool strict)
 {
-    size_t n = t.n;
-    if (d->cfg.max_scan_bytes >= 1 && n > (size_t)d->cfg.max_scan_bytes)
-        n = (size_t)d->cfg.max_scan_bytes;
-    uint32_t groups = lw_litset_scan(&d->lits, t.p, n);
+    size_t n = lw_scan_len(t.n, d->cfg.max_scan_bytes);
+    uint32_t groups = lw_litset_scan(&d->pat.lits, t.p, n);
     if (!groups)
         return;
     if (groups & ~(uint32_t)G_PCT)
@@ -426,7 +402,7 @@ static void scan_field(probe_det *d, lw_str t, const char *where, bool strict)
             break;
         s = d->dec[round].p;
         n = d->dec[round].len;
-        uint32_t g = lw_litset_scan(&d->lits, s, n);
+        uint32_t g = lw_litset_scan(&d->pat.lits, s, n);
         if (g & ~(uint32_t)G_PCT)
             match_text(d, s, n, g, where, strict, true);
         if (!(g & G_PCT))
@@ -438,7 +414,7 @@ static void scan_field(probe_det *d, lw_str t, const char *where, bool strict)
 static bool fresh(probe_det *d, lw_str function, const char *key, int64_t now)
 {
     uint64_t h = lw_hash64(key, strlen(key)) | 1;
-    pseen *s = lw_keyed_fn(&d->seen, function, NULL, NULL);
+    pseen *s = lw_keyed_fn(&d->base.keys, function, NULL, NULL);
     if (!s)
         return true; /* too many functions to remember: report, never lose */
     int64_t rep = (int64_t)(d->cfg.repeat_s * 1000);
@@ -546,7 +522,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
         sev = lw_sev_at_least(d->cfg.blocked_severity, LW_SEV_LOW);
     else
         sev = lw_sev_at_least(d->cfg.unblocked_severity, LW_SEV_LOW);
-    lw_finding *f = &d->f;
+    lw_finding *f = &d->base.f;
     lw_finding_init(f, "probe", sev, rec);
     if (!f->time_ms)
         f->time_ms = now;
@@ -576,30 +552,6 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
-#define PROBE_FORMAT 1
-
-static void save(void *self, lw_buf *out)
-{
-    probe_det *d = self;
-    lw_put_u32(out, PROBE_FORMAT);
-    lw_keyed_save(&d->seen, out);
-}
-
-static bool valid(const void *p)
-{
-    const pseen *s = p;
-    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
-}
-
-static int restore(void *self, const char *p, size_t n)
-{
-    probe_det *d = self;
-    lw_rd r = {p, n, false};
-    if (lw_get_u32(&r) != PROBE_FORMAT)
-        return -1;
-    return lw_keyed_restore(&d->seen, r.p, r.n, valid);
-}
-
 const lw_detector_ops lw_detector_probe = {
     .name = "probe",
     .summary = "requests for instance metadata, the runtime API, /proc/self/environ, credential and system files, "
@@ -609,6 +561,6 @@ const lw_detector_ops lw_detector_probe = {
     .create = create,
     .destroy = destroy,
     .on_record = on_record,
-    .save = save,
-    .restore = restore,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -27,9 +27,8 @@
 
 #include "common/jsonw.h"
 #include "common/map.h"
-#include "common/ser.h"
 #include "detectors/detector.h"
-#include "detectors/keyed.h"
+#include "detectors/fold.h"
 #include "detectors/redact.h"
 
 /* ==== 1. literal prefilter ================================================ */
@@ -210,6 +209,42 @@ void lw_rx_excerpt(lw_buf *out, const char *s, size_t n, size_t at, size_t max, 
     lw_buf_free(&red);
 }
 
+void lw_patterns_build(lw_patterns *p, const char *detector, const lw_lit_def *lits, size_t nlits,
+                       const char *const *rx, const char *const *names, int n, uint32_t pairs)
+{
+    memset(p, 0, sizeof *p);
+    if (n > LW_PATTERNS_MAX)
+        abort(); /* a programming error: raise LW_PATTERNS_MAX */
+    lw_litset_init(&p->lits);
+    for (size_t i = 0; i < nlits; i++)
+        if (lw_litset_add(&p->lits, lits[i].s, lits[i].nocase, lits[i].groups) < 0)
+            abort(); /* a programming error: the table is fixed */
+    char err[256];
+    if (lw_litset_build(&p->lits, err, sizeof err) < 0) {
+        fprintf(stderr, "lambdaward: %s: prefilter: %s\n", detector, err);
+        abort();
+    }
+    for (int k = 0; k < n; k++) {
+        p->rx[k] = lw_re_compile(rx[k], 0, err, sizeof err);
+        if (!p->rx[k]) {
+            char num[16];
+            snprintf(num, sizeof num, "%d", k);
+            fprintf(stderr, "lambdaward: %s: pattern %s: %s\n", detector, names ? names[k] : num, err);
+            abort();
+        }
+    }
+    p->n = n;
+    p->md = pcre2_match_data_create(pairs, NULL);
+}
+
+void lw_patterns_free(lw_patterns *p)
+{
+    for (int k = 0; k < p->n; k++)
+        pcre2_code_free(p->rx[k]);
+    pcre2_match_data_free(p->md);
+    lw_litset_free(&p->lits);
+}
+
 /* ==== 3. user rules ======================================================== */
 
 struct lw_rule {
@@ -325,21 +360,28 @@ int lw_ruleset_add(lw_ruleset *rs, const char *name, const char *pattern, lw_sev
 
 /* One (function, rule) window. */
 typedef struct rwin {
-    int64_t start_ms, last_ms;
-    uint64_t matches; /* in this window */
-    uint64_t folded;  /* of which not reported one by one */
+    lw_fold fold;    /* count: matches in this window */
+    uint64_t folded; /* of which not reported one by one */
 } rwin;
 
+/* The saved state is the rwin table: a new layout needs a new number. */
+#define RULES_FORMAT 1
+
+static bool valid(const void *p)
+{
+    const rwin *w = p;
+    return w->folded <= w->fold.count;
+}
+
 typedef struct rules_det {
+    lw_fold_det base; /* windows: key: function \x1f rule name, state: rwin */
     lw_rules_cfg cfg;
     lw_rule **rules;
     size_t nrules;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
-    lw_keyed win; /* key: function \x1f rule name */
-    lw_finding f;
-    lw_buf excerpt, match, key;
+    lw_buf excerpt, match;
     char idkey[96];
     uint64_t errors;
 } rules_det;
@@ -361,10 +403,46 @@ static const lw_option options[] = {
     LW_OPT_END,
 };
 
+static const lw_rule *rule_named(const rules_det *d, const char *name, size_t n)
+{
+    for (size_t i = 0; i < d->nrules; i++)
+        if (strlen(d->rules[i]->name) == n && !memcmp(d->rules[i]->name, name, n))
+            return d->rules[i];
+    return NULL;
+}
+
+/* The folded matches of a closed window, as one finding. */
+static void close_window(void *self, const char *key, size_t klen, lw_fold *state, const lw_emitter *out)
+{
+    rules_det *d = self;
+    const rwin *w = (const rwin *)state;
+    const char *sep = memchr(key, '\x1f', klen);
+    const lw_rule *r = sep ? rule_named(d, sep + 1, klen - (size_t)(sep + 1 - key)) : NULL;
+    if (r && w->folded) {
+        lw_finding *f = &d->base.keyed.f;
+        lw_finding_init(f, r->detector, r->sev, NULL);
+        f->function = (lw_str){key, (size_t)(sep - key)};
+        f->time_ms = w->fold.start_ms;
+        f->count = w->folded;
+        snprintf(d->idkey, sizeof d->idkey, "fold:%" PRId64, w->fold.start_ms);
+        f->key = lw_str_c(d->idkey);
+        lw_finding_title(f, "Rule %s matched %" PRIu64 " more times on %.*s within %.0f s", r->name, w->folded,
+                         (int)f->function.n, f->function.p, d->cfg.window_s);
+        lw_finding_str(f, "rule", lw_str_c(r->name));
+        lw_finding_str(f, "kind", lw_str_c("folded"));
+        lw_finding_int(f, "matches_in_window", (int64_t)w->fold.count);
+        lw_finding_int(f, "folded", (int64_t)w->folded);
+        lw_finding_num(f, "window_s", d->cfg.window_s);
+        lw_emit(out, f);
+    }
+}
+
 static void *create(const void *cfgp)
 {
     const lw_rules_cfg *cfg = cfgp;
-    rules_det *d = lw_xcalloc(1, sizeof *d);
+    double mk = cfg->max_keys >= 1 ? cfg->max_keys : 1;
+    rules_det *d =
+        lw_fold_det_new(sizeof *d, sizeof(rwin), (size_t)mk, RULES_FORMAT, valid, cfg->window_s, close_window);
     d->cfg = *cfg;
     d->cfg.rules = NULL;
     const lw_ruleset *src = cfg->rules;
@@ -381,8 +459,6 @@ static void *create(const void *cfgp)
     d->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
     if (d->jit)
         pcre2_jit_stack_assign(d->mctx, NULL, d->jit);
-    double mk = d->cfg.max_keys >= 1 ? d->cfg.max_keys : 1;
-    lw_keyed_init(&d->win, sizeof(rwin), (size_t)mk);
     if (!d->md || !d->mctx) {
         fprintf(stderr, "lambdaward: rules: out of memory\n");
         abort();
@@ -400,85 +476,18 @@ static void destroy(void *self)
     pcre2_match_context_free(d->mctx);
     if (d->jit)
         pcre2_jit_stack_free(d->jit);
-    lw_keyed_free(&d->win);
-    lw_finding_free(&d->f);
     lw_buf_free(&d->excerpt);
     lw_buf_free(&d->match);
-    lw_buf_free(&d->key);
-    free(d);
+    lw_keyed_det_destroy(d);
 }
-
-static const lw_rule *rule_named(const rules_det *d, const char *name, size_t n)
-{
-    for (size_t i = 0; i < d->nrules; i++)
-        if (strlen(d->rules[i]->name) == n && !memcmp(d->rules[i]->name, name, n))
-            return d->rules[i];
-    return NULL;
-}
-
-/* The folded matches of a closed window, as one finding. */
-static void close_window(rules_det *d, const char *key, size_t klen, rwin *w, const lw_emitter *out)
-{
-    const char *sep = memchr(key, '\x1f', klen);
-    const lw_rule *r = sep ? rule_named(d, sep + 1, klen - (size_t)(sep + 1 - key)) : NULL;
-    if (r && w->folded) {
-        lw_finding *f = &d->f;
-        lw_finding_init(f, r->detector, r->sev, NULL);
-        f->function = (lw_str){key, (size_t)(sep - key)};
-        f->time_ms = w->start_ms;
-        f->count = w->folded;
-        snprintf(d->idkey, sizeof d->idkey, "fold:%" PRId64, w->start_ms);
-        f->key = lw_str_c(d->idkey);
-        lw_finding_title(f, "Rule %s matched %" PRIu64 " more times on %.*s within %.0f s", r->name, w->folded,
-                         (int)f->function.n, f->function.p, d->cfg.window_s);
-        lw_finding_str(f, "rule", lw_str_c(r->name));
-        lw_finding_str(f, "kind", lw_str_c("folded"));
-        lw_finding_int(f, "matches_in_window", (int64_t)w->matches);
-        lw_finding_int(f, "folded", (int64_t)w->folded);
-        lw_finding_num(f, "window_s", d->cfg.window_s);
-        lw_emit(out, f);
-    }
-    memset(w, 0, sizeof *w);
-}
-
-static void close_all(rules_det *d, int64_t before_ms, const lw_emitter *out)
-{
-    lw_map_foreach(&d->win.map, e) {
-        rwin *w = e->val;
-        if (w->matches && (before_ms < 0 || w->start_ms < before_ms))
-            close_window(d, e->key, e->klen, w, out);
-    }
-}
-
-static void tick(void *self, int64_t now_ms, const lw_emitter *out)
-{
-    rules_det *d = self;
-    close_all(d, now_ms - (int64_t)(d->cfg.window_s * 1000), out);
-}
-
-static void flush(void *self, const lw_emitter *out) { close_all(self, -1, out); }
 
 /* true when this match deserves a finding of its own. */
 static bool count_match(rules_det *d, const lw_record *rec, const lw_rule *r, int64_t now, const lw_emitter *out)
 {
-    lw_buf *k = &d->win.key;
-    lw_buf_reset(k);
-    lw_buf_append(k, rec->function.p ? rec->function.p : "", rec->function.n);
-    lw_buf_putc(k, '\x1f');
-    lw_buf_puts(k, r->name);
-    rwin *w = lw_keyed_get(&d->win, k->p, k->len, NULL);
+    rwin *w = lw_fold_det_count(d, rec->function, lw_str_c(r->name), now, out);
     if (!w)
         return true; /* untracked: never fold, never lose */
-    if (w->matches && now - w->start_ms > (int64_t)(d->cfg.window_s * 1000)) {
-        lw_buf_reset(&d->key);
-        lw_buf_append(&d->key, k->p, k->len);
-        close_window(d, d->key.p, d->key.len, w, out);
-    }
-    if (!w->matches)
-        w->start_ms = now;
-    w->last_ms = now;
-    w->matches++;
-    if (w->matches <= (uint64_t)(d->cfg.max_per_window > 0 ? d->cfg.max_per_window : 0))
+    if (w->fold.count <= (uint64_t)(d->cfg.max_per_window > 0 ? d->cfg.max_per_window : 0))
         return true;
     w->folded++;
     return false;
@@ -487,15 +496,9 @@ static bool count_match(rules_det *d, const lw_record *rec, const lw_rule *r, in
 static void report(rules_det *d, const lw_record *rec, const lw_rule *r, lw_str text, const char *where,
                    size_t ms, size_t me, const lw_emitter *out)
 {
-    lw_finding *f = &d->f;
+    lw_finding *f = &d->base.keyed.f;
     lw_finding_init(f, r->detector, r->sev, rec);
-    lw_str rid = LW_STR_NULL;
-    if (rec->kind == LW_REC_APP)
-        rid = rec->app->request_id;
-    else if (rec->kind == LW_REC_PLATFORM)
-        rid = rec->platform->request_id;
-    else if (rec->kind == LW_REC_SENSOR)
-        rid = rec->sensor->request_id;
+    lw_str rid = lw_record_request_id(rec);
     f->request_id = rid;
     if (rec->kind == LW_REC_SENSOR && rec->sensor->sensor_id.n) {
         f->key = rec->sensor->sensor_id;
@@ -544,9 +547,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     }
     if (!text.n)
         return;
-    size_t n = text.n;
-    if (d->cfg.max_scan_bytes >= 1 && n > (size_t)d->cfg.max_scan_bytes)
-        n = (size_t)d->cfg.max_scan_bytes;
+    size_t n = lw_scan_len(text.n, d->cfg.max_scan_bytes);
     int64_t now = rec->ev->timestamp;
     if (!now && rec->kind == LW_REC_SENSOR)
         now = rec->sensor->occurred_at_ms;
@@ -565,30 +566,6 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     }
 }
 
-#define RULES_FORMAT 1
-
-static void save(void *self, lw_buf *out)
-{
-    rules_det *d = self;
-    lw_put_u32(out, RULES_FORMAT);
-    lw_keyed_save(&d->win, out);
-}
-
-static bool valid(const void *p)
-{
-    const rwin *w = p;
-    return w->folded <= w->matches;
-}
-
-static int restore(void *self, const char *p, size_t n)
-{
-    rules_det *d = self;
-    lw_rd r = {p, n, false};
-    if (lw_get_u32(&r) != RULES_FORMAT)
-        return -1;
-    return lw_keyed_restore(&d->win, r.p, r.n, valid);
-}
-
 const lw_detector_ops lw_detector_rules = {
     .name = "rules",
     .summary = "user rules: named PCRE2 patterns ([rule NAME]); findings are named rule:NAME",
@@ -597,8 +574,8 @@ const lw_detector_ops lw_detector_rules = {
     .create = create,
     .destroy = destroy,
     .on_record = on_record,
-    .tick = tick,
-    .flush = flush,
-    .save = save,
-    .restore = restore,
+    .tick = lw_fold_det_tick,
+    .flush = lw_fold_det_flush,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

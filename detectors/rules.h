@@ -37,7 +37,8 @@
  *     exchange no CPU-specific code of ours is left to get wrong.
  *
  *  2. lw_re_compile: PCRE2 compile + JIT with the error message and offset
- *     in one string, for the detectors' built-in patterns and user rules.
+ *     in one string, for the detectors' built-in patterns and user rules;
+ *     lw_patterns, a built-in detector's fixed literal set and patterns.
  *
  *  3. User rules: named PCRE2 patterns with a severity. A match on a log
  *     line gives a finding whose `detector` field is "rule:<NAME>" (DESIGN
@@ -125,6 +126,38 @@ pcre2_code *lw_re_compile(const char *pattern, uint32_t options, char *err, size
  * from the redaction). out is reset first. */
 void lw_rx_excerpt(lw_buf *out, const char *s, size_t n, size_t at, size_t max, const size_t (*masks)[2],
                    int nmasks, size_t keep);
+
+/* The first bytes of an n-byte message a pattern detector looks at, under
+ * its max_scan_bytes option. */
+static inline size_t lw_scan_len(size_t n, double max_scan_bytes)
+{
+    return max_scan_bytes >= 1 && n > (size_t)max_scan_bytes ? (size_t)max_scan_bytes : n;
+}
+
+/* One literal of a built-in detector's prefilter. */
+typedef struct lw_lit_def {
+    const char *s;
+    bool nocase;
+    uint32_t groups;
+} lw_lit_def;
+
+#define LW_PATTERNS_MAX 16
+
+/* A built-in detector's prefilter and PCRE2 patterns (probe, secret_leak),
+ * built once at create(), with match data for `pairs` ovector pairs. The
+ * tables are fixed, so a failure is a programming error: it is told on
+ * stderr, naming the detector and the pattern (names[k], or its number
+ * when names is NULL), and aborts. */
+typedef struct lw_patterns {
+    lw_litset lits;
+    pcre2_code *rx[LW_PATTERNS_MAX];
+    int n;
+    pcre2_match_data *md;
+} lw_patterns;
+
+void lw_patterns_build(lw_patterns *p, const char *detector, const lw_lit_def *lits, size_t nlits,
+                       const char *const *rx, const char *const *names, int n, uint32_t pairs);
+void lw_patterns_free(lw_patterns *p);
 
 /* ---- 3. user rules ------------------------------------------------------- */
 

@@ -85,10 +85,8 @@
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/map.h"
-#include "common/ser.h"
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
 #include "detectors/redact.h"
@@ -145,8 +143,25 @@ static const char *const kind_names[K_COUNT] = {
     "private_key",       "agent_key",             "environment_dump",
 };
 
-/* Prefilter groups. */
+/* Prefilter groups, and the literals that unlock them. */
 enum { G_KEY_ID = 1, G_SECRET = 2, G_TOKEN = 4, G_PRIVKEY = 8, G_ENV = 16, G_AGENT = 32 };
+static const lw_lit_def lits[] = {
+    {"AKIA", false, G_KEY_ID},
+    {"ASIA", false, G_KEY_ID},
+    {"ABIA", false, G_KEY_ID},
+    {"ACCA", false, G_KEY_ID},
+    {"A3T", false, G_KEY_ID},
+    {"secret", true, G_SECRET},
+    {"aws", true, G_SECRET},
+    {"token", true, G_TOKEN},
+    {"IQoJb3JpZ2lu", false, G_TOKEN},
+    {"FwoGZXIvYXdz", false, G_TOKEN},
+    {"FQoGZXIvYXdz", false, G_TOKEN},
+    {"PRIVATE KEY-", false, G_PRIVKEY},
+    {"AWS_", false, G_ENV},
+    {"_HANDLER", false, G_ENV},
+    {"TREND_AP_", false, G_ENV | G_AGENT},
+};
 
 static const char *const env_names[] = {
     "AWS_ACCESS_KEY_ID",      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_FUNCTION_NAME",
@@ -175,6 +190,15 @@ typedef struct seen {
     uint32_t n, at;
 } seen;
 
+/* The saved state is the seen table: a new layout needs a new number. */
+#define SECRET_FORMAT 1
+
+static bool valid(const void *p)
+{
+    const seen *s = p;
+    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
+}
+
 typedef struct envstream {
     int64_t first_ms, last_ms;
     uint32_t mask, lines;
@@ -196,16 +220,13 @@ typedef struct cand {
 } cand;
 
 typedef struct secret_det {
+    lw_keyed_det base; /* seen: key: function, state: seen */
     secret_cfg cfg;
-    lw_litset lits;
-    pcre2_code *rx[K_COUNT];
-    pcre2_match_data *md;
-    lw_keyed seen;    /* key: function */
+    lw_patterns pat;
     lw_keyed streams; /* key: group \x1f stream */
     cand c[MAX_CAND];
     int nc;
     size_t masks[MAX_CAND][2];
-    lw_finding f;
     lw_buf excerpt, vars, body;
     char prefix[16], sha[17], idkey[64];
 } secret_det;
@@ -258,71 +279,27 @@ static void hex16(const unsigned char *md, char out[17])
     out[16] = '\0';
 }
 
-static size_t opt_size(double v, size_t dflt) { return v >= 1 && v < 1e12 ? (size_t)v : dflt; }
-
 static void *create(const void *cfgp)
 {
-    secret_det *d = lw_xcalloc(1, sizeof *d);
-    d->cfg = *(const secret_cfg *)cfgp;
-    static const struct {
-        const char *s;
-        bool nocase;
-        uint32_t g;
-    } lits[] = {
-        {"AKIA", false, G_KEY_ID},
-        {"ASIA", false, G_KEY_ID},
-        {"ABIA", false, G_KEY_ID},
-        {"ACCA", false, G_KEY_ID},
-        {"A3T", false, G_KEY_ID},
-        {"secret", true, G_SECRET},
-        {"aws", true, G_SECRET},
-        {"token", true, G_TOKEN},
-        {"IQoJb3JpZ2lu", false, G_TOKEN},
-        {"FwoGZXIvYXdz", false, G_TOKEN},
-        {"FQoGZXIvYXdz", false, G_TOKEN},
-        {"PRIVATE KEY-", false, G_PRIVKEY},
-        {"AWS_", false, G_ENV},
-        {"_HANDLER", false, G_ENV},
-        {"TREND_AP_", false, G_ENV | G_AGENT},
-    };
-    lw_litset_init(&d->lits);
-    for (size_t i = 0; i < sizeof lits / sizeof *lits; i++)
-        if (lw_litset_add(&d->lits, lits[i].s, lits[i].nocase, lits[i].g) < 0)
-            abort(); /* a programming error: the table above is fixed */
-    char err[256];
-    if (lw_litset_build(&d->lits, err, sizeof err) < 0) {
-        fprintf(stderr, "lambdaward: secret_leak: prefilter: %s\n", err);
-        abort();
-    }
+    const secret_cfg *cfg = cfgp;
+    secret_det *d = lw_keyed_det_new(sizeof *d, sizeof(seen), lw_opt_size(cfg->max_functions, 10000), SECRET_FORMAT,
+                                     valid);
+    d->cfg = *cfg;
     static const char *const rx[K_COUNT] = {RX_KEY_ID, RX_SECRET, RX_TOKEN, RX_PRIVKEY, RX_AGENT, RX_ENV};
-    for (int k = 0; k < K_COUNT; k++) {
-        char err[256];
-        d->rx[k] = lw_re_compile(rx[k], 0, err, sizeof err);
-        if (!d->rx[k]) {
-            fprintf(stderr, "lambdaward: secret_leak: pattern %s: %s\n", kind_names[k], err);
-            abort();
-        }
-    }
-    d->md = pcre2_match_data_create(4, NULL);
-    lw_keyed_init(&d->seen, sizeof(seen), opt_size(d->cfg.max_functions, 10000));
-    lw_keyed_init(&d->streams, sizeof(envstream), opt_size(d->cfg.max_streams, 10000));
+    lw_patterns_build(&d->pat, "secret_leak", lits, sizeof lits / sizeof *lits, rx, kind_names, K_COUNT, 4);
+    lw_keyed_init(&d->streams, sizeof(envstream), lw_opt_size(d->cfg.max_streams, 10000));
     return d;
 }
 
 static void destroy(void *self)
 {
     secret_det *d = self;
-    for (int k = 0; k < K_COUNT; k++)
-        pcre2_code_free(d->rx[k]);
-    pcre2_match_data_free(d->md);
-    lw_litset_free(&d->lits);
-    lw_keyed_free(&d->seen);
+    lw_patterns_free(&d->pat);
     lw_keyed_free(&d->streams);
-    lw_finding_free(&d->f);
     lw_buf_free(&d->excerpt);
     lw_buf_free(&d->vars);
     lw_buf_free(&d->body);
-    free(d);
+    lw_keyed_det_destroy(d);
 }
 
 /* Records a candidate; `secret` is hashed now (it may live in scratch). */
@@ -346,9 +323,9 @@ static cand *add_cand(secret_det *d, enum kind k, size_t start, size_t end, lw_s
 /* Next match of pattern k in s[0..n) from *at; advances *at. */
 static bool next_match(secret_det *d, int k, const char *s, size_t n, size_t *at, PCRE2_SIZE **ov)
 {
-    if (*at > n || pcre2_match(d->rx[k], (PCRE2_SPTR)s, n, *at, 0, d->md, NULL) <= 0)
+    if (*at > n || pcre2_match(d->pat.rx[k], (PCRE2_SPTR)s, n, *at, 0, d->pat.md, NULL) <= 0)
         return false;
-    *ov = pcre2_get_ovector_pointer(d->md);
+    *ov = pcre2_get_ovector_pointer(d->pat.md);
     *at = (*ov)[1] > (*ov)[0] ? (*ov)[1] : (*ov)[0] + 1;
     return true;
 }
@@ -488,7 +465,7 @@ static bool first_time(secret_det *d, lw_str function, enum kind k, const unsign
     uint64_t h;
     memcpy(&h, sha, 8);
     h = (h ^ ((uint64_t)(k + 1) * 0x9E3779B97F4A7C15ull)) | 1;
-    seen *s = lw_keyed_fn(&d->seen, function, NULL, NULL);
+    seen *s = lw_keyed_fn(&d->base.keys, function, NULL, NULL);
     if (!s)
         return true; /* too many functions to remember: report, never lose */
     for (uint32_t i = 0; i < s->n; i++)
@@ -524,7 +501,7 @@ typedef struct ctx {
 
 static void start_finding(secret_det *d, const ctx *x, enum kind k, const unsigned char sha[32])
 {
-    lw_finding *f = &d->f;
+    lw_finding *f = &d->base.f;
     lw_finding_init(f, "secret_leak", LW_SEV_CRITICAL, x->rec);
     if (!f->time_ms && x->rec->kind == LW_REC_SENSOR)
         f->time_ms = x->rec->sensor->occurred_at_ms;
@@ -538,7 +515,7 @@ static void report(secret_det *d, const ctx *x, const cand *c, const lw_emitter 
 {
     if (!first_time(d, x->rec->function, c->kind, c->sha))
         return;
-    lw_finding *f = &d->f;
+    lw_finding *f = &d->base.f;
     start_finding(d, x, c->kind, c->sha);
     snprintf(d->prefix, sizeof d->prefix, "%s" LW_MASK, c->prefix);
     switch (c->kind) {
@@ -575,7 +552,7 @@ static void report(secret_det *d, const ctx *x, const cand *c, const lw_emitter 
     lw_finding_str(f, "location", lw_str_c(x->where));
     lw_finding_str(f, "request_id", x->request_id);
     lw_finding_str(f, "source_ip", x->source_ip);
-    lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, c->start, opt_size(d->cfg.excerpt_bytes, 160), d->masks,
+    lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, c->start, lw_opt_size(d->cfg.excerpt_bytes, 160), d->masks,
                   d->nc, 4);
     lw_finding_str(f, "excerpt", (lw_str){d->excerpt.p, d->excerpt.len});
     lw_emit(out, f);
@@ -600,7 +577,7 @@ static void report_env(secret_det *d, const ctx *x, uint32_t mask, uint32_t even
             names++;
         }
     }
-    lw_finding *f = &d->f;
+    lw_finding *f = &d->base.f;
     start_finding(d, x, K_ENV, sha);
     lw_finding_title(f, "Environment dump in logs (%d credential and runtime variables): command injection?", names);
     lw_finding_str(f, "kind", lw_str_c(kind_names[K_ENV]));
@@ -610,7 +587,7 @@ static void report_env(secret_det *d, const ctx *x, uint32_t mask, uint32_t even
     lw_finding_num(f, "window_s", d->cfg.env_window_s);
     lw_finding_str(f, "location", lw_str_c(x->where));
     lw_finding_str(f, "request_id", x->request_id);
-    lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, 0, opt_size(d->cfg.excerpt_bytes, 160), d->masks, d->nc, 4);
+    lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, 0, lw_opt_size(d->cfg.excerpt_bytes, 160), d->masks, d->nc, 4);
     lw_finding_str(f, "excerpt", (lw_str){d->excerpt.p, d->excerpt.len});
     lw_emit(out, f);
 }
@@ -663,10 +640,8 @@ static void track_env(secret_det *d, const ctx *x, uint32_t env, const lw_emitte
 static void scan(secret_det *d, const ctx *x, const lw_emitter *out)
 {
     lw_str t = x->text;
-    size_t n = t.n;
-    if (d->cfg.max_scan_bytes >= 1 && n > (size_t)d->cfg.max_scan_bytes)
-        n = (size_t)d->cfg.max_scan_bytes;
-    uint32_t groups = lw_litset_scan(&d->lits, t.p, n);
+    size_t n = lw_scan_len(t.n, d->cfg.max_scan_bytes);
+    uint32_t groups = lw_litset_scan(&d->pat.lits, t.p, n);
     if (!groups)
         return;
     uint32_t env = find_candidates(d, t.p, n, groups);
@@ -725,30 +700,6 @@ static void tick(void *self, int64_t now_ms, const lw_emitter *out)
     sweep(self, now_ms);
 }
 
-#define SECRET_FORMAT 1
-
-static void save(void *self, lw_buf *out)
-{
-    secret_det *d = self;
-    lw_put_u32(out, SECRET_FORMAT);
-    lw_keyed_save(&d->seen, out);
-}
-
-static bool valid(const void *p)
-{
-    const seen *s = p;
-    return s->n <= SEEN_MAX && s->at < SEEN_MAX;
-}
-
-static int restore(void *self, const char *p, size_t n)
-{
-    secret_det *d = self;
-    lw_rd r = {p, n, false};
-    if (lw_get_u32(&r) != SECRET_FORMAT)
-        return -1;
-    return lw_keyed_restore(&d->seen, r.p, r.n, valid);
-}
-
 const lw_detector_ops lw_detector_secret_leak = {
     .name = "secret_leak",
     .summary = "credentials written into logs: AWS keys, session tokens, private keys, environment dumps",
@@ -758,6 +709,6 @@ const lw_detector_ops lw_detector_secret_leak = {
     .destroy = destroy,
     .on_record = on_record,
     .tick = tick,
-    .save = save,
-    .restore = restore,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -7,7 +7,6 @@
  * findings stage drops the second.
  */
 #include <stddef.h>
-#include <stdlib.h>
 
 #include "detectors/detector.h"
 
@@ -16,8 +15,8 @@ typedef struct timeout_cfg {
 } timeout_cfg;
 
 typedef struct timeout_det {
+    lw_stateless_det base;
     timeout_cfg cfg;
-    lw_finding f;
 } timeout_det;
 
 static const lw_option options[] = {
@@ -27,17 +26,9 @@ static const lw_option options[] = {
 
 static void *create(const void *cfg)
 {
-    timeout_det *t = calloc(1, sizeof *t);
-    if (t)
-        t->cfg = *(const timeout_cfg *)cfg;
+    timeout_det *t = lw_stateless_det_new(sizeof *t);
+    t->cfg = *(const timeout_cfg *)cfg;
     return t;
-}
-
-static void destroy(void *self)
-{
-    timeout_det *t = self;
-    lw_finding_free(&t->f);
-    free(t);
 }
 
 static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
@@ -49,7 +40,7 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     bool report = p->type == LW_PL_REPORT && p->status == LW_ST_TIMEOUT;
     if (!report && p->type != LW_PL_TIMED_OUT)
         return;
-    lw_finding *f = &t->f;
+    lw_finding *f = &t->base.f;
     lw_finding_init(f, "timeout", t->cfg.severity, rec);
     f->request_id = p->request_id;
     if (p->timeout_s >= 0)
@@ -78,6 +69,6 @@ const lw_detector_ops lw_detector_timeout = {
     .options = options,
     .config_size = sizeof(timeout_cfg),
     .create = create,
-    .destroy = destroy,
+    .destroy = lw_stateless_det_destroy,
     .on_record = on_record,
 };

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "detectors/detector.h"
+#include "detectors/keyed.h"
 
 #define LW_WINDOW_HIST 60
 
@@ -39,5 +41,36 @@ static inline int64_t lw_window_of(int64_t ts_ms, int64_t width_ms)
 {
     return width_ms > 0 ? ts_ms / width_ms + 1 : 1; /* +1: 0 means "none" */
 }
+
+/* For a saved state opening with an lw_wseries: its ring indices are in range. */
+bool lw_wseries_valid(const void *state);
+
+/*
+ * A detector of one series per function (invocation_storm, log_flood,
+ * error_spike) opens its struct with an lw_window_det: records roll their
+ * function's series to their window, ticks roll every series, and the
+ * table is saved as lw_keyed_det's with format 0: the blobs these three
+ * have always written.
+ */
+typedef struct lw_window_det {
+    lw_keyed_det keyed; /* key: function; states open with an lw_wseries */
+    int64_t width_ms;
+    lw_wclose_cb on_close; /* ud: the detector */
+    /* For on_close, which may emit: the record being counted (NULL when a
+     * tick or the end of input closes the window), the emitter, and the
+     * function of the series. */
+    const lw_record *rec;
+    const lw_emitter *out;
+    lw_str function;
+} lw_window_det;
+
+void *lw_window_det_new(size_t size, size_t state_size, size_t max_functions, double window_s, lw_wclose_cb on_close);
+/* The state of rec's function, its series rolled to rec's window; NULL past
+ * max_functions. */
+void *lw_window_det_at(void *self, const lw_record *rec, const lw_emitter *out);
+/* lw_detector_ops members: tick rolls every series to now's window, flush
+ * closes every current window. */
+void lw_window_det_tick(void *self, int64_t now_ms, const lw_emitter *out);
+void lw_window_det_flush(void *self, const lw_emitter *out);
 
 #endif

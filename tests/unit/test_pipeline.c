@@ -1,4 +1,5 @@
-/* pipeline: detectors end to end, determinism, and state save/restore. */
+/* pipeline: detectors end to end, determinism, state save/restore, and the
+ * saved state's bytes pinned (a daemon upgraded in place restores them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "common/map.h"
 #include "daemon/pipeline/pipeline.h"
+#include "parsers/decode.h"
 
 typedef struct out {
     int n;
@@ -205,12 +207,182 @@ static void refused_restore_keeps_rules_and_settings(void **st)
     lw_config_free(&cfg);
 }
 
+/* A busy, varied hour of three functions: every detector that keeps state
+ * has some to save. */
+static void state_workload(lw_pipeline *p)
+{
+    static const char *const fns[] = {"alpha", "beta", "gamma"};
+    static const char *const types[] = {"KeyError", "TypeError", "ValueError", "ZeroDivisionError"};
+    const int64_t t0 = 1772900000000LL;
+    char msg[512], rid[48], group[64];
+    for (int i = 0; i < 900; i++) {
+        for (int k = 0; k < 3; k++) {
+            /* gamma speeds up: an invocation storm in the last third */
+            int reps = k == 2 && i > 600 ? 1 + (i - 600) / 20 : 1;
+            for (int r = 0; r < reps; r++) {
+                int64_t ts = t0 + (int64_t)i * 4000 + k * 100 + r;
+                lw_event ev = {0};
+                snprintf(group, sizeof group, "/aws/lambda/%s", fns[k]);
+                ev.group = lw_str_c(group);
+                ev.stream = lw_str_c(k == 1 ? "s-beta" : "s-main");
+                ev.timestamp = ts;
+                snprintf(rid, sizeof rid, "00000000-0000-4000-8000-%04d%04d%04d", k, i, r);
+                snprintf(msg, sizeof msg, "START RequestId: %s Version: $LATEST\n", rid);
+                ev.message = lw_str_c(msg);
+                lw_pipeline_event(p, &ev);
+                if ((i + r) % 13 == 0) {
+                    snprintf(msg, sizeof msg, "[ERROR] %s: bad input %d\nTraceback (most recent call last):\n",
+                             types[(i / 13 + k) % 4], i);
+                    ev.message = lw_str_c(msg);
+                    lw_pipeline_event(p, &ev);
+                }
+                if (k == 0 && i == 850) {
+                    ev.message = lw_str_c("[ERROR] LateError: never seen before\nTraceback (most recent call last):\n");
+                    lw_pipeline_event(p, &ev);
+                }
+                if (i % 50 == 7 || (k == 0 && i == 780))
+                    for (int d = 0; d < (i == 780 ? 300 : 30); d++) {
+                        ev.message = lw_str_c("DUMPING request headers and a long line to fill the log");
+                        lw_pipeline_event(p, &ev);
+                    }
+                double dur = 80.0 + (i * 37 % 29) + (k == 0 && i > 700 ? 400 : 0) + (i == 450 ? 5000 : 0);
+                snprintf(msg, sizeof msg,
+                         "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: %d MB\t"
+                         "Max Memory Used: %d MB\t%s%s\n",
+                         rid, dur, dur, k == 1 && i > 400 ? 256 : 128, k == 2 && i == 500 ? 400 : 60 + (i * 7 + k) % 70,
+                         i == 620 ? "Init Duration: 5000.00 ms\t" : i % 10 == 0 ? "Init Duration: 250.00 ms\t" : "",
+                         (i + k) % 9 == 0 || (k == 1 && i > 800) ? "Status: error\tError Type: Runtime.Unknown" : "");
+                ev.message = lw_str_c(msg);
+                lw_pipeline_event(p, &ev);
+            }
+        }
+        if (i % 15 == 0)
+            lw_pipeline_tick(p, t0 + (int64_t)i * 4000);
+    }
+}
+
+static void feed_file(lw_pipeline *p, const char *name)
+{
+    const char *src = getenv("LW_SRC");
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/data/%s", src ? src : ".", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    lw_decoder_opts o = {.origin = name, .on_event = lw_pipeline_event_cb, .ud = p};
+    lw_decoder *dec = lw_decoder_new(&o);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        lw_decoder_feed(dec, buf, n);
+    fclose(f);
+    lw_decoder_finish(dec);
+    lw_decoder_free(dec);
+}
+
+static uint64_t fnv1a_more(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t fnv1a(const char *p, size_t n) { return fnv1a_more(1469598103934665603ull, p, n); }
+
+typedef struct digest {
+    int n;
+    uint64_t h;
+} digest;
+
+static void digest_sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
+{
+    (void)f;
+    (void)id;
+    digest *d = ud;
+    d->n++;
+    d->h = fnv1a_more(d->h, json, n);
+}
+
+/* The saved state of every detector, to the byte, as the release before
+ * the detectors' shared helpers wrote it. A row that changes means a
+ * restarted daemon would misread (or refuse) its old state: bump that
+ * detector's FORMAT instead of editing the row. The findings of the same
+ * run are pinned too, every field in its order. */
+static void saved_state_bytes_pinned(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *det;
+        size_t len;
+        uint64_t fnv;
+    } want[] = {
+        {"memory_pressure", 96, 0x2bc5f1339e96b79eull},
+        {"duration_anomaly", 9929, 0xe676765b9c3dc14dull},
+        {"memory_anomaly", 11032, 0x70f22272085736f1ull},
+        {"init_anomaly", 6624, 0x2da2f486b95044baull},
+        {"invocation_storm", 3290, 0xdde65c01a3f13697ull},
+        {"log_flood", 7109, 0x7a19d732986284adull},
+        {"error_spike", 5576, 0x4622bbdc21be5076ull},
+        {"new_error_type", 4856, 0x192889a9dfacbc39ull},
+        {"secret_leak", 1077, 0xa4fb4c6eaba52db5ull},
+        {"probe", 1076, 0x029a564d1a0d8661ull},
+        {"rules", 153, 0x2504872c3058a767ull},
+    };
+    char path[] = "/tmp/lw-test-pipeline-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "[rule dump]\npattern = DUMPING\nseverity = low\n"
+                       "[detector rules]\nmax_per_window = 2\n"
+                       "[detector log_flood]\nmin_bytes = 5000\nfactor = 3\nwarmup_windows = 2\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    lw_config cfg;
+    assert_int_equal(lw_config_load(path, &cfg), 0);
+    unlink(path);
+    digest o = {0, 1469598103934665603ull};
+    lw_pipeline_opts po = {.sink = digest_sink, .ud = &o, .config = &cfg};
+    lw_pipeline *p = lw_pipeline_new(&po);
+    static const char *const files[] = {"lifecycle.jsonl", "probes.jsonl", "secrets.jsonl",
+                                        "sensor-event-single.jsonl", "sensor-event-split.jsonl"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        feed_file(p, files[i]);
+    state_workload(p);
+    blobs b = {0};
+    lw_pipeline_save(p, keep, &b);
+    lw_pipeline_finish(p);
+    lw_pipeline_free(p);
+    lw_config_free(&cfg);
+    assert_int_equal(o.n, 100);
+    assert_int_equal(o.h, 0xd318a3704d6859e2ull);
+    assert_int_equal(b.n, (int)(sizeof want / sizeof *want));
+    for (int i = 0; i < b.n; i++) {
+        assert_string_equal(b.name[i], want[i].det);
+        assert_int_equal(b.data[i].len, want[i].len);
+        assert_int_equal(fnv1a(b.data[i].p, b.data[i].len), want[i].fnv);
+    }
+    /* Restored and saved again, the state comes back to the byte. */
+    p = lw_pipeline_new(&(lw_pipeline_opts){.sink = digest_sink, .ud = &o});
+    for (int i = 0; i < b.n; i++)
+        assert_int_equal(lw_pipeline_restore(p, b.name[i], b.data[i].p, b.data[i].len), 0);
+    blobs again = {0};
+    lw_pipeline_save(p, keep, &again);
+    lw_pipeline_free(p);
+    assert_int_equal(again.n, b.n);
+    for (int i = 0; i < b.n; i++) {
+        assert_string_equal(again.name[i], b.name[i]);
+        assert_int_equal(again.data[i].len, b.data[i].len);
+        assert_memory_equal(again.data[i].p, b.data[i].p, b.data[i].len);
+        lw_buf_free(&b.data[i]);
+        lw_buf_free(&again.data[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(outlier_found_once_and_deterministic),
         cmocka_unit_test(restore_keeps_baselines),
         cmocka_unit_test(refused_restore_keeps_rules_and_settings),
+        cmocka_unit_test(saved_state_bytes_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
