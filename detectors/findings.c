@@ -9,7 +9,6 @@
 struct lw_findings {
     lw_finding_sink sink;
     void *ud;
-    lw_findings_stats st;
     lw_idset seen;
     lw_buf json;
 };
@@ -20,7 +19,6 @@ lw_findings *lw_findings_new(size_t cap, lw_finding_sink sink, void *ud)
     fs->sink = sink;
     fs->ud = ud;
     lw_idset_init(&fs->seen, cap);
-    fs->st.max_severity = -1;
     return fs;
 }
 
@@ -39,18 +37,10 @@ void lw_findings_emit(lw_findings *fs, lw_finding *f)
 {
     char id[LW_FINDING_ID_LEN + 1];
     lw_finding_id(f, id);
-    if (!lw_idset_add(&fs->seen, lw_finding_id_hash(id))) {
-        fs->st.duplicates++;
+    if (!lw_idset_add(&fs->seen, lw_finding_id_hash(id)))
         return;
-    }
-    fs->st.emitted++;
-    fs->st.by_severity[f->severity]++;
-    if ((int)f->severity > fs->st.max_severity)
-        fs->st.max_severity = (int)f->severity;
     lw_buf_reset(&fs->json);
     lw_finding_json(f, id, &fs->json);
     if (fs->sink)
         fs->sink(fs->ud, f, id, fs->json.p, fs->json.len);
 }
-
-const lw_findings_stats *lw_findings_stats_get(const lw_findings *fs) { return &fs->st; }
