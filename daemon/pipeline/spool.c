@@ -1,7 +1,7 @@
 /*
  * spool: findings framed into a temporary file (see spool.h). A frame is
- * id, severity byte, detector NUL, then the rendering and the JSON, each
- * after a 64-bit length. The file never outlives the process (tmpfile),
+ * id and severity byte, then the detector, the rendering and the JSON,
+ * each after a 64-bit length: no field is cut short, whatever its size. The file never outlives the process (tmpfile),
  * so the frame needs no version.
  */
 #include "daemon/pipeline/spool.h"
@@ -29,15 +29,16 @@ void lw_spool_put(lw_spool *s, const char *id, int severity, const char *detecto
 {
     fwrite(id, 1, LW_FINDING_ID_LEN, s->f);
     fputc((char)severity, s->f);
-    fwrite(detector, 1, strlen(detector) + 1, s->f);
+    put_bytes(s->f, detector, strlen(detector));
     put_bytes(s->f, rendered, rendered_len);
     put_bytes(s->f, json, json_len);
 }
 
 void lw_spool_rewind(lw_spool *s) { rewind(s->f); }
 
-/* Appends one length-prefixed run to rec; false at the end or on a short read. */
-static bool get_bytes(FILE *f, lw_buf *rec, size_t *n)
+/* Appends one length-prefixed run and a NUL to rec; its offset goes to
+ * *at. False at the end or on a short read. */
+static bool get_bytes(FILE *f, lw_buf *rec, size_t *at, size_t *n)
 {
     uint64_t len;
     if (fread(&len, sizeof len, 1, f) != 1)
@@ -45,9 +46,10 @@ static bool get_bytes(FILE *f, lw_buf *rec, size_t *n)
     lw_buf_reserve(rec, len + 1);
     if (fread(rec->p + rec->len, 1, len, f) != len)
         return false;
-    rec->len += len;
-    rec->p[rec->len] = '\0';
+    *at = rec->len;
     *n = len;
+    rec->len += len;
+    rec->p[rec->len++] = '\0';
     return true;
 }
 
@@ -58,20 +60,14 @@ bool lw_spool_next(lw_spool *s, lw_spooled *k)
         return false;
     k->id[LW_FINDING_ID_LEN] = '\0';
     k->severity = sev;
-    size_t n = 0;
-    int ch;
-    while ((ch = fgetc(s->f)) > 0 && n < sizeof k->detector - 1)
-        k->detector[n++] = (char)ch;
-    k->detector[n] = '\0';
     lw_buf_reset(&s->rec);
-    if (!get_bytes(s->f, &s->rec, &k->rendered_len))
+    size_t det, det_len, out, json;
+    if (!get_bytes(s->f, &s->rec, &det, &det_len) || !get_bytes(s->f, &s->rec, &out, &k->rendered_len) ||
+        !get_bytes(s->f, &s->rec, &json, &k->json_len))
         return false;
-    size_t at = s->rec.len + 1; /* past the NUL that ends the rendering */
-    s->rec.len = at;
-    if (!get_bytes(s->f, &s->rec, &k->json_len))
-        return false;
-    k->rendered = s->rec.p;
-    k->json = s->rec.p + at;
+    k->detector = s->rec.p + det; /* pointers last: the buffer may have moved */
+    k->rendered = s->rec.p + out;
+    k->json = s->rec.p + json;
     return true;
 }
 

@@ -19,10 +19,11 @@
 typedef struct lw_spooled {
     char id[LW_FINDING_ID_LEN + 1];
     int severity;
-    char detector[64];
-    const char *rendered; /* the putter's rendering (may be empty); valid until the next read */
+    /* Valid until the next read; each NUL-terminated. */
+    const char *detector; /* whole, however long ("rule:" + a user's rule name) */
+    const char *rendered; /* the putter's rendering (may be empty) */
     size_t rendered_len;
-    const char *json;     /* the finding's JSON, NUL-terminated */
+    const char *json;     /* the finding's JSON */
     size_t json_len;
 } lw_spooled;
 
