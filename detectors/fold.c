@@ -43,12 +43,13 @@ void *lw_fold_det_count(void *self, lw_str function, lw_str what, int64_t now_ms
     return s;
 }
 
-/* before_ms < 0: every window. */
-static void close_before(lw_fold_det *d, int64_t before_ms, const lw_emitter *out)
+/* all: every window (end of input), else those opened before before_ms. A
+ * flag, not a negative time: event times before 1970 are still times. */
+static void close_before(lw_fold_det *d, int64_t before_ms, bool all, const lw_emitter *out)
 {
     lw_map_foreach(&d->keyed.keys.map, e) {
         lw_fold *s = e->val;
-        if (s->count && (before_ms < 0 || s->start_ms < before_ms))
+        if (s->count && (all || s->start_ms < before_ms))
             close_one(d, e->key, e->klen, s, out);
     }
 }
@@ -56,7 +57,7 @@ static void close_before(lw_fold_det *d, int64_t before_ms, const lw_emitter *ou
 void lw_fold_det_tick(void *self, int64_t now_ms, const lw_emitter *out)
 {
     lw_fold_det *d = self;
-    close_before(d, now_ms - d->window_ms, out);
+    close_before(d, now_ms - d->window_ms, false, out);
 }
 
-void lw_fold_det_flush(void *self, const lw_emitter *out) { close_before(self, -1, out); }
+void lw_fold_det_flush(void *self, const lw_emitter *out) { close_before(self, 0, true, out); }
