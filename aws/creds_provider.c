@@ -482,22 +482,23 @@ static void imds_start(lw_creds_provider *p)
 static void run(lw_creds_provider *p)
 {
     const char *profile = p->profile[0] ? p->profile : NULL;
-    char err[600];
+    char err[1600], src[300];
     lw_aws_creds c;
-    if (lw_creds_resolve(profile, &c, err, sizeof err) == 0) {
-        const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-        char src[200];
-        if (!profile && ak && *ak && sk && *sk)
-            snprintf(src, sizeof src, "environment");
-        else
-            snprintf(src, sizeof src, "shared files (profile %s)", lw_creds_profile_name(profile));
+    int rc = lw_creds_resolve(profile, &c, src, sizeof src, err, sizeof err);
+    if (rc == 0) {
         succeed(p, &c, src);
+        return;
+    }
+    if (rc < 0) {
+        /* A profile asked for and unusable: nothing else stands in for it. */
+        char msg[1700];
+        snprintf(msg, sizeof msg, "no AWS credentials: %s", err);
+        complete(p, msg);
         return;
     }
     snprintf(p->tried, sizeof p->tried, "%sshared files (profile %s)", profile ? "" : "environment, ",
              lw_creds_profile_name(profile));
-    int rc = container_start(p);
-    if (rc != 0)
+    if (container_start(p) != 0)
         return;
     size_t l = strlen(p->tried);
     snprintf(p->tried + l, sizeof p->tried - l, ", container (not configured)");

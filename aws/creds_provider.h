@@ -5,6 +5,8 @@
  * AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE), then EC2 instance
  * metadata (IMDSv2: a session token PUT, the role name, the role's
  * credentials; v1 only when the token PUT is refused with 403/404/405).
+ * A profile asked for by name that is missing or unusable ends the chain
+ * with its error (aws/credentials.h): no other source stands in for it.
  *
  * Owns the current credentials (wiped when replaced or freed), the one
  * chain run in flight (callers asking meanwhile join it) and a timer that
