@@ -5,7 +5,11 @@ CloudWatch Logs endpoint accepting only the keys the fake hands out), with
 no AWS_* credentials in the environment and an empty HOME. Also: credentials
 refreshed when the service says ExpiredTokenException and before they
 expire, clear errors when the chain finds nothing, and no secret in any
-output. usage: test_creds.py BUILD_DIR
+output. A profile named (--profile, [aws] profile, AWS_PROFILE) that is
+missing or of a kind not supported is an error naming it, and neither
+`query` nor the daemon then contacts the container endpoint or IMDS (the
+fake counts every request) or signs with the environment's keys.
+usage: test_creds.py BUILD_DIR
 """
 import json, os, subprocess, sys, tempfile, time, urllib.request
 
@@ -67,6 +71,69 @@ def query(env, port, tps=50):
                         "--endpoint-url", "http://127.0.0.1:%d" % port, "-o", "json"],
                        env=env, capture_output=True, text=True, timeout=90)
     return r
+
+
+def named_profile_never_falls_back(home, tmp, lport):
+    """A fake serving both the container endpoint and IMDS, the environment's
+    keys set as well: none of it may stand in for a named profile."""
+    cs, cport = creds_server("--prefix", "ASIAFALLBACK")
+    aws = os.path.join(tmp, "aws")
+    os.makedirs(aws, exist_ok=True)
+    with open(os.path.join(aws, "config"), "w") as f:
+        f.write("[default]\nregion = us-east-1\n[profile assume]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                "source_profile = default\n")
+    with open(os.path.join(aws, "credentials"), "w") as f:
+        f.write("[static]\naws_access_key_id = AKIASTATICPROFILE001\naws_secret_access_key = static-secret\n")
+    env = base_env(home)
+    env.update(AWS_CONFIG_FILE=os.path.join(aws, "config"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(aws, "credentials"),
+               AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:%d/v2/credentials/task" % cport,
+               AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:%d" % cport,
+               AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001", AWS_SECRET_ACCESS_KEY="env-secret")
+
+    def query_with(extra_env, *args):
+        return subprocess.run([BIN, "query", "--log-group", GROUP, "--start", "2026-03-01T00:00:00Z",
+                               "--endpoint-url", "http://127.0.0.1:%d" % lport, "-o", "json"] + list(args),
+                              env=dict(env, **extra_env), capture_output=True, text=True, timeout=60)
+    before = stats(lport, "/__admin/stats")
+    for what, extra, args, must in [
+            ("--profile missing", {}, ["--profile", "missing"], ["'missing'", "--profile", aws]),
+            ("AWS_PROFILE missing", {"AWS_PROFILE": "missing"}, [], ["'missing'", "AWS_PROFILE"]),
+            ("--profile of an assume-role profile", {}, ["--profile", "assume"], ["'assume'", "role_arn",
+                                                                                  "not support"])]:
+        r = query_with(extra, *args)
+        check(what + ": fails", r.returncode != 0, r.returncode)
+        check(what + ": the error names the profile and what is wrong", all(m in r.stderr for m in must), r.stderr)
+        no_secrets(what, r.stdout + r.stderr, "")
+    # The daemon: [aws] profile = missing; it runs (push could still work)
+    # but its polls fail with the profile's error, never with other credentials.
+    conf = os.path.join(tmp, "missing-profile.conf")
+    with open(conf, "w") as f:
+        f.write("[aws]\nprofile = missing\nendpoint_url = http://127.0.0.1:%d\n[watch w]\nlog_group = %s\n"
+                "poll_interval = 1s\n[state]\npath = %s/missing-profile.db\n" % (lport, GROUP, tmp))
+    log = os.path.join(tmp, "missing-profile.log")
+    with open(log, "w") as lf:
+        d = subprocess.Popen([BIN, "run", "--config", conf], stderr=lf, env=env)
+    procs.append(d)
+    text = ""
+    for _ in range(100):
+        time.sleep(0.1)
+        text = open(log).read()
+        if "'missing'" in text or d.poll() is not None:
+            break
+    d.terminate()
+    d.wait(10)
+    check("daemon, [aws] profile = missing: the log names the profile", "'missing'" in text and
+          "neither" in text, text[-2000:])
+    s, after = stats(cport, "/__stats"), stats(lport, "/__admin/stats")
+    check("named profile unusable: the container endpoint and IMDS were never contacted",
+          s.get("requests", 0) == 0, s)
+    check("named profile unusable: no call reached CloudWatch Logs (signed with any other key)",
+          after.get("requests", 0) == before.get("requests", 0), (before, after))
+    # The control: the same fakes do answer when nothing is named.
+    r = query_with({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                    "AWS_CONFIG_FILE": os.path.join(tmp, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none")})
+    check("control: with no profile named the container endpoint is used", stats(cport, "/__stats").get(
+        "container_get", 0) == 1, (r.stderr[-500:], stats(cport, "/__stats")))
 
 
 def no_secrets(what, text, prefix):
@@ -208,6 +275,8 @@ def main():
     r = query(env9, lport)
     check("FULL_URI to a non-loopback http host: refused", r.returncode != 0 and
           "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https" in r.stderr, r.stderr)
+
+    named_profile_never_falls_back(home, tmp, lport)
 
     for p in procs:
         p.kill()
