@@ -1,9 +1,11 @@
 /* config: see config.h. */
 #include "config/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +49,12 @@ static const opt log_opts[] = {
 };
 
 static const opt metrics_opts[] = {
-    LW_OPT("bind", LW_OPT_STR, "127.0.0.1", C(metrics_bind), 0, 0, "address of the Prometheus /metrics endpoint"),
+    LW_OPT("bind", LW_OPT_STR, "127.0.0.1", C(metrics_bind), 0, 0,
+     "address of the Prometheus /metrics endpoint (the only place /metrics is served)"),
     LW_OPT("port", LW_OPT_INT, "0", C(metrics_port), 0, 65535, "port of the /metrics endpoint (0 = off)"),
+    LW_OPT("token", LW_OPT_SECRET, NULL, C(metrics_token), 0, 0,
+     "bearer token scrapers must send (Authorization: Bearer TOKEN; or token_file / token_env); "
+     "needed when bind is not a loopback address"),
     LW_OPT_END,
 };
 
@@ -329,7 +335,7 @@ static void enter_section(loader *L, const char *section)
     if (!strcmp(kind, "aws")) { L->obj = c; L->opts = aws_opts; }
     else if (!strcmp(kind, "state")) { L->obj = c; L->opts = state_opts; }
     else if (!strcmp(kind, "log")) { L->obj = c; L->opts = log_opts; }
-    else if (!strcmp(kind, "metrics")) { L->obj = c; L->opts = metrics_opts; }
+    else if (!strcmp(kind, "metrics")) { L->obj = c; L->opts = metrics_opts; c->metrics_line = L->line; }
     else if (!strcmp(kind, "ingest")) {
         if (strcmp(name, "firehose")) {
             errf(L, "unknown ingest type '%s' (only [ingest firehose])", name);
@@ -469,6 +475,40 @@ static void validate(loader *L)
     }
 }
 
+/* RFC 6750's b64token: what can stand after "Bearer " in a header. */
+static bool bearer_token_ok(const char *t)
+{
+    size_t n = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
+    return n > 0 && t[n + strspn(t + n, "=")] == '\0';
+}
+
+static bool loopback_address(const char *a)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, a, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, a, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* [metrics]: a token scrapers can send, and a warning when the counters
+ * (log group names, finding counts by detector) are open to the network. */
+static void check_metrics(loader *L)
+{
+    lw_config *c = L->cfg;
+    L->line = c->metrics_line;
+    if (c->metrics_token && !bearer_token_ok(c->metrics_token))
+        errf(L, "[metrics] token: only letters, digits and -._~+/ (then = padding) can be sent as a bearer token");
+    if (c->metrics_port && c->metrics_bind && !loopback_address(c->metrics_bind) && !c->metrics_token) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "%s: [metrics] bind = %s is not a loopback address and no token is set: anyone who can reach "
+                 "port %d reads the metrics; set token_file (or bind = 127.0.0.1)",
+                 c->path, c->metrics_bind, (int)c->metrics_port);
+        add(&c->warnings, msg);
+    }
+}
+
 int lw_config_load(const char *path, lw_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -500,6 +540,7 @@ int lw_config_load(const char *path, lw_config *cfg)
     }
     fclose(L.f);
     validate(&L);
+    check_metrics(&L);
     lw_buf_free(&L.section);
     return cfg->errors.n;
 }
@@ -529,6 +570,7 @@ void lw_config_free(lw_config *c)
     free(c->state_path);
     free(c->log_level);
     free(c->metrics_bind);
+    wipe(c->metrics_token);
     free(c->ingest_bind);
     wipe(c->ingest_access_key);
     while (c->watches) {

@@ -8,10 +8,10 @@
  * and the reference in the example config, so they cannot drift apart. Loading never stops at the first problem: every
  * error is collected with its line, so check-config can report them all.
  *
- * Secrets (webhook secrets, the Firehose access key) may be written inline,
- * or taken from `<key>_file` or `<key>_env`; they are never printed, and a
- * config file that holds one inline and is readable by others draws a
- * warning.
+ * Secrets (webhook secrets, the Firehose access key, the /metrics token)
+ * may be written inline, or taken from `<key>_file` or `<key>_env`; they
+ * are never printed, and a config file that holds one inline and is
+ * readable by others draws a warning.
  */
 #ifndef LW_CONFIG_H
 #define LW_CONFIG_H
@@ -95,6 +95,8 @@ typedef struct lw_config {
     /* [metrics] */
     char *metrics_bind;
     double metrics_port;      /* 0 = off */
+    char *metrics_token;      /* bearer token scrapers must send; NULL = none */
+    int metrics_line;
     /* [ingest firehose] */
     bool ingest_enabled;
     char *ingest_bind;

@@ -2,14 +2,13 @@
 #include "daemon/sources/ingest.h"
 
 #include <inttypes.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/digest.h"
 #include "common/gzip.h"
 #include "common/json.h"
 #include "common/jsonw.h"
@@ -21,7 +20,7 @@
 typedef struct ingest {
     lw_daemon *d;
     lw_httpd *http;
-    unsigned char key_digest[32];
+    unsigned char key_digest[LW_DIGEST_LEN];
     size_t max_decompressed;
     size_t max_records;
     /* counters (the daemon's /metrics reads them, see counters[]) */
@@ -73,12 +72,6 @@ static const struct {
      offsetof(ingest, http_st.bad_requests)},
 };
 
-static void digest(const char *s, size_t n, unsigned char out[32])
-{
-    unsigned int len = 32;
-    EVP_Digest(s, n, out, &len, EVP_sha256(), NULL);
-}
-
 /* Standard base64 (with padding) into out; -1 when not base64. */
 static int b64decode(const char *s, size_t n, lw_buf *out)
 {
@@ -129,25 +122,17 @@ static void reply(ingest *g, lw_httpd_conn *c, int status, const char *request_i
 static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
 {
     ingest *g = ud;
-    if (!strcmp(r->method, "GET") && !strcmp(r->path, "/metrics")) {
-        lw_buf m = LW_BUF_INIT;
-        lw_daemon_metrics(g->d, &m);
-        lw_httpd_respond(c, 200, "text/plain; version=0.0.4", m.p ? m.p : "", m.len, NULL);
-        lw_buf_free(&m);
-        return;
-    }
     const char *rid = lw_httpd_header(r, "x-amz-firehose-request-id");
+    /* This port is the public side (a TLS terminator fronts it): it serves
+     * nothing but deliveries, and /metrics only on the metrics listener.
+     * Firehose POSTs to whatever path its endpoint URL has, so the path is
+     * not checked; any other method finds nothing here. */
     if (strcmp(r->method, "POST")) {
-        reply(g, c, 405, rid, "only POST is accepted");
+        reply(g, c, 404, rid, "not found: this port takes Firehose deliveries (POST) only");
         return;
     }
     g->requests++;
-    /* Constant-time comparison of digests: neither the key nor its length
-     * leaks through timing. */
-    const char *key = lw_httpd_header(r, "x-amz-firehose-access-key");
-    unsigned char got[32];
-    digest(key ? key : "", key ? strlen(key) : 0, got);
-    if (!key || CRYPTO_memcmp(got, g->key_digest, 32) != 0) {
+    if (!lw_secret_matches(lw_httpd_header(r, "x-amz-firehose-access-key"), g->key_digest)) {
         g->auth_failures++;
         LW_WARN("ingest: request %s from %s: wrong or missing access key", rid ? rid : "-", r->remote);
         reply(g, c, 401, rid, "invalid access key");
@@ -333,7 +318,7 @@ static void reload(void *self, const lw_config *cfg)
 {
     ingest *g = self;
     if (cfg->ingest_access_key)
-        digest(cfg->ingest_access_key, strlen(cfg->ingest_access_key), g->key_digest);
+        lw_secret_digest(cfg->ingest_access_key, strlen(cfg->ingest_access_key), g->key_digest);
     g->max_decompressed = (size_t)cfg->ingest_max_decompressed;
     g->max_records = (size_t)cfg->ingest_max_records;
 }

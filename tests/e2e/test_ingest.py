@@ -19,6 +19,11 @@ BIN = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build", "lambdaward")
 KEY = "firehose-test-key-0123456789"
 
 
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -52,13 +57,19 @@ def delivery(request_id, records):
 
 
 class Daemon:
-    def __init__(self, tmp, port, timeout="2s", max_body="64k", max_decompressed="1M"):
+    """`lambdaward run` with the Firehose port and, beside it, the metrics
+    listener (the only one serving /metrics); metrics_extra is appended to
+    its [metrics] section."""
+
+    def __init__(self, tmp, port, timeout="2s", max_body="64k", max_decompressed="1M", metrics_extra=""):
         self.conf = os.path.join(tmp, "lw.conf")
         self.db = os.path.join(tmp, "state.db")
+        self.metrics_port = free_port()
         with open(self.conf, "w") as f:
             f.write("[ingest firehose]\nbind = 127.0.0.1\nport = %d\naccess_key_env = LW_FIREHOSE_KEY\n"
                     "timeout = %s\nmax_body = %s\nmax_decompressed = %s\n[state]\npath = %s\n"
-                    % (port, timeout, max_body, max_decompressed, self.db))
+                    "[metrics]\nport = %d\n%s"
+                    % (port, timeout, max_body, max_decompressed, self.db, self.metrics_port, metrics_extra))
         os.chmod(self.conf, 0o600)
         self.port, self.log = port, os.path.join(tmp, "daemon.log")
         self.proc = None
@@ -67,13 +78,15 @@ class Daemon:
         env = dict(os.environ, LW_FIREHOSE_KEY=KEY)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([BIN, "run", "--config", self.conf], stderr=log, env=env)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("daemon did not listen: " + open(self.log).read())
+        for port in (self.port, self.metrics_port):
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                raise RuntimeError("daemon did not listen on %d: %s" % (port, open(self.log).read()))
 
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
@@ -97,13 +110,18 @@ class Daemon:
         c.close()
         return out
 
-    def scrape(self, port=None):
-        c = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
-        c.request("GET", "/metrics")
+    def get(self, port, path, headers=None, method="GET"):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request(method, path, headers=headers or {})
         r = c.getresponse()
-        text, ctype = r.read().decode(), r.getheader("Content-Type")
+        out = (r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read().decode())
         c.close()
-        assert ctype == "text/plain; version=0.0.4", ctype
+        return out
+
+    def scrape(self, headers=None):
+        st, h, text = self.get(self.metrics_port, "/metrics", headers)
+        assert st == 200, (st, text)
+        assert h["content-type"] == "text/plain; version=0.0.4", h
         return text
 
     def metric(self, name):
@@ -140,9 +158,27 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(len(self.d.findings()), 2)
         self.assertEqual(self.d.metric("lambdaward_ingest_events_total"), 2)
 
+    def test_metrics_only_on_the_metrics_listener(self):
+        """The Firehose port sits behind a public TLS terminator: it answers
+        /metrics (and every other GET) 404, and the text is nowhere in it."""
+        for path in ("/metrics", "/", "/metrics?x=1"):
+            st, _, body = self.d.get(self.d.port, path)
+            self.assertEqual(st, 404, (path, body))
+            self.assertNotIn("lambdaward_", body)
+        self.assertEqual(self.d.get(self.d.port, "/metrics", method="HEAD")[0], 404)
+        st, _, text = self.d.get(self.d.metrics_port, "/metrics")
+        self.assertEqual(st, 200)
+        self.assertIn("lambdaward_ingest_requests_total", text)
+        # The listener is bound to loopback by default: only 127.0.0.1 has it.
+        addrs = [line.split()[1].split(":")[0] for line in read("/proc/net/tcp").splitlines()[1:]
+                 if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == self.d.metrics_port]
+        self.assertEqual(addrs, ["0100007F"])  # LISTEN on 127.0.0.1 only
+        self.assertNotIn(":%04X " % self.d.metrics_port, read("/proc/net/tcp6"))
+        self.assertNotIn("is not a loopback address", read(self.d.log))
+
     def test_metrics_exposition(self):
-        """The Firehose port's /metrics: every family with HELP and TYPE, and
-        the counters say what happened."""
+        """The metrics listener's /metrics: every family with HELP and TYPE,
+        and the counters say what happened."""
         body = delivery("req-m", [record(payload("/aws/lambda/fn", "s1", [attack(1)], "m"))])
         self.assertEqual(self.d.post(body, request_id="req-m")[0], 200)
         self.assertEqual(self.d.post(body, key="wrong", request_id="req-m2")[0], 401)
@@ -245,6 +281,71 @@ class IngestTest(unittest.TestCase):
         got = self.d.findings()
         self.assertEqual(len(got), len(set(got)))
         self.assertEqual(len(got), 150)  # 30 requests x 5 unblocked attacks, each once
+
+
+class MetricsTokenTest(unittest.TestCase):
+    """[metrics] token: a scrape needs Authorization: Bearer TOKEN."""
+    TOKEN = "scrape-token-0123456789abcdef"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        with open(os.path.join(self.tmp, "token"), "w") as f:
+            f.write(self.TOKEN + "\n")
+        self.d = Daemon(self.tmp, free_port(),
+                        metrics_extra="token_file = %s\n" % os.path.join(self.tmp, "token"))
+        self.d.start()
+
+    def tearDown(self):
+        if self.d.proc and self.d.proc.poll() is None:
+            self.assertEqual(self.d.stop(), 0)
+        subprocess.call(["rm", "-rf", self.tmp])
+
+    def test_bearer_token(self):
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearer " + self.TOKEN[:-1]},
+                        {"Authorization": "Bearer " + self.TOKEN + "x"}, {"Authorization": "Basic " + self.TOKEN},
+                        {"Authorization": self.TOKEN}):
+            st, h, body = self.d.get(self.d.metrics_port, "/metrics", headers)
+            self.assertEqual(st, 401, headers)
+            self.assertTrue(h.get("www-authenticate", "").startswith("Bearer"), h)
+            self.assertNotIn("lambdaward_", body)
+        text = self.d.scrape({"Authorization": "Bearer " + self.TOKEN})
+        self.assertEqual(exposition_problems(text), [], text)
+        self.assertIn("lambdaward_events_total", text)
+        self.assertEqual(self.d.get(self.d.metrics_port, "/metrics", {"Authorization": "bearer " + self.TOKEN})[0], 200)
+        # A token set: no warning about an open listener, and never the token in the log.
+        log = read(self.d.log)
+        self.assertNotIn("is not a loopback address", log)
+        self.assertNotIn(self.TOKEN, log)
+
+
+class MetricsOpenWarningTest(unittest.TestCase):
+    def test_warns_when_bound_beyond_loopback_without_token(self):
+        """Said by check-config and at start. Nothing may listen beyond
+        loopback in a test: 192.0.2.1 (TEST-NET-1) is no address of this
+        machine, so the daemon warns, then fails to bind and exits."""
+        tmp = tempfile.mkdtemp()
+        try:
+            d = Daemon(tmp, free_port(), metrics_extra="bind = 192.0.2.1\n")
+            env = dict(os.environ, LW_FIREHOSE_KEY=KEY)
+            r = subprocess.run([BIN, "check-config", d.conf], capture_output=True, text=True, env=env)
+            warning = "bind = 192.0.2.1 is not a loopback address and no token is set"
+            self.assertIn(warning, r.stderr)
+            r = subprocess.run([BIN, "run", "--config", d.conf], capture_output=True, text=True, env=env, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(warning, r.stderr)
+            with open(d.conf, "a") as f:
+                f.write("token = abc-DEF_123.~+/==\n")
+            r = subprocess.run([BIN, "check-config", d.conf], capture_output=True, text=True, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("loopback", r.stderr)
+            with open(d.conf, "a") as f:
+                f.write("token = two words\n")
+            r = subprocess.run([BIN, "check-config", d.conf], capture_output=True, text=True, env=env)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("[metrics] token", r.stderr)
+            self.assertNotIn("two words", r.stderr)
+        finally:
+            subprocess.call(["rm", "-rf", tmp])
 
 
 if __name__ == "__main__":
