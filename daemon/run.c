@@ -352,6 +352,8 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
         free(d);
         return LW_DAEMON_FAILED;
     }
+    if (*lw_state_warning(d->state))
+        LW_WARN("state: %s", lw_state_warning(d->state));
     d->pipeline = make_pipeline(d);
     lw_state_detectors(d->state, restore_one, d);
     register_metrics(d);

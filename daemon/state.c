@@ -1,10 +1,14 @@
 /* state: see state.h. */
 #include "daemon/state.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 
@@ -72,6 +76,7 @@ struct lw_state {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
     char err[512];
+    char warning[1024];
 };
 
 static int fail(lw_state *s, const char *what)
@@ -82,10 +87,73 @@ static int fail(lw_state *s, const char *what)
 
 const char *lw_state_error(const lw_state *s) { return s->err; }
 
+/* The state holds findings (with the log lines that raised them) and
+ * webhook deliveries: it is the daemon's alone. A file we own that others
+ * can read is fixed (it was made by an older version or by hand; nothing
+ * needs it readable), one owned by another user only warned about. */
+static void restrict_mode(int fd, const char *path, lw_state *s)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !(st.st_mode & 077))
+        return;
+    size_t l = strlen(s->warning);
+    if (st.st_uid == geteuid() && fchmod(fd, st.st_mode & 0700) == 0)
+        snprintf(s->warning + l, sizeof s->warning - l, "%s%s was mode %04o, readable by others: now %04o", l ? "; " : "",
+                 path, (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
+    else
+        snprintf(s->warning + l, sizeof s->warning - l, "%s%s is mode %04o and not ours to change: others can read "
+                 "the findings in it (chmod 600 it)", l ? "; " : "", path, (unsigned)(st.st_mode & 07777));
+}
+
+/* Creates the file 0600 before SQLite opens it: SQLite would create it
+ * 0644 less the umask, and gives its -wal and -shm files the main file's
+ * mode. Existing ones (the -wal and -shm of an older version too) have
+ * their group and other bits removed. */
+static int prepare_file(const char *path, lw_state *s, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        fchmod(fd, 0600); /* exact, whatever the umask took away */
+    } else if (errno == EEXIST) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open state file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    restrict_mode(fd, path, s);
+    close(fd);
+    static const char *const side[] = {"-wal", "-shm"};
+    for (int i = 0; i < 2; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", path, side[i]);
+        if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+            restrict_mode(fd, p, s);
+            close(fd);
+        }
+    }
+    return 0;
+}
+
+static int prepare_queries(lw_state *s, const char *path, char *err, size_t errlen)
+{
+    for (int i = 0; i < Q_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "state file %s: preparing query %d: %s", path, i, sqlite3_errmsg(s->db));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 lw_state *lw_state_open(const char *path, char *err, size_t errlen)
 {
     lw_state *s = lw_xcalloc(1, sizeof *s);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+    if (prepare_file(path, s, err, errlen) < 0) {
+        free(s);
+        return NULL;
+    }
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open state file %s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         lw_state_close(s);
@@ -111,15 +179,65 @@ lw_state *lw_state_open(const char *path, char *err, size_t errlen)
     char ver[64];
     snprintf(ver, sizeof ver, "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '%d')", SCHEMA_VERSION);
     sqlite3_exec(s->db, ver, NULL, NULL, NULL);
-    for (int i = 0; i < Q_COUNT; i++) {
-        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "state file %s: preparing query %d: %s", path, i, sqlite3_errmsg(s->db));
-            lw_state_close(s);
-            return NULL;
-        }
+    if (prepare_queries(s, path, err, errlen) < 0) {
+        lw_state_close(s);
+        return NULL;
     }
     return s;
 }
+
+/* SQLite's URI filenames give '%', '?' and '#' a meaning: every byte but
+ * the plainest is %-encoded (SQLite decodes any %XX). */
+static void uri_path(lw_buf *b, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("/._-~", *p)) {
+            lw_buf_putc(b, (char)*p);
+        } else {
+            lw_buf_putc(b, '%');
+            lw_buf_putc(b, hex[*p >> 4]);
+            lw_buf_putc(b, hex[*p & 15]);
+        }
+    }
+}
+
+lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "no state file at %s: %s (has the daemon run yet?)", path, strerror(errno));
+        return NULL;
+    }
+    /* SQLite deletes the -wal at the last connection's close: without one
+     * no daemon has the file open, and "immutable" reads it without
+     * locks, so without creating a -shm (which a read-only directory would
+     * refuse). With one, a daemon may be writing: mode=ro reads through
+     * its -wal and -shm, as any WAL reader, and creates nothing. */
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    bool live = access(wal, F_OK) == 0;
+    lw_buf uri = LW_BUF_INIT;
+    lw_buf_puts(&uri, "file:");
+    uri_path(&uri, path);
+    lw_buf_puts(&uri, live ? "?mode=ro" : "?mode=ro&immutable=1");
+    lw_state *s = lw_xcalloc(1, sizeof *s);
+    int rc = sqlite3_open_v2(uri.p, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+    lw_buf_free(&uri);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read state file %s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        lw_state_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (prepare_queries(s, path, err, errlen) < 0) {
+        lw_state_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+const char *lw_state_warning(const lw_state *s) { return s->warning; }
 
 void lw_state_close(lw_state *s)
 {

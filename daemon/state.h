@@ -42,8 +42,17 @@ typedef struct lw_outbox_item {
 } lw_outbox_item;
 
 /* Opens (creating if needed) and migrates. On failure returns NULL and
- * describes why in err. */
+ * describes why in err. The file, its -wal and its -shm are 0600 whatever
+ * the umask: an existing one we own that others could read is set so, one
+ * owned by another user is left; lw_state_warning says which. */
 lw_state *lw_state_open(const char *path, char *err, size_t errlen);
+/* Opens for reading only (`lambdaward status`): never creates, migrates or
+ * writes anything, works on a read-only file in a read-only directory. A
+ * missing file is an error naming it. Only the reading calls may be used. */
+lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen);
+/* What lw_state_open changed or found wrong with the files' modes, for the
+ * log; "" when nothing. */
+const char *lw_state_warning(const lw_state *s);
 void lw_state_close(lw_state *s);
 const char *lw_state_error(const lw_state *s);
 

@@ -2,12 +2,13 @@
  * status: `lambdaward status [--config FILE | --state PATH]`: what the
  * daemon's state file says, for a person at a terminal: per log group the
  * lag behind now, events analysed and the last error; findings recorded and
- * deliveries pending.
+ * deliveries pending. It only reads: the state is opened read-only
+ * (lw_state_open_readonly), so status creates, migrates and changes
+ * nothing, and works on a read-only copy or beside a running daemon.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
@@ -75,13 +76,8 @@ int lw_cmd_status(int argc, char **argv)
         }
         path = cfg.state_path;
     }
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr, "lambdaward status: no state file at %s (has the daemon run yet?)\n", path);
-        lw_config_free(&cfg);
-        return LW_EXIT_FAILURE;
-    }
-    char err[512];
-    lw_state *s = lw_state_open(path, err, sizeof err);
+    char err[1024];
+    lw_state *s = lw_state_open_readonly(path, err, sizeof err);
     if (!s) {
         fprintf(stderr, "lambdaward status: %s\n", err);
         lw_config_free(&cfg);

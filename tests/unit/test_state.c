@@ -1,6 +1,10 @@
-/* state: the SQLite store: checkpoints, dedupe, findings, outbox, crash safety. */
+/* state: the SQLite store: checkpoints, dedupe, findings, outbox, crash
+ * safety; the files' modes (0600 for the file, its -wal and -shm, even
+ * under umask 000); and the read-only open `lambdaward status` uses, which
+ * creates and changes nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -8,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +212,118 @@ static void bad_path_is_a_clear_error(void **st)
     assert_non_null(strstr(err, "/nonexistent-dir/x/state.db"));
 }
 
+static unsigned mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (unsigned)(st.st_mode & 07777);
+}
+
+static void modes_are_0600_under_any_umask(void **st)
+{
+    (void)st;
+    char path[200], side[220], err[256];
+    snprintf(path, sizeof path, "%s/modes.db", dir);
+    mode_t old = umask(0);
+    lw_state *s = lw_state_open(path, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(lw_state_begin(s), 0);
+    assert_int_equal(lw_state_finding_add(s, "m1", "attack", 3, "fn", 1, "{}", 1), 1);
+    assert_int_equal(lw_state_commit(s), 0);
+    /* While open, in WAL mode: the main file, its -wal and its -shm. */
+    assert_int_equal(mode_of(path), 0600);
+    snprintf(side, sizeof side, "%s-wal", path);
+    assert_int_equal(mode_of(side), 0600);
+    snprintf(side, sizeof side, "%s-shm", path);
+    assert_int_equal(mode_of(side), 0600);
+    assert_string_equal(lw_state_warning(s), "");
+    lw_state_close(s);
+    umask(old);
+}
+
+static void existing_file_readable_by_others_is_fixed(void **st)
+{
+    (void)st;
+    char path[200], err[256];
+    snprintf(path, sizeof path, "%s/lax.db", dir);
+    lw_state *s = lw_state_open(path, err, sizeof err);
+    assert_non_null(s);
+    lw_state_close(s);
+    assert_int_equal(chmod(path, 0644), 0);
+    s = lw_state_open(path, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(mode_of(path), 0600); /* ours: fixed, and said so */
+    assert_non_null(strstr(lw_state_warning(s), path));
+    assert_non_null(strstr(lw_state_warning(s), "0644"));
+    lw_state_close(s);
+}
+
+/* The directory's names, sorted, with each file's size, and the mtime of
+ * the main file (a live -shm is shared memory: WAL readers write their
+ * read marks there, as any SQLite reader beside a writer does). */
+static void listing(const char *d, char *out, size_t n)
+{
+    struct dirent **names;
+    int k = scandir(d, &names, NULL, alphasort);
+    assert_true(k >= 0);
+    out[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        char p[400];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", d, names[i]->d_name);
+        if (names[i]->d_name[0] != '.' && stat(p, &st) == 0) {
+            size_t l = strlen(out);
+            bool main_file = !strcmp(names[i]->d_name, "state.db");
+            snprintf(out + l, n - l, "%s %lld %lld.%09ld\n", names[i]->d_name, (long long)st.st_size,
+                     main_file ? (long long)st.st_mtim.tv_sec : 0LL, main_file ? st.st_mtim.tv_nsec : 0L);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void readonly_open_changes_nothing(void **st)
+{
+    (void)st;
+    char sub[200], path[260], err[512], before[4096], after[4096];
+    snprintf(sub, sizeof sub, "%s/ro", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof path, "%s/state.db", sub);
+    /* Missing: a clear error, and nothing created. */
+    assert_null(lw_state_open_readonly(path, err, sizeof err));
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "no state file"));
+    listing(sub, before, sizeof before);
+    assert_string_equal(before, "");
+    /* A file the daemon closed: read, with no -wal or -shm left behind. */
+    lw_state *w = lw_state_open(path, err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(lw_state_finding_add(w, "r1", "attack", 3, "fn", 1, "{}", 1), 1);
+    lw_state_close(w);
+    listing(sub, before, sizeof before);
+    lw_state *r = lw_state_open_readonly(path, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(lw_state_finding_count(r), 1);
+    assert_int_equal(lw_state_finding_add(r, "r2", "attack", 3, "fn", 1, "{}", 1), -1); /* refused */
+    lw_state_close(r);
+    listing(sub, after, sizeof after);
+    assert_string_equal(before, after);
+    /* Beside a daemon that has it open (its -wal and -shm exist): reads
+     * what it committed, and leaves the directory as it was. */
+    w = lw_state_open(path, err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(lw_state_finding_add(w, "r3", "attack", 3, "fn", 1, "{}", 1), 1);
+    listing(sub, before, sizeof before);
+    assert_non_null(strstr(before, "state.db-wal"));
+    r = lw_state_open_readonly(path, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(lw_state_finding_count(r), 2);
+    lw_state_close(r);
+    listing(sub, after, sizeof after);
+    assert_string_equal(before, after);
+    lw_state_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +333,9 @@ int main(void)
         cmocka_unit_test(detector_blobs_and_rollback),
         cmocka_unit_test(sigkill_mid_transaction_loses_nothing_committed),
         cmocka_unit_test(bad_path_is_a_clear_error),
+        cmocka_unit_test(modes_are_0600_under_any_umask),
+        cmocka_unit_test(existing_file_readable_by_others_is_fixed),
+        cmocka_unit_test(readonly_open_changes_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
