@@ -98,11 +98,11 @@ static void restrict_mode(int fd, const char *path, lw_state *s)
         return;
     size_t l = strlen(s->warning);
     if (st.st_uid == geteuid() && fchmod(fd, st.st_mode & 0700) == 0)
-        snprintf(s->warning + l, sizeof s->warning - l, "%s%s was mode %04o, readable by others: now %04o", l ? "; " : "",
+        snprintf(s->warning + l, sizeof s->warning - l, "%s%s was mode %04o, readable by others than its owner: now %04o", l ? "; " : "",
                  path, (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
     else
-        snprintf(s->warning + l, sizeof s->warning - l, "%s%s is mode %04o and not ours to change: others can read "
-                 "the findings in it (chmod 600 it)", l ? "; " : "", path, (unsigned)(st.st_mode & 07777));
+        snprintf(s->warning + l, sizeof s->warning - l, "%s%s is mode %04o and not ours to change: users other than "
+                 "its owner can read the findings in it (chmod 600 it)", l ? "; " : "", path, (unsigned)(st.st_mode & 07777));
 }
 
 /* Creates the file 0600 before SQLite opens it: SQLite would create it
@@ -218,7 +218,8 @@ lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen)
     snprintf(wal, sizeof wal, "%s-wal", path);
     bool live = access(wal, F_OK) == 0;
     lw_buf uri = LW_BUF_INIT;
-    lw_buf_puts(&uri, "file:");
+    /* "file://" then an absolute path: an empty authority, whatever the path's first characters are */
+    lw_buf_puts(&uri, path[0] == '/' ? "file://" : "file:");
     uri_path(&uri, path);
     lw_buf_puts(&uri, live ? "?mode=ro" : "?mode=ro&immutable=1");
     lw_state *s = lw_xcalloc(1, sizeof *s);

@@ -322,6 +322,19 @@ static void readonly_open_changes_nothing(void **st)
     listing(sub, after, sizeof after);
     assert_string_equal(before, after);
     lw_state_close(w);
+    /* Characters SQLite's URI filenames give a meaning to, and a path
+     * starting with "//" (an authority after "file:"). */
+    snprintf(path, sizeof path, "/%s/od?d%%41#x.db", sub);
+    w = lw_state_open(path, err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(lw_state_finding_add(w, "u1", "attack", 3, "fn", 1, "{}", 1), 1);
+    lw_state_close(w);
+    r = lw_state_open_readonly(path, err, sizeof err);
+    if (!r)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(r);
+    assert_int_equal(lw_state_finding_count(r), 1);
+    lw_state_close(r);
 }
 
 int main(void)
