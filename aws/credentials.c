@@ -37,7 +37,8 @@ static void read_shared_file(const char *path, kv_cb on, void *ud)
     FILE *f = fopen(path, "r");
     if (!f)
         return; /* a missing file is an empty one, as for the SDKs */
-    char *line = NULL, section[512] = "";
+    char iobuf[4096], *line = NULL, section[512] = "";
+    setvbuf(f, iobuf, _IOFBF, sizeof iobuf); /* ours, so it can be wiped too */
     size_t cap = 0;
     bool in_value = false; /* a setting was seen: an indented line continues it */
     while (getline(&line, &cap, f) >= 0) {
@@ -69,6 +70,7 @@ static void read_shared_file(const char *path, kv_cb on, void *ud)
         lw_wipe(line, cap); /* it held secrets */
     free(line);
     fclose(f);
+    lw_wipe(iobuf, sizeof iobuf);
 }
 
 /* One file's static keys for the profile. */
