@@ -144,7 +144,7 @@ static void table_escapes_attacker_text(void **st)
     for (const char *c = out.p; *c; c++)
         lines += *c == '\n';
     assert_int_equal(lines, 2);
-    /* a cut keeps escapes whole: 3 columns of "\x1b" do not fit in the last 2 */
+    /* a cut keeps escapes whole: the 4 columns of "\x1b" do not fit in the last 2 */
     lw_buf_reset(&f.title);
     for (int i = 0; i < 76; i++)
         lw_buf_putc(&f.title, 'a');
