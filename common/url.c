@@ -150,7 +150,8 @@ int lw_url_parse(const char *s, lw_url *u, char *err, size_t errlen)
     u->userinfo = user || password;
     char written[sizeof u->host];
     written_host(s, written, sizeof written);
-    u->loopback = u->host[0] && as_written(u->host, written) && loopback_host(u->host);
+    u->rewritten = u->host[0] && !as_written(u->host, written);
+    u->loopback = u->host[0] && !u->rewritten && loopback_host(u->host);
     u->secret_hook = secret_hook_host(u->host);
     return 0;
 }

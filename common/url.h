@@ -26,6 +26,7 @@ typedef struct lw_url {
     char port[8];      /* as written; "" when none */
     bool userinfo;     /* a user or password (even empty) was given */
     bool loopback;     /* see above */
+    bool rewritten;    /* libcurl rewrote the host (0x7f.1, %-escapes): never loopback */
     bool secret_hook;  /* a Slack, Teams or Discord hook: the URL itself is a credential */
 } lw_url;
 
