@@ -18,6 +18,7 @@
 #include "aws/credentials.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/url.h"
 #include "common/wipe.h"
 #include "daemon/log.h"
 
@@ -359,38 +360,30 @@ static void on_answer(void *ud, const lw_http_result *r)
 /* --- the chain -------------------------------------------------------------- */
 
 /* botocore's ContainerMetadataFetcher: https anywhere; http only to
- * loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23. */
+ * loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23. The host is
+ * libcurl's parse of the URI (common/url.h), never a prefix, so
+ * http://localhost.evil.example/ and http://127.0.0.1@evil.example/ are
+ * refused, as is any host libcurl would read differently from its text. */
 static bool full_uri_allowed(const char *uri)
 {
-    if (!strncasecmp(uri, "https://", 8))
-        return true;
-    if (strncasecmp(uri, "http://", 7))
+    lw_url u;
+    char err[128];
+    if (lw_url_parse(uri, &u, err, sizeof err) < 0)
         return false;
-    const char *h = uri + 7, *end;
-    char host[256];
-    if (*h == '[') {
-        end = strchr(h, ']');
-        if (!end)
-            return false;
-        h++;
-    } else {
-        end = h + strcspn(h, ":/?#");
-    }
-    if (memchr(h, '@', (size_t)(end - h)) || (size_t)(end - h) >= sizeof host || end == h)
-        return false;
-    memcpy(host, h, (size_t)(end - h));
-    host[end - h] = '\0';
-    if (!strcasecmp(host, "localhost") || !strcmp(host, "169.254.170.2") || !strcmp(host, "169.254.170.23"))
+    if (!strcmp(u.scheme, "https"))
         return true;
-    struct in_addr a4;
+    if (strcmp(u.scheme, "http") || u.userinfo || u.rewritten)
+        return false;
+    if (u.loopback || !strcmp(u.host, "169.254.170.2") || !strcmp(u.host, "169.254.170.23"))
+        return true;
     struct in6_addr a6, ecs6;
-    if (inet_pton(AF_INET, host, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &a6) == 1) {
-        inet_pton(AF_INET6, "fd00:ec2::23", &ecs6);
-        return !memcmp(&a6, &in6addr_loopback, sizeof a6) || !memcmp(&a6, &ecs6, sizeof a6);
-    }
-    return false;
+    char h6[sizeof u.host];
+    size_t n = strlen(u.host);
+    if (n < 3 || u.host[0] != '[' || u.host[n - 1] != ']')
+        return false;
+    snprintf(h6, sizeof h6, "%.*s", (int)(n - 2), u.host + 1);
+    inet_pton(AF_INET6, "fd00:ec2::23", &ecs6);
+    return inet_pton(AF_INET6, h6, &a6) == 1 && !memcmp(&a6, &ecs6, sizeof a6);
 }
 
 /* 1 started, 0 not configured, -1 failed (the run is complete). */
