@@ -97,7 +97,7 @@ static void on_refresh(uv_timer_t *h)
 {
     lw_creds_provider *p = h->data;
     if (p->step == IDLE && !p->closing) {
-        LW_DEBUG("credentials: refreshing before they expire");
+        LW_DEBUG("AWS credentials expire soon: refreshing them");
         run(p);
     }
 }
@@ -128,7 +128,7 @@ static void complete(lw_creds_provider *p, const char *err)
         snprintf(p->last_err, sizeof p->last_err, "%s", err);
         if (p->have && p->creds.expires_ms > lw_wall_ms()) {
             /* A background refresh failed: keep what still works, try again. */
-            LW_WARN("credentials: refresh failed, keeping the current ones until they expire: %s", err);
+            LW_WARN("refreshing the AWS credentials failed, keeping the current ones until they expire: %s", err);
             schedule_refresh(p, RETRY_FAILED_MS);
         }
     } else {
@@ -153,7 +153,7 @@ static void fail(lw_creds_provider *p, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    snprintf(msg, sizeof msg, "no AWS credentials: tried %s, %s", p->tried, why);
+    snprintf(msg, sizeof msg, "no AWS credentials; tried %s, %s", p->tried, why);
     complete(p, msg);
 }
 
@@ -165,7 +165,7 @@ static void succeed(lw_creds_provider *p, lw_aws_creds *c, const char *source)
     p->have = true;
     snprintf(p->source, sizeof p->source, "%s", source);
     if (p->creds.expires_ms)
-        LW_DEBUG("credentials: from %s, valid for %lld s", p->source,
+        LW_DEBUG("AWS credentials from %s, valid for %lld s", p->source,
                  (long long)((p->creds.expires_ms - lw_wall_ms()) / 1000));
     complete(p, NULL);
 }
@@ -317,7 +317,7 @@ static void on_answer(void *ud, const lw_http_result *r)
         if (retried(p, r))
             return;
         failure_text(r, why, sizeof why);
-        fail(p, "instance metadata (%s: session token: %s)", p->url, why);
+        fail(p, "instance metadata (%s: asking for a session token failed: %s)", p->url, why);
         return;
     case IMDS_ROLE:
         if (r->status == 200) {
