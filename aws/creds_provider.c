@@ -18,6 +18,7 @@
 #include "aws/credentials.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/url.h"
 #include "common/wipe.h"
 #include "daemon/log.h"
 
@@ -96,7 +97,7 @@ static void on_refresh(uv_timer_t *h)
 {
     lw_creds_provider *p = h->data;
     if (p->step == IDLE && !p->closing) {
-        LW_DEBUG("credentials: refreshing before they expire");
+        LW_DEBUG("AWS credentials expire soon: refreshing them");
         run(p);
     }
 }
@@ -127,7 +128,7 @@ static void complete(lw_creds_provider *p, const char *err)
         snprintf(p->last_err, sizeof p->last_err, "%s", err);
         if (p->have && p->creds.expires_ms > lw_wall_ms()) {
             /* A background refresh failed: keep what still works, try again. */
-            LW_WARN("credentials: refresh failed, keeping the current ones until they expire: %s", err);
+            LW_WARN("refreshing the AWS credentials failed, keeping the current ones until they expire: %s", err);
             schedule_refresh(p, RETRY_FAILED_MS);
         }
     } else {
@@ -152,7 +153,7 @@ static void fail(lw_creds_provider *p, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    snprintf(msg, sizeof msg, "no AWS credentials: tried %s, %s", p->tried, why);
+    snprintf(msg, sizeof msg, "no AWS credentials; tried %s, %s", p->tried, why);
     complete(p, msg);
 }
 
@@ -164,7 +165,7 @@ static void succeed(lw_creds_provider *p, lw_aws_creds *c, const char *source)
     p->have = true;
     snprintf(p->source, sizeof p->source, "%s", source);
     if (p->creds.expires_ms)
-        LW_DEBUG("credentials: from %s, valid for %lld s", p->source,
+        LW_DEBUG("AWS credentials from %s, valid for %lld s", p->source,
                  (long long)((p->creds.expires_ms - lw_wall_ms()) / 1000));
     complete(p, NULL);
 }
@@ -316,7 +317,7 @@ static void on_answer(void *ud, const lw_http_result *r)
         if (retried(p, r))
             return;
         failure_text(r, why, sizeof why);
-        fail(p, "instance metadata (%s: session token: %s)", p->url, why);
+        fail(p, "instance metadata (%s: asking for a session token failed: %s)", p->url, why);
         return;
     case IMDS_ROLE:
         if (r->status == 200) {
@@ -359,38 +360,30 @@ static void on_answer(void *ud, const lw_http_result *r)
 /* --- the chain -------------------------------------------------------------- */
 
 /* botocore's ContainerMetadataFetcher: https anywhere; http only to
- * loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23. */
+ * loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23. The host is
+ * libcurl's parse of the URI (common/url.h), never a prefix, so
+ * http://localhost.evil.example/ and http://127.0.0.1@evil.example/ are
+ * refused, as is any host libcurl would read differently from its text. */
 static bool full_uri_allowed(const char *uri)
 {
-    if (!strncasecmp(uri, "https://", 8))
-        return true;
-    if (strncasecmp(uri, "http://", 7))
+    lw_url u;
+    char err[128];
+    if (lw_url_parse(uri, &u, err, sizeof err) < 0)
         return false;
-    const char *h = uri + 7, *end;
-    char host[256];
-    if (*h == '[') {
-        end = strchr(h, ']');
-        if (!end)
-            return false;
-        h++;
-    } else {
-        end = h + strcspn(h, ":/?#");
-    }
-    if (memchr(h, '@', (size_t)(end - h)) || (size_t)(end - h) >= sizeof host || end == h)
-        return false;
-    memcpy(host, h, (size_t)(end - h));
-    host[end - h] = '\0';
-    if (!strcasecmp(host, "localhost") || !strcmp(host, "169.254.170.2") || !strcmp(host, "169.254.170.23"))
+    if (!strcmp(u.scheme, "https"))
         return true;
-    struct in_addr a4;
+    if (strcmp(u.scheme, "http") || u.userinfo || u.rewritten)
+        return false;
+    if (u.loopback || !strcmp(u.host, "169.254.170.2") || !strcmp(u.host, "169.254.170.23"))
+        return true;
     struct in6_addr a6, ecs6;
-    if (inet_pton(AF_INET, host, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &a6) == 1) {
-        inet_pton(AF_INET6, "fd00:ec2::23", &ecs6);
-        return !memcmp(&a6, &in6addr_loopback, sizeof a6) || !memcmp(&a6, &ecs6, sizeof a6);
-    }
-    return false;
+    char h6[sizeof u.host];
+    size_t n = strlen(u.host);
+    if (n < 3 || u.host[0] != '[' || u.host[n - 1] != ']')
+        return false;
+    snprintf(h6, sizeof h6, "%.*s", (int)(n - 2), u.host + 1);
+    inet_pton(AF_INET6, "fd00:ec2::23", &ecs6);
+    return inet_pton(AF_INET6, h6, &a6) == 1 && !memcmp(&a6, &ecs6, sizeof a6);
 }
 
 /* 1 started, 0 not configured, -1 failed (the run is complete). */
@@ -492,7 +485,7 @@ static void run(lw_creds_provider *p)
     if (rc < 0) {
         /* A profile asked for and unusable: nothing else stands in for it. */
         char msg[1700];
-        snprintf(msg, sizeof msg, "no AWS credentials: %s", err);
+        snprintf(msg, sizeof msg, "no AWS credentials; %s", err);
         complete(p, msg);
         return;
     }

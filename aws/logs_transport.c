@@ -87,7 +87,7 @@ static void send_signed(lw_logs_transport_ctx *t, const lw_aws_creds *creds, con
 static void reply_error(lw_logs_reply_cb reply, void *ctx, const char *err)
 {
     lw_buf b = LW_BUF_INIT;
-    lw_buf_puts(&b, "{\"__type\":\"NoCredentialsError\",\"message\":\"");
+    lw_buf_puts(&b, "{\"__type\":\"RequestNotSent\",\"message\":\"");
     for (const char *c = err; *c; c++) {
         if (*c == '"' || *c == '\\')
             lw_buf_printf(&b, "\\%c", *c);

@@ -5,8 +5,9 @@
  * will send it. Credentials come from the chain in creds_provider.h:
  * environment and shared files at once, else container or instance
  * metadata fetched on the loop; requests made before they arrive are
- * queued, and fail with "NoCredentialsError: no AWS credentials: tried ..."
- * when the chain finds none. On ExpiredTokenException the chain runs again.
+ * queued, and fail with "RequestNotSent: no AWS credentials; tried ..."
+ * when the chain finds none (worded so that the log's redaction, which
+ * masks the value after a "...credential...:" key, leaves it readable). On ExpiredTokenException the chain runs again.
  */
 #ifndef LW_LOGS_TRANSPORT_H
 #define LW_LOGS_TRANSPORT_H

@@ -29,6 +29,7 @@ typedef struct lw_buf {
 void lw_buf_reserve(lw_buf *b, size_t extra);
 void lw_buf_free(lw_buf *b);
 void lw_buf_printf(lw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lw_buf_vprintf(lw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static inline void lw_buf_reset(lw_buf *b) { b->len = 0; }
 

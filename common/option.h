@@ -27,6 +27,7 @@ typedef enum lw_opt_type {
     LW_OPT_LIST,     /* lw_strlist: comma-separated, and the key may repeat */
     LW_OPT_LINES,    /* lw_strlist: the key may repeat; each value whole */
     LW_OPT_SECRET,   /* char *: inline, or from <name>_file, or from <name>_env */
+    LW_OPT_SECRET_LINES, /* lw_strlist: as LINES inline, or one per line from <name>_file / <name>_env */
 } lw_opt_type;
 
 typedef struct lw_option {

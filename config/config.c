@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "common/buf.h"
+#include "common/url.h"
 #include "common/wipe.h"
 #include "config/options.h"
 #include "detectors/detector.h"
@@ -90,7 +91,9 @@ static const opt watch_opts[] = {
 static const char *const formats[] = {"json", "slack", NULL};
 
 static const opt webhook_opts[] = {
-    LW_OPT("url", LW_OPT_STR, NULL, H(url), 0, 0, "where findings are POSTed (https; http only to loopback)"),
+    LW_OPT("url", LW_OPT_SECRET, NULL, H(url), 0, 0,
+           "where findings are POSTed (https; http only to loopback), or url_file / url_env: a Slack, Teams or "
+           "Discord URL is itself the credential"),
     {.name = "format", .type = LW_OPT_CHOICE, .dflt = "json", .offset = H(format), .choices = formats,
      .help = "json (the finding object) or slack"},
     LW_OPT("secret", LW_OPT_SECRET, NULL, H(secret), 0, 0, "HMAC-SHA256 signing secret (or secret_file / secret_env)"),
@@ -101,7 +104,9 @@ static const opt webhook_opts[] = {
     LW_OPT("timeout", LW_OPT_DURATION, "10s", H(timeout_s), 0.1, 300, "timeout of one delivery attempt"),
     LW_OPT("retry_base", LW_OPT_DURATION, "2s", H(retry_base_s), 0.01, 3600, "first retry within this; each next one doubles"),
     LW_OPT("retry_max", LW_OPT_DURATION, "10m", H(retry_max_s), 0.01, 86400, "longest wait between two attempts"),
-    LW_OPT("header", LW_OPT_LINES, NULL, H(headers), 0, 0, "extra header \"Name: value\" (repeatable)"),
+    LW_OPT("header", LW_OPT_SECRET_LINES, NULL, H(headers), 0, 0,
+           "extra header \"Name: value\" (repeatable), or header_file = PATH with one per line (an "
+           "Authorization header is a credential)"),
     LW_OPT("allow_insecure_http", LW_OPT_BOOL, "false", H(allow_insecure_http), 0, 0, "allow plain http to non-loopback hosts"),
     LW_OPT_END,
 };
@@ -128,7 +133,9 @@ typedef struct loader {
     FILE *f;
     int line;
     bool too_long;
-    bool inline_secret;
+    const lw_option *inline_opt; /* the first credential written inline, for the warning */
+    const char *inline_kind;     /* what it is ("a secret", "a webhook header value"...) */
+    int inline_line;
     lw_buf section;       /* last section seen, for per-section state */
     void *obj;            /* struct of the current [watch]/[webhook]/... */
     const opt *opts;
@@ -194,6 +201,16 @@ static char *reader(char *str, int num, void *stream)
     return r;
 }
 
+static void wipe(char *secret)
+{
+    lw_wipe_str(secret);
+    free(secret);
+}
+
+/* A secret file holds a secret, a URL or a few header lines: anything
+ * larger is the wrong file, refused rather than cut. */
+#define SECRET_FILE_MAX 8192
+
 static char *read_secret_file(loader *L, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -201,17 +218,77 @@ static char *read_secret_file(loader *L, const char *path)
         errf(L, "cannot read secret file %s: %s", path, strerror(errno));
         return NULL;
     }
-    char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    char buf[SECRET_FILE_MAX + 1];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    int failed = ferror(f) ? errno : 0;
     fclose(f);
-    buf[n] = '\0';
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    if (!n) {
+    char *v = NULL;
+    while (n && n <= SECRET_FILE_MAX && isspace((unsigned char)buf[n - 1]))
+        n--;
+    if (failed)
+        errf(L, "cannot read secret file %s: %s", path, strerror(failed));
+    else if (n > SECRET_FILE_MAX)
+        errf(L, "secret file %s is larger than %d bytes", path, SECRET_FILE_MAX);
+    else if (!n)
         errf(L, "secret file %s is empty", path);
+    else
+        v = lw_xstrndup(buf, n);
+    lw_wipe(buf, sizeof buf);
+    return v;
+}
+
+/* What an inline value of o is, for the warning about a file others can
+ * read; NULL when it is no credential. A webhook URL is one only for the
+ * services whose URL is the whole credential (Slack, Teams, Discord). */
+static const char *inline_kind(const opt *o, const char *value)
+{
+    if (o->type == LW_OPT_SECRET_LINES)
+        return "a webhook header value";
+    if (!strcmp(o->name, "url")) {
+        lw_url u;
+        char err[128];
+        if (lw_url_parse(value, &u, err, sizeof err) == 0 && u.secret_hook)
+            return "a Slack, Teams or Discord webhook URL";
         return NULL;
     }
-    return strdup(buf);
+    return "a secret";
+}
+
+/* The text of a secret option: inline, from <name>_file, or from
+ * <name>_env (`how` is "", "_file" or "_env"); NULL after an error. */
+static char *secret_text(loader *L, const opt *o, const char *value, const char *how)
+{
+    if (!*how) {
+        const char *kind = inline_kind(o, value);
+        if (kind && !L->inline_opt) {
+            L->inline_opt = o;
+            L->inline_kind = kind;
+            L->inline_line = L->line;
+        }
+        return strdup(value);
+    }
+    if (!strcmp(how, "_file"))
+        return read_secret_file(L, value);
+    const char *e = getenv(value);
+    if (!e || !*e) {
+        errf(L, "%s_env: environment variable %s is not set", o->name, value);
+        return NULL;
+    }
+    return strdup(e);
+}
+
+/* Each line of text, trimmed, into l; blank lines and # comments skipped. */
+static void add_lines(lw_strlist *l, char *text)
+{
+    char *save = NULL;
+    for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+        t = (char *)skipws(t);
+        size_t n = strlen(t);
+        while (n && isspace((unsigned char)t[n - 1]))
+            t[--n] = '\0';
+        if (n && *t != '#')
+            add(l, t);
+    }
 }
 
 /* A value the table's type and range refuse is reported where it stands:
@@ -231,24 +308,21 @@ static void set(loader *L, void *base, const opt *o, const char *value, const ch
 {
     void *field = (char *)base + o->offset;
     switch (o->type) {
-    case LW_OPT_SECRET: {
-        char *v = NULL;
-        if (!*how) {
-            v = strdup(value);
-            L->inline_secret = true;
-        } else if (!strcmp(how, "_file")) {
-            v = read_secret_file(L, value);
-        } else {
-            const char *e = getenv(value);
-            if (!e || !*e)
-                errf(L, "%s_env: environment variable %s is not set", o->name, value);
-            else
-                v = strdup(e);
-        }
-        if (v) {
-            free(*(char **)field);
+    case LW_OPT_SECRET:
+    case LW_OPT_SECRET_LINES: {
+        char *v = secret_text(L, o, value, how);
+        if (!v)
+            return;
+        if (o->type == LW_OPT_SECRET) {
+            wipe(*(char **)field);
             *(char **)field = v;
+            return;
         }
+        if (*how)
+            add_lines((lw_strlist *)field, v);
+        else
+            add((lw_strlist *)field, v); /* as written, so a malformed line is reported */
+        wipe(v);
         return;
     }
     case LW_OPT_LIST: {
@@ -275,10 +349,12 @@ static void set(loader *L, void *base, const opt *o, const char *value, const ch
 
 static void defaults(loader *L, void *base, const opt *opts)
 {
+    /* A default is never a credential written in the file. */
+    const opt *was = L->inline_opt;
     for (const opt *o = opts; o->name; o++)
         if (o->dflt)
             set(L, base, o, o->dflt, "");
-    L->inline_secret = false;
+    L->inline_opt = was;
 }
 
 static bool handle_opt(loader *L, void *base, const opt *opts, const char *name, const char *value)
@@ -289,7 +365,8 @@ static bool handle_opt(loader *L, void *base, const opt *opts, const char *name,
             set(L, base, o, value, "");
             return true;
         }
-        if (o->type == LW_OPT_SECRET && !strncmp(name, o->name, n) && (!strcmp(name + n, "_file") || !strcmp(name + n, "_env"))) {
+        if ((o->type == LW_OPT_SECRET || o->type == LW_OPT_SECRET_LINES) && !strncmp(name, o->name, n) &&
+            (!strcmp(name + n, "_file") || !strcmp(name + n, "_env"))) {
             set(L, base, o, value, name + n);
             return true;
         }
@@ -416,13 +493,53 @@ static int handler(void *user, const char *section, const char *name, const char
     return 1;
 }
 
-static bool loopback_url(const char *url)
+/* https anywhere; plain http only to loopback (common/url.h) unless
+ * allow_insecure_http; never userinfo, which libcurl would send as Basic
+ * auth and which would sit in every URL shown. Messages show the origin
+ * only: the rest of a webhook URL is often its credential. */
+static void check_url(loader *L, const lw_webhook_cfg *h)
 {
-    const char *h = strstr(url, "://");
-    if (!h)
+    lw_url u;
+    char err[128], origin[320];
+    if (!h->url) {
+        errf(L, "webhook '%s' has no url (url, url_file or url_env)", h->name);
+        return;
+    }
+    if (lw_url_parse(h->url, &u, err, sizeof err) < 0) {
+        errf(L, "webhook '%s': url is not a valid URL (%s)", h->name, err);
+        return;
+    }
+    lw_url_origin(&u, origin, sizeof origin);
+    if (strcmp(u.scheme, "https") && strcmp(u.scheme, "http"))
+        errf(L, "webhook '%s': url must be https:// (got %s://)", h->name, u.scheme);
+    else if (!u.host[0])
+        errf(L, "webhook '%s': url has no host", h->name);
+    else if (u.userinfo)
+        errf(L, "webhook '%s': url %s carries a user name or password, which would be sent as Basic auth and "
+                "shown wherever the URL is: put the credential in a header (header_file = PATH) instead",
+             h->name, origin);
+    else if (!strcmp(u.scheme, "http") && u.rewritten && !h->allow_insecure_http)
+        errf(L, "webhook '%s': plain http to a host not written as a plain name or address (libcurl reads it as "
+                "%s): write it as 127.0.0.1, [::1] or localhost, or use https", h->name, origin);
+    else if (!strcmp(u.scheme, "http") && !u.loopback && !h->allow_insecure_http)
+        errf(L, "webhook '%s': plain http to %s: use https, or set allow_insecure_http = true (plain http is "
+                "allowed to 127.0.0.0/8, [::1] and localhost)", h->name, origin);
+}
+
+/* "Name: value" with a token as name (RFC 9110) and no control character
+ * in the value: anything else would go out as a broken or an extra header. */
+static bool header_ok(const char *hd)
+{
+    const char *colon = strchr(hd, ':');
+    if (!colon || colon == hd)
         return false;
-    h += 3;
-    return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5);
+    for (const char *c = hd; c < colon; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("!#$%&'*+-.^_`|~", *c))
+            return false;
+    for (const char *c = colon + 1; *c; c++)
+        if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+            return false;
+    return true;
 }
 
 static void validate(loader *L)
@@ -431,17 +548,12 @@ static void validate(loader *L)
     L->line = 0;
     for (lw_webhook_cfg *h = c->webhooks; h; h = h->next) {
         L->line = h->line;
-        if (!h->url)
-            errf(L, "webhook '%s' has no url", h->name);
-        else if (!strncmp(h->url, "http://", 7)) {
-            if (!loopback_url(h->url) && !h->allow_insecure_http)
-                errf(L, "webhook '%s': plain http to %s: use https, or set allow_insecure_http = true", h->name, h->url);
-        } else if (strncmp(h->url, "https://", 8)) {
-            errf(L, "webhook '%s': url must start with https:// (got '%s')", h->name, h->url);
-        }
+        check_url(L, h);
+        /* Never echoed: a header may be a credential. */
         for (int i = 0; i < h->headers.n; i++)
-            if (!strchr(h->headers.v[i], ':'))
-                errf(L, "webhook '%s': header '%s' is not \"Name: value\"", h->name, h->headers.v[i]);
+            if (!header_ok(h->headers.v[i]))
+                errf(L, "webhook '%s': header %d is not \"Name: value\" (a token name, no control characters)",
+                     h->name, i + 1);
         for (int i = 0; i < h->detectors.n; i++)
             if (!lw_detector_find(h->detectors.v[i]) && strncmp(h->detectors.v[i], "rule:", 5))
                 errf(L, "webhook '%s': unknown detector '%s'", h->name, h->detectors.v[i]);
@@ -532,10 +644,13 @@ int lw_config_load(const char *path, lw_config *cfg)
         errf(&L, "syntax error (expected [section], key = value, or a ; comment)");
     }
     struct stat st;
-    if (L.inline_secret && fstat(fileno(L.f), &st) == 0 && (st.st_mode & 0004)) {
+    if (L.inline_opt && fstat(fileno(L.f), &st) == 0 && (st.st_mode & 077)) {
         char msg[512];
         snprintf(msg, sizeof msg,
-                 "%s: holds a secret and is readable by every user: chmod 640, or use secret_file / secret_env", path);
+                 "%s:%d: holds %s inline (%s) and is readable by group or others (mode %03o): chmod 600, or "
+                 "move it to %s_file = PATH or %s_env = VARIABLE",
+                 path, L.inline_line, L.inline_kind, L.inline_opt->name, (unsigned)(st.st_mode & 0777), L.inline_opt->name,
+                 L.inline_opt->name);
         add(&cfg->warnings, msg);
     }
     fclose(L.f);
@@ -554,10 +669,11 @@ static void free_list(lw_strlist *l)
     l->n = 0;
 }
 
-static void wipe(char *secret)
+static void wipe_list(lw_strlist *l)
 {
-    lw_wipe_str(secret);
-    free(secret);
+    for (int i = 0; i < l->n; i++)
+        lw_wipe_str(l->v[i]);
+    free_list(l);
 }
 
 void lw_config_free(lw_config *c)
@@ -587,10 +703,10 @@ void lw_config_free(lw_config *c)
         lw_webhook_cfg *h = c->webhooks;
         c->webhooks = h->next;
         free(h->name);
-        free(h->url);
+        wipe(h->url);
         wipe(h->secret);
         free_list(&h->detectors);
-        free_list(&h->headers);
+        wipe_list(&h->headers);
         free(h);
     }
     while (c->detector_settings) {

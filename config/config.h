@@ -8,10 +8,13 @@
  * and the reference in the example config, so they cannot drift apart. Loading never stops at the first problem: every
  * error is collected with its line, so check-config can report them all.
  *
- * Secrets (webhook secrets, the Firehose access key, the /metrics token)
- * may be written inline, or taken from `<key>_file` or `<key>_env`; they
- * are never printed, and a config file that holds one inline and is
- * readable by others draws a warning.
+ * Secrets (webhook secrets and URLs, the Firehose access key, the /metrics
+ * token) may be written inline, or taken from `<key>_file` or `<key>_env`;
+ * webhook headers likewise, one "Name: value" per line of `header_file` or
+ * `header_env`. They are never printed (of a URL, messages show only
+ * scheme://host:port), and a config file readable by group or others that
+ * holds a secret, a header value or a Slack/Teams/Discord URL inline draws
+ * a warning.
  */
 #ifndef LW_CONFIG_H
 #define LW_CONFIG_H
@@ -46,7 +49,7 @@ typedef enum lw_webhook_format { LW_WEBHOOK_JSON, LW_WEBHOOK_SLACK } lw_webhook_
 
 typedef struct lw_webhook_cfg {
     char *name;
-    char *url;
+    char *url;                /* resolved from url / url_file / url_env */
     lw_webhook_format format;
     char *secret;             /* resolved from secret / secret_file / secret_env */
     lw_severity min_severity;
@@ -56,7 +59,7 @@ typedef struct lw_webhook_cfg {
     double timeout_s;
     double retry_base_s;      /* backoff: first retry within this, doubling */
     double retry_max_s;       /* ...up to this */
-    lw_strlist headers;       /* "Name: value" */
+    lw_strlist headers;       /* "Name: value", from header and header_file / header_env */
     bool allow_insecure_http;
     int line;
     struct lw_webhook_cfg *next;

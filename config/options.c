@@ -120,6 +120,10 @@ static void describe(const lw_option *o, char *out, size_t n)
     case LW_OPT_SECRET:
         snprintf(out, n, "a secret, or %s_file = PATH, or %s_env = VARIABLE", o->name, o->name);
         return;
+    case LW_OPT_SECRET_LINES:
+        snprintf(out, n, "one value per line (the key may repeat), or %s_file = PATH / %s_env = VARIABLE "
+                 "holding one per line", o->name, o->name);
+        return;
     case LW_OPT_CHOICE: {
         size_t at = (size_t)snprintf(out, n, "one of");
         for (const char *const *c = o->choices; c && *c && at < n; c++)
@@ -196,6 +200,7 @@ int lw_option_parse(const lw_option *o, const char *text, void *base, char *err,
     case LW_OPT_LIST:
     case LW_OPT_LINES:
     case LW_OPT_SECRET:
+    case LW_OPT_SECRET_LINES:
         snprintf(err, errlen, "internal: %s is not a scalar option", o->name);
         return -1;
     }
@@ -211,6 +216,7 @@ int lw_options_defaults(const lw_option *table, void *base)
     char err[256];
     for (const lw_option *o = table; o && o->name; o++)
         if (o->dflt && o->type != LW_OPT_LIST && o->type != LW_OPT_LINES && o->type != LW_OPT_SECRET &&
+            o->type != LW_OPT_SECRET_LINES &&
             lw_option_parse(o, o->dflt, base, err, sizeof err) < 0)
             rc = -1;
     return rc;

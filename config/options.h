@@ -5,7 +5,7 @@
  * the same thing everywhere and the reference cannot drift from the code.
  *
  * Scalar types only (STR, INT, DOUBLE, DURATION, SIZE, BOOL, SEVERITY,
- * CHOICE); LIST, LINES and SECRET append to lists or read files and
+ * CHOICE); LIST, LINES, SECRET and SECRET_LINES append to lists or read files and
  * environment variables, which is the config loader's business.
  */
 #ifndef LW_OPTIONS_H

@@ -9,7 +9,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
+#include "common/escape.h"
+#include "common/wipe.h"
+#include "detectors/redact.h"
 
 static lw_log_level threshold = LW_LOG_INFO;
 static bool journal;
@@ -40,27 +44,61 @@ int lw_log_set_level(const char *name)
     return -1;
 }
 
+/* The one step: format, redact the whole message (before any cut, so a
+ * cut never leaves half a secret unrecognised), escape, bound, end the
+ * line. The raw text may hold a credential: wiped before it is freed. */
+static void render(lw_buf *line, const char *fmt, va_list ap)
+{
+    lw_buf raw = LW_BUF_INIT, red = LW_BUF_INIT;
+    lw_buf_vprintf(&raw, fmt, ap);
+    lw_redact(raw.p ? raw.p : "", raw.len, &red);
+    size_t used = lw_escape(line, red.p ? red.p : "", red.len, 0, LW_LOG_MAX);
+    if (used < red.len)
+        lw_buf_printf(line, "\xe2\x80\xa6[+%zu bytes]", red.len - used);
+    lw_buf_putc(line, '\n');
+    lw_wipe(raw.p, raw.len);
+    lw_wipe(red.p, red.len);
+    lw_buf_free(&raw);
+    lw_buf_free(&red);
+}
+
+/* One write per line, so lines from threads never interleave. */
+static void emit(FILE *to, lw_buf *line)
+{
+    fwrite(line->p, 1, line->len, to);
+    fflush(to);
+    lw_buf_free(line);
+}
+
 void lw_log(lw_log_level level, const char *fmt, ...)
 {
     if (level > threshold)
         return;
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    /* One write per line, so lines from threads never interleave. */
-    char line[2200];
+    lw_buf line = LW_BUF_INIT;
     if (journal) {
-        snprintf(line, sizeof line, "<%d>%s\n", (int)level, msg);
+        lw_buf_printf(&line, "<%d>", (int)level);
     } else {
         static const char *const names[] = {"", "", "", "error", "warning", "notice", "info", "debug"};
         int64_t ms = lw_wall_ms();
         time_t secs = (time_t)(ms / 1000);
         struct tm tm;
         gmtime_r(&secs, &tm);
-        snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s: %s\n", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), names[level], msg);
+        lw_buf_printf(&line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s: ", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), names[level]);
     }
-    fputs(line, stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    render(&line, fmt, ap);
+    va_end(ap);
+    emit(stderr, &line);
+}
+
+void lw_print(FILE *to, const char *fmt, ...)
+{
+    lw_buf line = LW_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    render(&line, fmt, ap);
+    va_end(ap);
+    emit(to, &line);
 }

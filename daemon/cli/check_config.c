@@ -1,12 +1,15 @@
 /*
  * check_config: `lambdaward check-config FILE`: load the configuration and
  * report every problem with its line; exit 0 only when there is none.
+ * Every line goes through lw_print (redacted, escaped): messages quote the
+ * file's values, and of a URL never more than scheme://host.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "daemon/cli/cli.h"
+#include "daemon/log.h"
 
 int lw_cmd_check_config(int argc, char **argv)
 {
@@ -27,9 +30,9 @@ int lw_cmd_check_config(int argc, char **argv)
     lw_config c;
     int errors = lw_config_load(argv[1], &c);
     for (int i = 0; i < c.warnings.n; i++)
-        fprintf(stderr, "warning: %s\n", c.warnings.v[i]);
+        lw_print(stderr, "warning: %s", c.warnings.v[i]);
     for (int i = 0; i < c.errors.n; i++)
-        fprintf(stderr, "%s\n", c.errors.v[i]);
+        lw_print(stderr, "%s", c.errors.v[i]);
     if (!errors) {
         int w = 0, h = 0, r = 0;
         for (lw_watch_cfg *x = c.watches; x; x = x->next)
@@ -38,10 +41,11 @@ int lw_cmd_check_config(int argc, char **argv)
             h++;
         for (lw_rule_cfg *x = c.rules; x; x = x->next)
             r++;
-        printf("%s: ok (%d watch%s, %d webhook%s, %d rule%s, ingest %s, state %s)\n", argv[1], w, w == 1 ? "" : "es",
-               h, h == 1 ? "" : "s", r, r == 1 ? "" : "s", c.ingest_enabled ? "on" : "off", c.state_path);
+        lw_print(stdout, "%s: ok (%d watch%s, %d webhook%s, %d rule%s, ingest %s, state %s)", argv[1], w,
+                 w == 1 ? "" : "es", h, h == 1 ? "" : "s", r, r == 1 ? "" : "s", c.ingest_enabled ? "on" : "off",
+                 c.state_path);
     } else {
-        fprintf(stderr, "%s: %d error%s\n", argv[1], errors, errors == 1 ? "" : "s");
+        lw_print(stderr, "%s: %d error%s", argv[1], errors, errors == 1 ? "" : "s");
     }
     lw_config_free(&c);
     return errors ? LW_EXIT_FAILURE : LW_EXIT_OK;

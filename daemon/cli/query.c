@@ -26,6 +26,7 @@
 #include "daemon/sinks/webhook_send.h"
 #include "daemon/sources/file.h"
 #include "daemon/sources/query_api.h"
+#include "daemon/log.h"
 
 #define MAX_SHOWN_ERRORS 20
 #define MAX_JOBS 64
@@ -147,7 +148,7 @@ static int send_webhooks(query *q)
     for (int w = 0; w < q->nwebhooks; w++) {
         const lw_webhook_cfg *h = lw_webhook_find(&cfg, q->webhooks[w]);
         if (!h) {
-            fprintf(stderr, "lambdaward query: no [webhook %s] in %s\n", q->webhooks[w], q->config);
+            lw_print(stderr, "lambdaward query: no [webhook %s] in %s", q->webhooks[w], q->config);
             failed++;
             continue;
         }
@@ -164,11 +165,11 @@ static int send_webhooks(query *q)
                 sent++;
             } else {
                 bad++;
-                fprintf(stderr, "lambdaward: webhook %s: finding %s not delivered (%s%s%d)\n", h->name, id,
-                        status ? "" : err, status ? "HTTP " : ", ", status);
+                lw_print(stderr, "lambdaward: webhook %s: finding %s not delivered (%s%s%d)", h->name, id,
+                         status ? "" : err, status ? "HTTP " : ", ", status);
             }
         }
-        fprintf(stderr, "lambdaward: webhook %s: %d delivered, %d failed\n", h->name, sent, bad);
+        lw_print(stderr, "lambdaward: webhook %s: %d delivered, %d failed", h->name, sent, bad);
         failed += bad;
     }
     return failed;
@@ -179,9 +180,9 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
     query *q = ud;
     q->input_errors++;
     if (q->input_errors <= MAX_SHOWN_ERRORS && msg)
-        fprintf(stderr, "lambdaward: %s:%llu: %s\n", origin, (unsigned long long)line, msg);
+        lw_print(stderr, "lambdaward: %s:%llu: %s", origin, (unsigned long long)line, msg);
     else if (q->input_errors == MAX_SHOWN_ERRORS + 1)
-        fprintf(stderr, "lambdaward: further input errors are counted, not shown\n");
+        lw_print(stderr, "lambdaward: further input errors are counted, not shown");
 }
 
 int lw_cmd_query(int argc, char **argv)
@@ -236,15 +237,15 @@ int lw_cmd_query(int argc, char **argv)
             else if (!strcmp(optarg, "table"))
                 q.fmt = LW_OUT_TABLE;
             else {
-                fprintf(stderr, "lambdaward query: --output must be table or json, not '%s'\n", optarg);
+                lw_print(stderr, "lambdaward query: --output must be table or json, not '%s'", optarg);
                 goto usage_error;
             }
             break;
         case OPT_FAIL_ON: {
             lw_severity s;
             if (lw_severity_parse(optarg, &s) < 0) {
-                fprintf(stderr, "lambdaward query: --fail-on takes info, low, medium, high or critical, not '%s'\n",
-                        optarg);
+                lw_print(stderr, "lambdaward query: --fail-on takes info, low, medium, high or critical, not '%s'",
+                         optarg);
                 goto usage_error;
             }
             q.fail_on = (int)s;
@@ -258,8 +259,8 @@ int lw_cmd_query(int argc, char **argv)
             break;
         case OPT_SINCE:
             if (lw_parse_duration(optarg, &since_ms) < 0) {
-                fprintf(stderr, "lambdaward query: --since takes a duration such as 90s, 15m, 2h or 7d, not '%s'\n",
-                        optarg);
+                lw_print(stderr, "lambdaward query: --since takes a duration such as 90s, 15m, 2h or 7d, not '%s'",
+                         optarg);
                 goto usage_error;
             }
             break;
@@ -268,8 +269,8 @@ int lw_cmd_query(int argc, char **argv)
             int64_t ms;
             size_t k = lw_parse_iso8601(optarg, strlen(optarg), &ms);
             if (!k || k != strlen(optarg)) {
-                fprintf(stderr, "lambdaward query: --%s takes an ISO 8601 time (2026-03-08T14:00:00Z), not '%s'\n",
-                        c == OPT_START ? "start" : "end", optarg);
+                lw_print(stderr, "lambdaward query: --%s takes an ISO 8601 time (2026-03-08T14:00:00Z), not '%s'",
+                         c == OPT_START ? "start" : "end", optarg);
                 goto usage_error;
             }
             if (c == OPT_START)
@@ -293,7 +294,7 @@ int lw_cmd_query(int argc, char **argv)
         case OPT_TPS:
             api.tps = atof(optarg);
             if (!(api.tps > 0 && api.tps <= 1000)) {
-                fprintf(stderr, "lambdaward query: --tps takes a number of calls per second (0 < N <= 1000)\n");
+                lw_print(stderr, "lambdaward query: --tps takes a number of calls per second (0 < N <= 1000)");
                 goto usage_error;
             }
             break;
@@ -310,7 +311,7 @@ int lw_cmd_query(int argc, char **argv)
             else if (!strcmp(optarg, "x86_64") || !strcmp(optarg, "x86-64") || !strcmp(optarg, "amd64"))
                 q.arch = LW_ARCH_X86_64;
             else {
-                fprintf(stderr, "lambdaward query: --arch must be x86_64 or arm64, not '%s'\n", optarg);
+                lw_print(stderr, "lambdaward query: --arch must be x86_64 or arm64, not '%s'", optarg);
                 goto usage_error;
             }
             break;
@@ -318,7 +319,7 @@ int lw_cmd_query(int argc, char **argv)
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*end || v < 0 || v > MAX_JOBS) {
-                fprintf(stderr, "lambdaward query: --jobs takes a number from 0 to %d, not '%s'\n", MAX_JOBS, optarg);
+                lw_print(stderr, "lambdaward query: --jobs takes a number from 0 to %d, not '%s'", MAX_JOBS, optarg);
                 goto usage_error;
             }
             q.jobs = v ? (int)v : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -334,25 +335,26 @@ int lw_cmd_query(int argc, char **argv)
             free(prefixes);
             return LW_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'lambdaward query --help'.\n");
+            lw_print(stderr, "Try 'lambdaward query --help'.");
             goto usage_error;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "lambdaward query: unexpected argument '%s' (inputs are given with --file)\n", argv[optind]);
+        lw_print(stderr, "lambdaward query: unexpected argument '%s' (inputs are given with --file)", argv[optind]);
         goto usage_error;
     }
     bool use_api = !nfiles;
     if (nfiles) {
         if (api.nprefixes || api.ngroups > 1) {
-            fprintf(stderr, "lambdaward query: --file reads files; --log-group-prefix and several --log-group "
-                            "query the API: use one or the other\n");
+            lw_print(stderr, "lambdaward query: --file reads files; --log-group-prefix and several --log-group "
+                             "query the API: use one or the other");
             goto usage_error;
         }
         q.default_group = api.ngroups ? groups[0] : NULL;
     } else if (!api.ngroups && !api.nprefixes) {
-        fprintf(stderr, "lambdaward query: no input: give --file PATH (or - for stdin), or --log-group NAME / "
-                        "--log-group-prefix P for the API\nTry 'lambdaward query --help'.\n");
+        lw_print(stderr, "lambdaward query: no input: give --file PATH (or - for stdin), or --log-group NAME / "
+                         "--log-group-prefix P for the API");
+        lw_print(stderr, "Try 'lambdaward query --help'.");
         goto usage_error;
     }
     if (use_api) {
@@ -360,14 +362,14 @@ int lw_cmd_query(int argc, char **argv)
         if (!api.start_ms)
             api.start_ms = (api.end_ms ? api.end_ms : now) - since_ms;
         if (api.end_ms && api.end_ms <= api.start_ms) {
-            fprintf(stderr, "lambdaward query: --end must be after the start\n");
+            lw_print(stderr, "lambdaward query: --end must be after the start");
             goto usage_error;
         }
     }
     /* Refuse unreadable inputs before printing anything. */
     for (int i = 0; i < nfiles; i++) {
         if (strcmp(files[i], "-") && access(files[i], R_OK) != 0) {
-            fprintf(stderr, "lambdaward query: cannot read %s: %s\n", files[i], strerror(errno));
+            lw_print(stderr, "lambdaward query: cannot read %s: %s", files[i], strerror(errno));
             goto usage_error;
         }
     }
@@ -386,13 +388,13 @@ int lw_cmd_query(int argc, char **argv)
         q.have_cfg = true;
         if (lw_config_load(q.config, &q.cfg)) {
             for (int i = 0; i < q.cfg.errors.n; i++)
-                fprintf(stderr, "%s\n", q.cfg.errors.v[i]);
+                lw_print(stderr, "%s", q.cfg.errors.v[i]);
             lw_config_free(&q.cfg);
             goto usage_error;
         }
     }
     if (q.nwebhooks && lw_spool_open(&q.sent) < 0) {
-        fprintf(stderr, "lambdaward query: cannot create a temporary file: %s\n", strerror(errno));
+        lw_print(stderr, "lambdaward query: cannot create a temporary file: %s", strerror(errno));
         lw_config_free(&q.cfg);
         free(files);
         free(hooks);
@@ -430,7 +432,7 @@ int lw_cmd_query(int argc, char **argv)
     free(groups);
     free(prefixes);
     if (q.input_errors > MAX_SHOWN_ERRORS)
-        fprintf(stderr, "lambdaward: %llu input errors in total\n", (unsigned long long)q.input_errors);
+        lw_print(stderr, "lambdaward: %llu input errors in total", (unsigned long long)q.input_errors);
     if (q.fail_on >= 0 && max_sev >= q.fail_on)
         return LW_EXIT_FINDINGS;
     if (q.input_errors)

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "daemon/cli/cli.h"
 #include "daemon/sinks/webhook_send.h"
+#include "daemon/log.h"
 
 int lw_cmd_test_webhook(int argc, char **argv)
 {
@@ -24,24 +25,24 @@ int lw_cmd_test_webhook(int argc, char **argv)
         } else if (!name)
             name = argv[i];
         else {
-            fprintf(stderr, "lambdaward test-webhook: unexpected argument '%s'\n", argv[i]);
+            lw_print(stderr, "lambdaward test-webhook: unexpected argument '%s'", argv[i]);
             return LW_EXIT_USAGE;
         }
     }
     if (!name) {
-        fprintf(stderr, "Usage: lambdaward test-webhook [--config FILE] NAME\n");
+        lw_print(stderr, "Usage: lambdaward test-webhook [--config FILE] NAME");
         return LW_EXIT_USAGE;
     }
     lw_config c;
     if (lw_config_load(config, &c)) {
         for (int i = 0; i < c.errors.n; i++)
-            fprintf(stderr, "%s\n", c.errors.v[i]);
+            lw_print(stderr, "%s", c.errors.v[i]);
         lw_config_free(&c);
         return LW_EXIT_USAGE;
     }
     const lw_webhook_cfg *h = lw_webhook_find(&c, name);
     if (!h) {
-        fprintf(stderr, "lambdaward test-webhook: no [webhook %s] in %s\n", name, config);
+        lw_print(stderr, "lambdaward test-webhook: no [webhook %s] in %s", name, config);
         lw_config_free(&c);
         return LW_EXIT_USAGE;
     }
@@ -56,11 +57,15 @@ int lw_cmd_test_webhook(int argc, char **argv)
     char err[256];
     lw_buf resp = LW_BUF_INIT;
     int status = lw_webhook_send_once(h, c.ca_bundle, "0000000000000000test-webhook0000", sample, err, sizeof err, &resp);
-    if (status)
-        printf("%s: HTTP %d%s%.*s\n", name, status, resp.len ? "\n" : "", (int)(resp.len > 2000 ? 2000 : resp.len),
-               resp.p ? resp.p : "");
-    else
-        printf("%s: no answer: %s\n", name, err);
+    /* The answer is the receiver's text: through the same redaction and
+     * escaping as every message, on a line of its own. */
+    if (status) {
+        lw_print(stdout, "%s: HTTP %d", name, status);
+        if (resp.len)
+            lw_print(stdout, "%.*s", (int)(resp.len > 2000 ? 2000 : resp.len), resp.p);
+    } else {
+        lw_print(stdout, "%s: no answer: %s", name, err);
+    }
     lw_buf_free(&resp);
     lw_config_free(&c);
     return status >= 200 && status < 300 ? LW_EXIT_OK : LW_EXIT_FAILURE;

@@ -3,30 +3,40 @@
 
 #include <stdio.h>
 
-#include "common/jsonw.h"
+#include "common/escape.h"
 #include "common/timeutil.h"
 #include "detectors/redact.h"
 
-/* Appends at most w display columns of s (UTF-8 aware), "~" when cut. */
+/* Display columns of escaped text: one per character (escapes are ASCII). */
+static size_t columns(const lw_buf *b)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < b->len; i++)
+        c += ((unsigned char)b->p[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Appends at most w display columns of s, escaped (common/escape.h: no
+ * control character from a log reaches the terminal), "~" when cut; an
+ * escape is kept whole or not at all. */
 static void fit(lw_buf *out, const char *s, size_t n, size_t w)
 {
     size_t cols = 0, i = 0;
+    lw_buf one = LW_BUF_INIT;
     while (i < n) {
-        int l = lw_utf8_seqlen((const unsigned char *)s + i, n - i);
-        if (l == 0)
-            l = 1;
-        if (cols + 1 > w || (cols + 1 == w && i + (size_t)l < n)) {
+        lw_buf_reset(&one);
+        size_t used = lw_escape_char(&one, s + i, n - i, 0);
+        size_t c = columns(&one);
+        if (cols + c > w || (cols + c == w && i + used < n)) {
             lw_buf_putc(out, '~');
             cols++;
             break;
         }
-        if ((unsigned char)s[i] < 0x20)
-            lw_buf_putc(out, ' ');
-        else
-            lw_utf8_sanitize(out, s + i, (size_t)l);
-        i += (size_t)l;
-        cols++;
+        lw_buf_append(out, one.p, one.len);
+        i += used;
+        cols += c;
     }
+    lw_buf_free(&one);
     for (; cols < w; cols++)
         lw_buf_putc(out, ' ');
 }

@@ -3,7 +3,9 @@
  *
  * json  = JSON Lines exactly as DESIGN.md specifies (findings first, then
  *         one summary per function);
- * table = the same information for a person, at most 80 columns wide.
+ * table = the same information for a person, at most 80 columns wide;
+ *         titles redacted, and every text from the logs escaped
+ *         (common/escape.h) so none can move the cursor or forge a row.
  */
 #ifndef LW_OUTPUT_H
 #define LW_OUTPUT_H

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/jsonw.h"
 #include "common/json.h"
 
@@ -45,8 +46,9 @@ static lw_str member(const lw_json *j, int obj, const char *key)
     return (lw_str){lw_json_raw(j, t), lw_json_rawlen(j, t)};
 }
 
-/* Appends a member's unescaped string value, escaped for Slack mrkdwn
- * (&, <, > are its only special characters). */
+/* Appends a member's unescaped string value, escaped for Slack mrkdwn:
+ * &, <, > as Slack documents (no forged links or <!channel>), and control
+ * characters made visible (no forged lines in the message). */
 static void text(lw_buf *out, const lw_json *j, int obj, const char *key)
 {
     int t = lw_json_get(j, obj, key);
@@ -57,13 +59,7 @@ static void text(lw_buf *out, const lw_json *j, int obj, const char *key)
         lw_json_str(j, t, &v);
     else
         lw_buf_append(&v, lw_json_raw(j, t), lw_json_rawlen(j, t));
-    for (size_t i = 0; i < v.len; i++) {
-        char c = v.p[i];
-        if (c == '&') lw_buf_puts(out, "&amp;");
-        else if (c == '<') lw_buf_puts(out, "&lt;");
-        else if (c == '>') lw_buf_puts(out, "&gt;");
-        else lw_buf_putc(out, c);
-    }
+    lw_escape(out, v.p ? v.p : "", v.len, LW_ESC_SLACK, 0);
     lw_buf_free(&v);
 }
 

@@ -22,6 +22,7 @@
 
 #include "common/idset.h"
 #include "common/json.h"
+#include "daemon/log.h"
 
 #define READ_CHUNK (4u << 20)
 #define MIN_SPLIT_BYTES (32u << 20) /* smaller files are not worth threads */
@@ -58,7 +59,7 @@ static int feed_all(lw_decoder *d, int fd, const char *path)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            fprintf(stderr, "lambdaward: error reading %s: %s\n", path, strerror(errno));
+            lw_print(stderr, "lambdaward: error reading %s: %s", path, strerror(errno));
             rc = -1;
             break;
         }
@@ -238,8 +239,8 @@ static bool analyse_parallel(const lw_file_opts *o, const char *path, int fd, si
         w[i].end = (i == jobs - 1 || cut < at) ? size : next_line(fd, cut, size);
         w[i].last = w[i].end == size;
         if (lw_spool_open(&w[i].out) < 0) {
-            fprintf(stderr, "lambdaward: cannot create a temporary file (%s): reading %s in one thread\n",
-                    strerror(errno), path);
+            lw_print(stderr, "lambdaward: cannot create a temporary file (%s): reading %s in one thread",
+                     strerror(errno), path);
             for (int k = 0; k < i; k++)
                 lw_spool_close(&w[k].out);
             free(w);
@@ -278,7 +279,7 @@ int lw_file_read(const lw_file_opts *o, const char *path)
     bool is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        fprintf(stderr, "lambdaward: cannot open %s: %s\n", path, strerror(errno));
+        lw_print(stderr, "lambdaward: cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;

@@ -11,6 +11,7 @@
 #include "daemon/net/curl_uv.h"
 #include "aws/logs_transport.h"
 #include "parsers/decode.h"
+#include "daemon/log.h"
 
 #define PARALLEL_GROUPS 4
 
@@ -66,7 +67,7 @@ static void on_decode_error(void *ud, const char *origin, uint64_t line, const c
     (void)line;
     run *r = ud;
     r->res->errors++;
-    fprintf(stderr, "lambdaward: %s: unreadable response page: %s\n", origin, msg);
+    lw_print(stderr, "lambdaward: %s: unreadable response page: %s", origin, msg);
 }
 
 static bool on_page(void *ud, const lw_json *page)
@@ -94,7 +95,7 @@ static void on_group_done(void *ud, const char *error)
         r->res->errors++;
         if (r->tty)
             fputc('\n', stderr);
-        fprintf(stderr, "lambdaward: %s: %s\n", g->group, error);
+        lw_print(stderr, "lambdaward: %s: %s", g->group, error);
     }
     r->res->groups++;
     r->active--;
@@ -138,7 +139,7 @@ static void on_groups_done(void *ud, const char *error)
     run *r = ud;
     if (error) {
         r->res->errors++;
-        fprintf(stderr, "lambdaward: listing log groups: %s\n", error);
+        lw_print(stderr, "lambdaward: listing log groups: %s", error);
     }
     r->discovering--;
     start_more(r);
@@ -153,7 +154,7 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
     char err[512];
     lw_logs_transport_ctx *tc = lw_logs_transport_new(curl, o->region, o->profile, o->endpoint_url, 30, err, sizeof err);
     if (!tc) {
-        fprintf(stderr, "lambdaward query: %s\n", err);
+        lw_print(stderr, "lambdaward query: %s", err);
         lw_curl_close(curl);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
@@ -173,7 +174,7 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
     uv_run(&loop, UV_RUN_DEFAULT);
     progress(&r, true);
     if (r.ngroups == 0 && !res->errors)
-        fprintf(stderr, "lambdaward query: no log group matched\n");
+        lw_print(stderr, "lambdaward query: no log group matched");
     lw_logs_transport_close(tc); /* its credential fetch and timers go before the client */
     lw_curl_close(curl);
     uv_run(&loop, UV_RUN_DEFAULT);

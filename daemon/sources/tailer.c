@@ -10,6 +10,7 @@
 #include "aws/logs_transport.h"
 #include "common/clock.h"
 #include "common/map.h"
+#include "common/url.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/net/curl_uv.h"
@@ -514,7 +515,9 @@ static int ts_start(void *self, lw_daemon *d)
     lw_logs_opts lo = {.tps = {cfg->filter_tps, cfg->filter_tps, cfg->describe_tps}};
     s->logs = lw_logs_new(lw_daemon_loop(d), &t, &lo);
     s->t = tailer_new(d, s->logs);
-    LW_NOTICE("tailer: polling through %s (region %s, %.1f FilterLogEvents/s)", lw_logs_transport_endpoint(s->tc),
+    char origin[320]; /* an endpoint_url's path or userinfo is nobody's business in a log */
+    lw_url_printable(lw_logs_transport_endpoint(s->tc), origin, sizeof origin);
+    LW_NOTICE("tailer: polling through %s (region %s, %.1f FilterLogEvents/s)", origin,
               lw_logs_transport_region(s->tc), cfg->filter_tps);
     return start(s->t, d);
 }

@@ -255,7 +255,7 @@ def main():
     r = query(env7, lport)
     check("no credentials: fails", r.returncode != 0, r.returncode)
     check("no credentials: names every source",
-          "no AWS credentials: tried environment, shared files (profile default)" in r.stderr and
+          "no AWS credentials; tried environment, shared files (profile default)" in r.stderr and
           "container (not configured)" in r.stderr and "instance metadata (disabled by AWS_EC2_METADATA_DISABLED)"
           in r.stderr, r.stderr)
 
@@ -266,7 +266,7 @@ def main():
     r = query(env8, lport)
     check("IMDS unreachable: fails promptly (%.1f s)" % (time.time() - t), r.returncode != 0 and
           time.time() - t < 20, r.returncode)
-    check("IMDS unreachable: says so", "instance metadata (http://127.0.0.1:9: session token:" in r.stderr,
+    check("IMDS unreachable: says so", "instance metadata (http://127.0.0.1:9: asking for a session token failed:" in r.stderr,
           r.stderr)
 
     # A FULL_URI over plain http to a host that is not allowed is refused.

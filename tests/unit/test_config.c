@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "config/config.h"
 #include "config/options.h"
 #include "detectors/detector.h"
@@ -122,7 +123,7 @@ static void every_error_with_its_line(void **st)
     assert_true(has(&c.errors, ":12: detector attack has no option 'no_such_option'"));
     assert_true(has(&c.errors, ":13: unknown section [frobnicate]"));
     assert_true(has(&c.errors, ":15: rule 'broken': "));
-    assert_true(has(&c.errors, ":6: webhook 'a': plain http to http://hooks.example.com/"));
+    assert_true(has(&c.errors, ":6: webhook 'a': plain http to http://hooks.example.com: use https"));
     assert_true(has(&c.errors, ":4: watch 'w' selects no log group"));
     lw_config_free(&c);
 }
@@ -131,13 +132,18 @@ static void warnings_and_loopback(void **st)
 {
     (void)st;
     lw_config c;
-    /* an inline secret in a world-readable file draws a warning, never the secret */
+    /* an inline secret in a file others can read draws a warning, never the secret */
     assert_int_equal(load("[webhook local]\nurl = http://127.0.0.1:9999/hook\nsecret = topsecret\n", &c, 0644), 0);
     assert_int_equal(c.warnings.n, 1);
-    assert_true(has(&c.warnings, "readable by every user"));
+    assert_true(has(&c.warnings, ":3: holds a secret inline (secret) and is readable by group or others (mode 644)"));
+    assert_true(has(&c.warnings, "secret_file = PATH or secret_env = VARIABLE"));
     assert_false(has(&c.warnings, "topsecret"));
     lw_config_free(&c);
+    /* the group counts too */
     assert_int_equal(load("[webhook local]\nurl = http://127.0.0.1:9999/hook\nsecret = topsecret\n", &c, 0640), 0);
+    assert_int_equal(c.warnings.n, 1);
+    lw_config_free(&c);
+    assert_int_equal(load("[webhook local]\nurl = http://127.0.0.1:9999/hook\nsecret = topsecret\n", &c, 0600), 0);
     assert_int_equal(c.warnings.n, 0);
     lw_config_free(&c);
     assert_int_equal(load("[ingest firehose]\nport = 70000\n", &c, 0600), 2);
@@ -309,6 +315,179 @@ static void defaults_and_reference(void **st)
     free(ref);
 }
 
+/* The config's URL check, row by row: what is refused, and what any
+ * message may show of the URL (its origin, never its path or userinfo). */
+static void webhook_urls_judged_by_parsing(void **st)
+{
+    (void)st;
+    static const struct { const char *url; const char *error; } t[] = {
+        {"http://localhost.evil.example/p4th", "plain http to http://localhost.evil.example: use https"},
+        {"http://localhost@evil.example/p4th", "url http://evil.example carries a user name or password"},
+        {"http://127.0.0.1.nip.io/p4th", "plain http to http://127.0.0.1.nip.io: use https"},
+        {"http://0x7f.1/p4th", "plain http to a host not written as a plain name or address (libcurl reads it as "
+                               "http://127.0.0.1)"},
+        {"https://user:pw@example.com/p4th", "url https://example.com carries a user name or password"},
+        {"ftp://files.example.com/p4th", "url must be https:// (got ftp://)"},
+        {"file:///etc/p4th", "url must be https:// (got file://)"},
+        {"https://exa mple.com/p4th", "url is not a valid URL"},
+        {"http://[::1]:8080/p4th", NULL},
+        {"http://[::ffff:127.0.0.1]/p4th", NULL},
+        {"http://LOCALHOST./p4th", NULL},
+        {"http://127.0.0.1:9999/p4th", NULL},
+        {"https://hooks.example.com/p4th", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "[webhook w]\nurl = %s\n", t[i].url);
+        lw_config c;
+        int n = load(text, &c, 0600);
+        for (int e = 0; e < c.errors.n; e++)
+            printf("  %s -> %s\n", t[i].url, c.errors.v[e]);
+        if (t[i].error) {
+            assert_int_equal(n, 1);
+            if (!has(&c.errors, t[i].error))
+                fail_msg("%s: expected \"%s\"", t[i].url, t[i].error);
+            assert_false(has(&c.errors, "p4th"));
+            assert_false(has(&c.errors, "pw"));
+        } else if (n) {
+            fail_msg("%s: refused", t[i].url);
+        }
+        lw_config_free(&c);
+    }
+    /* allow_insecure_http lifts the http rule, not the userinfo one */
+    lw_config c;
+    assert_int_equal(load("[webhook w]\nurl = http://hooks.example.com/x\nallow_insecure_http = true\n", &c, 0600), 0);
+    lw_config_free(&c);
+    assert_int_equal(load("[webhook w]\nurl = http://u:p@hooks.example.com/x\nallow_insecure_http = true\n", &c, 0600), 1);
+    lw_config_free(&c);
+    assert_int_equal(load("[webhook w]\nformat = slack\n", &c, 0600), 1);
+    assert_true(has(&c.errors, "webhook 'w' has no url (url, url_file or url_env)"));
+    lw_config_free(&c);
+}
+
+static char *temp_file(const char *text)
+{
+    static char paths[4][64];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, 64, "/tmp/lw-test-secret-XXXXXX");
+    int fd = mkstemp(p);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return p;
+}
+
+/* url_file and header_file: the secrets live outside the config file. */
+static void url_and_headers_from_files(void **st)
+{
+    (void)st;
+    const char *url = temp_file("https://hooks.slack.com/services/T0/B0/XXXXSECRET\n\n");
+    const char *hdr = temp_file("# the receiver's credentials\r\nAuthorization: Bearer abc.def\r\n\n"
+                                "  X-Api-Key: k3y  \n");
+    const char *hdr2 = temp_file("X-Second: two\n");
+    setenv("LW_TEST_HEADERS", "X-From-Env: e\nX-Env-Two: f", 1);
+    char text[512];
+    snprintf(text, sizeof text,
+             "[webhook s]\nurl_file = %s\nformat = slack\nheader = X-Team: sec\nheader_file = %s\n"
+             "header_file = %s\nheader_env = LW_TEST_HEADERS\n",
+             url, hdr, hdr2);
+    lw_config c;
+    /* readable by others, but no credential is inline: no warning */
+    assert_int_equal(load(text, &c, 0644), 0);
+    unsetenv("LW_TEST_HEADERS");
+    assert_string_equal(c.webhooks->url, "https://hooks.slack.com/services/T0/B0/XXXXSECRET");
+    assert_int_equal(c.webhooks->headers.n, 6);
+    assert_string_equal(c.webhooks->headers.v[0], "X-Team: sec");
+    assert_string_equal(c.webhooks->headers.v[1], "Authorization: Bearer abc.def");
+    assert_string_equal(c.webhooks->headers.v[2], "X-Api-Key: k3y");
+    assert_string_equal(c.webhooks->headers.v[3], "X-Second: two");
+    assert_string_equal(c.webhooks->headers.v[4], "X-From-Env: e");
+    assert_string_equal(c.webhooks->headers.v[5], "X-Env-Two: f");
+    /* the inline header is the only inline credential, and 0644 would warn for it */
+    assert_int_equal(c.warnings.n, 1);
+    assert_true(has(&c.warnings, "holds a webhook header value inline (header)"));
+    assert_true(has(&c.warnings, "header_file = PATH"));
+    assert_false(has(&c.warnings, "sec"));
+    lw_config_free(&c);
+
+    /* a header line that is no header is reported without its text */
+    const char *bad = temp_file("Authorization: Bearer ok\nghp_notaheadertoken\nBad Name: x\n");
+    snprintf(text, sizeof text, "[webhook s]\nurl = https://hooks.example.com/\nheader_file = %s\n", bad);
+    assert_int_equal(load(text, &c, 0600), 2);
+    assert_true(has(&c.errors, "webhook 's': header 2 is not \"Name: value\""));
+    assert_true(has(&c.errors, "webhook 's': header 3 is not \"Name: value\""));
+    assert_false(has(&c.errors, "ghp_notaheadertoken"));
+    lw_config_free(&c);
+
+    /* missing, empty and oversized files are errors with their line */
+    const char *empty = temp_file("\n  \n");
+    lw_buf big = LW_BUF_INIT;
+    for (int i = 0; i < 9000; i++)
+        lw_buf_putc(&big, 'x');
+    const char *large = temp_file(big.p);
+    lw_buf_free(&big);
+    snprintf(text, sizeof text,
+             "[webhook a]\nurl_file = /nonexistent/lw-url\n[webhook b]\nurl_file = %s\n"
+             "[webhook c]\nurl = https://x.example/\nheader_file = %s\n",
+             empty, large);
+    int n = load(text, &c, 0600);
+    for (int i = 0; i < c.errors.n; i++)
+        printf("  %s\n", c.errors.v[i]);
+    assert_true(has(&c.errors, ":2: cannot read secret file /nonexistent/lw-url: No such file or directory"));
+    assert_true(has(&c.errors, ":4: secret file "));
+    assert_true(has(&c.errors, " is empty"));
+    assert_true(has(&c.errors, ":7: secret file "));
+    assert_true(has(&c.errors, "is larger than 8192 bytes"));
+    assert_true(has(&c.errors, "webhook 'a' has no url"));
+    assert_true(n >= 5);
+    lw_config_free(&c);
+    unlink(url);
+    unlink(hdr);
+    unlink(hdr2);
+    unlink(bad);
+    unlink(empty);
+    unlink(large);
+}
+
+/* Which inline values make a file others can read draw the warning. */
+static void inline_credential_warnings(void **st)
+{
+    (void)st;
+    static const struct { const char *text; const char *warning; } t[] = {
+        {"[webhook s]\nurl = https://hooks.slack.com/services/T0/B0/XXXX\n",
+         ":2: holds a Slack, Teams or Discord webhook URL inline (url)"},
+        {"[webhook t]\nurl = https://contoso.webhook.office.com/webhookb2/x\n", "webhook URL inline (url)"},
+        {"[webhook d]\nurl = https://discord.com/api/webhooks/1/x\n", "webhook URL inline (url)"},
+        {"[webhook h]\nurl = https://hooks.example.com/x\nheader = Authorization: Bearer x\n",
+         ":3: holds a webhook header value inline (header)"},
+        /* a later section's defaults must not hide an earlier inline secret */
+        {"[webhook a]\nurl = https://hooks.example.com/a\nsecret = s3\n[webhook b]\nurl = https://hooks.example.com/b\n",
+         ":3: holds a secret inline (secret)"},
+        {"[webhook plain]\nurl = https://hooks.example.com/x\n", NULL},
+        {"[ingest firehose]\naccess_key_env = HOME\n", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        lw_config c;
+        assert_int_equal(load(t[i].text, &c, 0604), 0);
+        for (int w = 0; w < c.warnings.n; w++)
+            printf("  %s\n", c.warnings.v[w]);
+        if (t[i].warning) {
+            assert_int_equal(c.warnings.n, 1);
+            if (!has(&c.warnings, t[i].warning))
+                fail_msg("case %zu: expected \"%s\"", i, t[i].warning);
+            assert_false(has(&c.warnings, "XXXX"));
+        } else {
+            assert_int_equal(c.warnings.n, 0);
+        }
+        lw_config_free(&c);
+        /* the same file, private: silent */
+        assert_int_equal(load(t[i].text, &c, 0600), 0);
+        assert_int_equal(c.warnings.n, 0);
+        lw_config_free(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +497,9 @@ int main(void)
         cmocka_unit_test(typed_values_refused_with_their_line),
         cmocka_unit_test(typed_values_accepted),
         cmocka_unit_test(defaults_and_reference),
+        cmocka_unit_test(webhook_urls_judged_by_parsing),
+        cmocka_unit_test(url_and_headers_from_files),
+        cmocka_unit_test(inline_credential_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
