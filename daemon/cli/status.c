@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "daemon/cli/cli.h"
+#include "daemon/log.h"
 #include "daemon/state.h"
 
 static void ago(char *out, size_t n, int64_t ms)
@@ -36,8 +37,10 @@ static void row(void *ud, const lw_group_state *g)
     char lag[16], poll[16];
     ago(lag, sizeof lag, g->watermark_ms ? now - g->watermark_ms : 0);
     ago(poll, sizeof poll, g->last_poll_ms ? now - g->last_poll_ms : 0);
-    printf("%-40.40s %8s %8s %10lld  %s\n", g->name, lag, poll, (long long)g->events,
-           g->last_error[0] ? g->last_error : "-");
+    /* Names and errors came from outside (AWS's messages quote requests):
+     * the same redaction and escaping as every other line we print. */
+    lw_print(stdout, "%-40.40s %8s %8s %10lld  %s", g->name, lag, poll, (long long)g->events,
+             g->last_error[0] ? g->last_error : "-");
     (*rows)++;
 }
 
@@ -70,7 +73,7 @@ int lw_cmd_status(int argc, char **argv)
     if (!path) {
         if (lw_config_load(config, &cfg)) {
             for (int i = 0; i < cfg.errors.n; i++)
-                fprintf(stderr, "%s\n", cfg.errors.v[i]);
+                lw_print(stderr, "%s", cfg.errors.v[i]);
             lw_config_free(&cfg);
             return LW_EXIT_USAGE;
         }
@@ -79,7 +82,7 @@ int lw_cmd_status(int argc, char **argv)
     char err[1024];
     lw_state *s = lw_state_open_readonly(path, err, sizeof err);
     if (!s) {
-        fprintf(stderr, "lambdaward status: %s\n", err);
+        lw_print(stderr, "lambdaward status: %s", err);
         lw_config_free(&cfg);
         return LW_EXIT_FAILURE;
     }

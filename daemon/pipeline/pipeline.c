@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config/options.h"
+#include "daemon/log.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
 #include "parsers/classify.h"
@@ -107,26 +108,26 @@ static void *instantiate(lw_pipeline *p, const lw_detector_ops *ops)
     void *cfg = lw_xcalloc(1, ops->config_size);
     char err[256];
     if (lw_options_defaults(ops->options, cfg) < 0)
-        fprintf(stderr, "lambdaward: detector %s: a default does not fit its option table\n", ops->name);
+        LW_ERROR("detector %s: a default does not fit its option table", ops->name);
     /* Settings and patterns were checked by the loader; a failure here is
      * a bug, said rather than hidden. */
     for (const lw_detector_setting *st = c ? c->detector_settings : NULL; st; st = st->next)
         if (!strcmp(st->detector, ops->name) &&
             lw_options_set(ops->options, cfg, st->key, st->value, err, sizeof err) < 0)
-            fprintf(stderr, "lambdaward: detector %s: %s = %s: %s\n", ops->name, st->key, st->value, err);
+            LW_ERROR("detector %s: %s = %s: %s", ops->name, st->key, st->value, err);
     if (!strcmp(ops->name, "rules") && c && c->rules) {
         if (!p->rules) {
             p->rules = lw_ruleset_new();
             for (const lw_rule_cfg *r = c->rules; r; r = r->next)
                 if (lw_ruleset_add(p->rules, r->name, r->pattern, r->severity, err, sizeof err) < 0)
-                    fprintf(stderr, "lambdaward: %s\n", err);
+                    LW_ERROR("%s", err);
         }
         ((lw_rules_cfg *)cfg)->rules = p->rules;
     }
     void *self = ops->create(cfg);
     free(cfg);
     if (!self) {
-        fprintf(stderr, "lambdaward: detector %s failed to start\n", ops->name);
+        LW_ERROR("detector %s failed to start", ops->name);
         abort();
     }
     return self;

@@ -24,7 +24,7 @@ BELOW = {
     "config": ["common", "parsers", "detectors"],
     "daemon/net": ["common"],
     "aws": ["common", "daemon/net", "daemon/log.h"],
-    "daemon/pipeline": ["common", "parsers", "detectors", "config"],
+    "daemon/pipeline": ["common", "parsers", "detectors", "config", "daemon/log.h"],
     "daemon": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net"],
     "daemon/sinks": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net", "daemon"],
     "daemon/sources": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net", "daemon",
