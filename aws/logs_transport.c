@@ -186,6 +186,17 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
     t->poster = lw_curl_poster(curl);
     t->timeout_s = timeout_s > 0 ? timeout_s : 30;
     snprintf(t->profile, sizeof t->profile, "%s", profile ? profile : "");
+    /* A named profile that is missing or unusable is a configuration error,
+     * as the AWS CLI makes it: said at start, before the region (which the
+     * profile may be the one to name), not on every poll of a daemon that
+     * keeps running without credentials. */
+    lw_aws_creds probe;
+    char src[300];
+    if (lw_creds_resolve(profile, &probe, src, sizeof src, err, errlen) < 0) {
+        free(t);
+        return NULL;
+    }
+    lw_wipe(&probe, sizeof probe);
     lw_region_resolve(region, profile, t->region, sizeof t->region);
     if (!t->region[0]) {
         snprintf(err, errlen, "no AWS region: set --region, region in [aws], AWS_REGION, or the profile's region");

@@ -104,8 +104,9 @@ def named_profile_never_falls_back(home, tmp, lport):
         check(what + ": fails", r.returncode != 0, r.returncode)
         check(what + ": the error names the profile and what is wrong", all(m in r.stderr for m in must), r.stderr)
         no_secrets(what, r.stdout + r.stderr, "")
-    # The daemon: [aws] profile = missing; it runs (push could still work)
-    # but its polls fail with the profile's error, never with other credentials.
+    # The daemon: [aws] profile = missing is a configuration error, as the
+    # AWS CLI makes it: the daemon says so at start and exits, never polling
+    # with other credentials.
     conf = os.path.join(tmp, "missing-profile.conf")
     with open(conf, "w") as f:
         f.write("[aws]\nprofile = missing\nendpoint_url = http://127.0.0.1:%d\n[watch w]\nlog_group = %s\n"
@@ -120,8 +121,15 @@ def named_profile_never_falls_back(home, tmp, lport):
         text = open(log).read()
         if "'missing'" in text or d.poll() is not None:
             break
-    d.terminate()
-    d.wait(10)
+    try:
+        rc = d.wait(10)
+    except subprocess.TimeoutExpired:
+        d.terminate()
+        rc = d.wait(10)
+        rc = "still running after 10 s"
+    text = open(log).read()
+    check("daemon, [aws] profile = missing: exits at start with an error", rc not in (0, -15) and
+          isinstance(rc, int), rc)
     check("daemon, [aws] profile = missing: the log names the profile", "'missing'" in text and
           "neither" in text, text[-2000:])
     s, after = stats(cport, "/__stats"), stats(lport, "/__admin/stats")
