@@ -211,7 +211,7 @@ static void wipe(char *secret)
  * larger is the wrong file, refused rather than cut. */
 #define SECRET_FILE_MAX 8192
 
-static char *read_secret_file(loader *L, const char *path)
+static char *read_secret_path(loader *L, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -234,6 +234,44 @@ static char *read_secret_file(loader *L, const char *path)
     else
         v = lw_xstrndup(buf, n);
     lw_wipe(buf, sizeof buf);
+    return v;
+}
+
+/* "credential:NAME" names a systemd credential: the unit's LoadCredential=
+ * copies it into $CREDENTIALS_DIRECTORY, readable by the service's own
+ * (dynamic) user, while the source stays root-only. A name is one path
+ * component, as systemd's credential names are. Any other value is a path,
+ * as written. Returns the path to open (malloc'd) or NULL after an error. */
+#define CREDENTIAL_PREFIX "credential:"
+
+static char *secret_path(loader *L, const char *value)
+{
+    size_t pn = strlen(CREDENTIAL_PREFIX);
+    if (strncmp(value, CREDENTIAL_PREFIX, pn))
+        return lw_xstrndup(value, strlen(value));
+    const char *name = value + pn;
+    if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+        errf(L, "%s: a credential name is one file name (no '/', not . or ..)", value);
+        return NULL;
+    }
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (!dir || !*dir) {
+        errf(L, "%s: CREDENTIALS_DIRECTORY is not set (systemd sets it for LoadCredential=; "
+                "outside systemd, set it or give a path)", value);
+        return NULL;
+    }
+    lw_buf b = LW_BUF_INIT;
+    lw_buf_printf(&b, "%s/%s", dir, name);
+    return b.p;
+}
+
+static char *read_secret_file(loader *L, const char *value)
+{
+    char *path = secret_path(L, value);
+    if (!path)
+        return NULL;
+    char *v = read_secret_path(L, path);
+    free(path);
     return v;
 }
 

@@ -118,10 +118,10 @@ static void describe(const lw_option *o, char *out, size_t n)
     case LW_OPT_LIST: snprintf(out, n, "a comma-separated list (the key may repeat)"); return;
     case LW_OPT_LINES: snprintf(out, n, "one value per line (the key may repeat)"); return;
     case LW_OPT_SECRET:
-        snprintf(out, n, "a secret, or %s_file = PATH, or %s_env = VARIABLE", o->name, o->name);
+        snprintf(out, n, "a secret, or %s_file = PATH (or credential:NAME, a systemd credential), or %s_env = VARIABLE", o->name, o->name);
         return;
     case LW_OPT_SECRET_LINES:
-        snprintf(out, n, "one value per line (the key may repeat), or %s_file = PATH / %s_env = VARIABLE "
+        snprintf(out, n, "one value per line (the key may repeat), or %s_file = PATH (or credential:NAME) / %s_env = VARIABLE "
                  "holding one per line", o->name, o->name);
         return;
     case LW_OPT_CHOICE: {

@@ -488,6 +488,51 @@ static void inline_credential_warnings(void **st)
     }
 }
 
+/* secret_file = credential:NAME reads $CREDENTIALS_DIRECTORY/NAME, where
+ * systemd's LoadCredential= puts it; without that variable, or with a name
+ * that is not one file name, it is an error naming the line. */
+static void secrets_from_systemd_credentials(void **st)
+{
+    (void)st;
+    char dir[] = "/tmp/lw-test-creds-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[128];
+    snprintf(file, sizeof file, "%s/webhook-ops", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("from-the-credential\n", f);
+    fclose(f);
+    const char *text = "[watch w]\nlog_group = /aws/lambda/x\n"
+                       "[webhook ops]\nurl = https://hooks.example.com/x\nsecret_file = credential:webhook-ops\n";
+    lw_config c;
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    assert_int_equal(load(text, &c, 0644), 0);
+    assert_string_equal(c.webhooks->secret, "from-the-credential");
+    assert_int_equal(c.warnings.n, 0); /* no secret inline: 0644 is fine */
+    lw_config_free(&c);
+
+    /* a credential the unit did not pass: the resolved path is named */
+    const char *missing = "[watch w]\nlog_group = /aws/lambda/x\n"
+                          "[webhook ops]\nurl = https://hooks.example.com/x\nsecret_file = credential:other\n";
+    assert_int_equal(load(missing, &c, 0644), 1);
+    assert_true(has(&c.errors, ":5: cannot read secret file "));
+    assert_true(has(&c.errors, "/other: No such file or directory"));
+    lw_config_free(&c);
+
+    const char *bad = "[watch w]\nlog_group = /aws/lambda/x\n"
+                      "[webhook ops]\nurl = https://hooks.example.com/x\nsecret_file = credential:../webhook-ops\n";
+    assert_int_equal(load(bad, &c, 0644), 1);
+    assert_true(has(&c.errors, ":5: credential:../webhook-ops: a credential name is one file name"));
+    lw_config_free(&c);
+
+    unsetenv("CREDENTIALS_DIRECTORY");
+    assert_int_equal(load(text, &c, 0644), 1);
+    assert_true(has(&c.errors, ":5: credential:webhook-ops: CREDENTIALS_DIRECTORY is not set"));
+    lw_config_free(&c);
+    unlink(file);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +545,7 @@ int main(void)
         cmocka_unit_test(webhook_urls_judged_by_parsing),
         cmocka_unit_test(url_and_headers_from_files),
         cmocka_unit_test(inline_credential_warnings),
+        cmocka_unit_test(secrets_from_systemd_credentials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
