@@ -89,7 +89,7 @@
 #include "common/map.h"
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 #include "detectors/rules.h"
 
 typedef struct secret_cfg {

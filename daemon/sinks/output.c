@@ -5,7 +5,7 @@
 
 #include "common/jsonw.h"
 #include "common/timeutil.h"
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 
 /* Appends at most w display columns of s (UTF-8 aware), "~" when cut. */
 static void fit(lw_buf *out, const char *s, size_t n, size_t w)

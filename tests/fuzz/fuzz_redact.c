@@ -6,7 +6,7 @@
  * the start/end of the text) on both sides. */
 #include <ctype.h>
 
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 #include "fuzz_common.h"
 
 static bool is_alnum(char c) { return isalnum((unsigned char)c) != 0; }

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 
 static char *red(const char *s)
 {
