@@ -164,8 +164,6 @@ static const lw_secret_format rows[] = {
      {"fo1_", "fm1", "fm2_"}, 4, 4.0, 0, "fo1_[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-]{43}", NULL},
     {"frameio_api_token", "Frameio API Token", LW_SC_SAAS, false, "(fio-u-(?i)[a-z0-9\\-_=]{64})",
      {"fio-u-"}, 6, 0.0, 0, "fio-u-[abcdefghijklmnopqrstuvwxyz0123456789-_=]{64}", NULL},
-    {"freemius_secret_key", "Freemius Secret Key", LW_SC_PAYMENT, true, "(?i)[\"']secret_key[\"']\\s*=>\\s*[\"'](sk_[\\S]{29})[\"']",
-     {"secret_key"}, 3, 0.0, 0, "sk_[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{29}", NULL},
     {"freshbooks_access_token", "Freshbooks Access Token", LW_SC_SAAS, false, "(?i)(?:freshbooks)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{64})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"freshbooks"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{64}", "freshbooks"},
     {"gcp_api_key", "GCP API Key", LW_SC_CLOUD, true, "\\b(AIza[\\w-]{35})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
@@ -224,8 +222,6 @@ static const lw_secret_format rows[] = {
      {"pat.", "sat."}, 4, 0.0, 0, "pat.[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-]{22}.[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{24}.[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{20}", NULL},
     {"hashicorp_tf_api_token", "Hashicorp TF API Token", LW_SC_CLOUD, true, "(?i)([a-z0-9]{14}\\.(?-i:atlasv1)\\.[a-z0-9\\-_=]{60,70})",
      {"atlasv1"}, 0, 3.5, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{14}.atlasv1.[abcdefghijklmnopqrstuvwxyz0123456789-_=]{60}", NULL},
-    {"hashicorp_tf_password", "Hashicorp TF Password", LW_SC_CLOUD, true, "(?i)(?:administrator_login_password|password)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(\"[a-z0-9=_\\-]{8,20}\")(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
-     {"administrator_login_password", "password"}, 0, 2.0, 0, "\"[abcdefghijklmnopqrstuvwxyz0123456789=_-]{8}\"", "administrator_login_password"},
     {"heroku_api_key", "Heroku API Key", LW_SC_CLOUD, true, "(?i)(?:heroku)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"heroku"}, 0, 0.0, 0, "[0123456789abcdef]{8}-[0123456789abcdef]{4}-[0123456789abcdef]{4}-[0123456789abcdef]{4}-[0123456789abcdef]{12}", "heroku"},
     {"heroku_api_key_v2", "Heroku API Key V2", LW_SC_CLOUD, true, "\\b((?:HRKU-AA[0-9a-zA-Z_-]{58}))(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
@@ -472,13 +468,13 @@ static const lw_secret_format rows[] = {
      "eyJhbGciOiJIUzI1NiJ9.eyJ[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{40}."
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{43}", NULL},
     {"authorization", "Authorization header credential", LW_SC_GENERIC, false,
-     "(?i)(?<![A-Za-z0-9_-])((?:proxy-)?authorization)\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?"
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))((?:proxy-)?authorization)\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?"
      "(?>(?:[A-Za-z][A-Za-z0-9_.\\-]{0,40}[ \\t]+)?)([^\\s\"'\\\\,;]+)",
      {"authorization"}, 0, 2.5, LW_SF_HEADER, "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/-]{40}",
      "Authorization: Bearer %s\n{'Authorization': 'Basic %s'}\n{\"headers\": {\"authorization\": \"token %s\"}}\n"
      "upstream call with Proxy-Authorization: CustomScheme %s failed"},
     {"authorization_params", "Authorization header parameters", LW_SC_GENERIC, false,
-     "(?i)(?<![A-Za-z0-9_-])(?:proxy-)?authorization\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?[A-Za-z][A-Za-z0-9_.\\-]{0,40}[ \\t]+"
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:proxy-)?authorization\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?[A-Za-z][A-Za-z0-9_.\\-]{0,40}[ \\t]+"
      "((?:[A-Za-z0-9_-]+=(?:\"[^\"\\r\\n]*\"|\\\\\"[^\"\\r\\n]*?\\\\\"|[^\\s,\"'\\\\]*)\\s*,\\s*)+"
      "[A-Za-z0-9_-]+=(?:\"[^\"\\r\\n]*\"|\\\\\"[^\"\\r\\n]*?\\\\\"|[^\\s,\"'\\\\]*))",
      {"authorization"}, 0, 0, LW_SF_PARAMS | LW_SF_REDACT_ONLY, "[0123456789abcdef]{64}",
@@ -486,12 +482,12 @@ static const lw_secret_format rows[] = {
      "authorization: AWS4-HMAC-SHA256 Credential=x/20260308/eu-west-1/s3/aws4_request, SignedHeaders=host, "
      "Signature=%s"},
     {"cookie", "cookie values", LW_SC_GENERIC, false,
-     "(?i)(?<![A-Za-z0-9_-])(?:set-)?cookie\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([^\\r\\n\"'\\\\]+)",
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:set-)?cookie\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([^\\r\\n\"'\\\\]+)",
      {"cookie"}, 0, 0, LW_SF_HEADER | LW_SF_REDACT_ONLY | LW_SF_COOKIE,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "Cookie: theme=dark; session=%s\nSet-Cookie: sid=%s; Path=/; HttpOnly"},
     {"api_key_header", "API key header", LW_SC_GENERIC, false,
-     "(?i)(?<![A-Za-z0-9_-])(x-api-key|api-key|x-auth-token|x-access-token|x-functions-key|x-goog-api-key|"
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(x-api-key|api-key|x-auth-token|x-access-token|x-functions-key|x-goog-api-key|"
      "x-amz-security-token|ocp-apim-subscription-key|x-api-token|private-token|x-vault-token|x-consul-token|"
      "dd-api-key|dd-application-key|x-figma-token|x-shopify-access-token|x-tfe-token|x-session-token|"
      "x-client-secret|x-webhook-secret|x-postmark-server-token|x-honeycomb-team|x-algolia-api-key|x-rapidapi-key|"
@@ -500,12 +496,12 @@ static const lw_secret_format rows[] = {
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "X-Api-Key: %s\nrequest headers {'x-auth-token': '%s'}\n\"Ocp-Apim-Subscription-Key\": \"%s\""},
     {"request_signature_header", "CSRF token or request signature header", LW_SC_GENERIC, false,
-     "(?i)(?<![A-Za-z0-9_-])(x-csrf-token|x-xsrf-token|x-hub-signature(?:-256)?|x-slack-signature|x-amz-signature)"
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(x-csrf-token|x-xsrf-token|x-hub-signature(?:-256)?|x-slack-signature|x-amz-signature)"
      "\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([^\\s\"'\\\\,;]+)",
      {"-token", "-signature"}, 0, 0, LW_SF_HEADER | LW_SF_REDACT_ONLY,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}", "X-CSRF-Token: %s\nX-Hub-Signature-256: sha256=%s"},
     {"bearer_token", "bearer token", LW_SC_GENERIC, false,
-     "(?i)(?<![A-Za-z0-9_-])bearer[ \\t]+([A-Za-z0-9._~+/=\\-]{16,})",
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))bearer[ \\t]+([A-Za-z0-9._~+/=\\-]{16,})",
      {"bearer"}, 0, 3.0, LW_SF_HEADER, "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-]{40}",
      "retrying the call with bearer %s now"},
     {"url_userinfo", "password in a URL", LW_SC_GENERIC, false,
@@ -526,7 +522,7 @@ static const lw_secret_format rows[] = {
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/]{86}==",
      "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=%s;EndpointSuffix=core.windows.net"},
     {"azure_sas_signature", "Azure SAS token signature", LW_SC_CLOUD, true,
-     "(?i)[?&]sig=([A-Za-z0-9%+/=]{20,})", {"sig="}, 0, 3.0, 0,
+     "(?i)[?&]sig=([A-Za-z0-9%+/=]+)", {"sig="}, 0, 3.0, 0,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{43}%3D",
      "GET https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sp=r&sig=%s&se=2026-01-01 403"},
     {"google_oauth_client_secret", "Google OAuth client secret", LW_SC_CLOUD, true,

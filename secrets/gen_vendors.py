@@ -200,7 +200,7 @@ def main(path):
     rules = tomllib.load(open(path, "rb"))["rules"]
     for r in rules:
         rid = r["id"]
-        if rid in SKIP or "regex" not in r:
+        if rid in SKIP or "regex" not in r or "path" in r:  # path rules judge file names, not log lines
             continue
         rx = REGEX.get(rid, r["regex"])
         keyword_rule = rx.startswith("(?i)[\\w.-]{0,50}?(?:")

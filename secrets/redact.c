@@ -68,7 +68,7 @@ static int by_start(const void *x, const void *y)
 static bool token_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-           c == '=' || c == '_' || c == '-';
+           c == '_' || c == '-';
 }
 
 /* The safety net: long high-entropy tokens no row knows. */
@@ -87,6 +87,8 @@ static void high_entropy_runs(const char *s, size_t n, spans *sp)
             low |= c >= 'a' && c <= 'z';
             dig |= c >= '0' && c <= '9';
         }
+        while (j < n && s[j] == '=') /* base64 padding; an '=' inside is a key=value */
+            j++;
         if (j - i >= 24 && up && low && dig && lw_entropy(s + i, j - i) >= 4.0)
             add(sp, i, j, 0, 0, -1);
         i = j;
@@ -216,7 +218,7 @@ void lw_redact_ex(const char *s, size_t n, lw_buf *out, const size_t (*extra)[2]
     }
     for (int k = 0; k < nextra; k++)
         if (extra[k][0] < extra[k][1] && extra[k][1] <= n)
-            add(&sp, extra[k][0], extra[k][1], keep, 0, 5);
+            add(&sp, extra[k][0], extra[k][1], keep, 0, -2); /* the rows' own masks first */
     high_entropy_runs(s, n, &sp);
     if (sp.n > 1)
         qsort(sp.v, sp.n, sizeof *sp.v, by_start);
