@@ -37,7 +37,7 @@ static const lw_secret_format rows[] = {
     {"airtable_api_key", "Airtable API Key", LW_SC_SAAS, false, "(?i)(?:airtable)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{17})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"airtable"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{17}", "airtable"},
     {"airtable_personnal_access_token", "Airtable Personnal Access Token", LW_SC_SAAS, false, "\\b(pat[[:alnum:]]{14}\\.[a-f0-9]{64})\\b",
-     {"airtable"}, 3, 0.0, 0, "pat[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{14}.[abcdef0123456789]{64}", NULL},
+     {"=pat"}, 3, 0.0, 0, "pat[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{14}.[abcdef0123456789]{64}", NULL},
     {"algolia_api_key", "Algolia API Key", LW_SC_SAAS, false, "(?i)(?:algolia)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"algolia"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{32}", "algolia"},
     {"alibaba_access_key_id", "Alibaba Access Key ID", LW_SC_CLOUD, true, "\\b(LTAI(?i)[a-z0-9]{20})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
@@ -139,7 +139,7 @@ static const lw_secret_format rows[] = {
     {"etsy_access_token", "Etsy Access Token", LW_SC_SAAS, false, "(?i)(?:(?-i:ETSY|[Ee]tsy))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{24})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"etsy"}, 0, 3.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{24}", "ETSY"},
     {"facebook_access_token", "Facebook Access Token", LW_SC_SAAS, false, "(?i)\\b(\\d{15,16}(?:\\||%)[0-9a-z\\-_]{27,40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
-     {"facebook"}, 0, 3.0, 0, "[0123456789]{15}[|%][0123456789abcdefghijklmnopqrstuvwxyz-_]{27}", NULL},
+     {"=|", "=%"}, 0, 3.0, 0, "[0123456789]{15}[|%][0123456789abcdefghijklmnopqrstuvwxyz-_]{27}", NULL},
     {"facebook_page_access_token", "Facebook Page Access Token", LW_SC_SAAS, false, "\\b(EAA[MC](?i)[a-z0-9]{100,})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"eaam", "eaac"}, 3, 4.0, 0, "EAA[MC][abcdefghijklmnopqrstuvwxyz0123456789]{100}", NULL},
     {"facebook_secret", "Facebook Secret", LW_SC_SAAS, false, "(?i)(?:facebook)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-f0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
@@ -266,8 +266,6 @@ static const lw_secret_format rows[] = {
      {"looker"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{20}", "looker"},
     {"looker_client_secret", "Looker Client Secret", LW_SC_SAAS, false, "(?i)(?:looker)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{24})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"looker"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{24}", "looker"},
-    {"mailchimp_api_key", "Mailchimp API Key", LW_SC_SAAS, false, "(?i)(?:MailchimpSDK.initialize|mailchimp)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-f0-9]{32}-us\\d\\d)(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
-     {"mailchimp"}, 0, 0.0, 0, "[abcdef0123456789]{32}-us[0123456789][0123456789]", "MailchimpSDK.initialize"},
     {"mailgun_private_api_token", "Mailgun Private API Token", LW_SC_SAAS, false, "(?i)(?:mailgun)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(key-[a-f0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"mailgun"}, 0, 0.0, 0, "key-[abcdef0123456789]{32}", "mailgun"},
     {"mailgun_pub_key", "Mailgun Pub Key", LW_SC_SAAS, false, "(?i)(?:mailgun)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(pubkey-[a-f0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
@@ -352,8 +350,8 @@ static const lw_secret_format rows[] = {
      {"xkeysib-"}, 8, 2.0, 0, "xkeysib-[abcdef0123456789]{64}-[abcdefghijklmnopqrstuvwxyz0123456789]{16}", NULL},
     {"sentry_access_token", "Sentry Access Token", LW_SC_SAAS, false, "(?i)(?:sentry)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-f0-9]{64})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"sentry"}, 0, 3.0, 0, "[abcdef0123456789]{64}", "sentry"},
-    {"sentry_org_token", "Sentry Org Token", LW_SC_SAAS, false, "(\\bsntrys_eyJpYXQiO[a-zA-Z0-9+/]{10,200}(?:LCJyZWdpb25fdXJs|InJlZ2lvbl91cmwi|cmVnaW9uX3VybCI6)[a-zA-Z0-9+/]{10,200}={0,2}_[a-zA-Z0-9+/]{43}(?:[^a-zA-Z0-9+/]|\\z))",
-     {"sntrys_eyjpyxqio"}, 16, 4.5, 0, "sntrys_eyJpYXQiO[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/]{10}LCJyZWdpb25fdXJs[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/]{10}_[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/]{43}[abcdefghij0123456789]", NULL},
+    {"sentry_org_token", "Sentry Org Token", LW_SC_SAAS, false, "\\b(sntrys_eyJpYXQiO[a-zA-Z0-9+/]{10,200}(?:LCJyZWdpb25fdXJs|InJlZ2lvbl91cmwi|cmVnaW9uX3VybCI6)[a-zA-Z0-9+/]{10,200}={0,2}_[a-zA-Z0-9+/]{43})(?![a-zA-Z0-9+/])",
+     {"sntrys_eyjpyxqio"}, 16, 4.5, 0, "sntrys_eyJpYXQiO[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/]{10}LCJyZWdpb25fdXJs[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/]{10}_[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/]{43}", NULL},
     {"sentry_user_token", "Sentry User Token", LW_SC_SAAS, false, "\\b(sntryu_[a-f0-9]{64})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"sntryu_"}, 7, 3.5, 0, "sntryu_[abcdef0123456789]{64}", NULL},
     {"settlemint_application_access_token", "Settlemint Application Access Token", LW_SC_SAAS, false, "\\b(sm_aat_[a-zA-Z0-9]{16})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
@@ -528,7 +526,7 @@ static const lw_secret_format rows[] = {
     {"google_oauth_client_secret", "Google OAuth client secret", LW_SC_CLOUD, true,
      "(?<![A-Za-z0-9_-])(GOCSPX-[A-Za-z0-9_\\-]{28})(?![A-Za-z0-9_-])", {"=GOCSPX-"}, 7, 3.0, 0,
      "GOCSPX-[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{28}", NULL},
-    {"mailchimp_api_key_bare", "Mailchimp API key", LW_SC_SAAS, false,
+    {"mailchimp_api_key", "Mailchimp API key", LW_SC_SAAS, false,
      "(?<![A-Za-z0-9])([0-9a-f]{32}-us[0-9]{1,2})(?![A-Za-z0-9])", {"=-us"}, 0, 3.0, 0,
      "[0123456789abcdef]{32}-us[0123456789]{2}", NULL},
     {"openai_style_key", "OpenAI-style secret key (sk-)", LW_SC_AI, false,
@@ -538,8 +536,8 @@ static const lw_secret_format rows[] = {
      "(?i)((?:pass(?:word|wd|phrase)?(?![A-Za-z])|pwd|secret|token(?!s|iz)|credential|creds|auth(?!or)|session(?!s)|"
      "signature|bearer|jwt|apikey|(?:api|access|secret|private|client|auth|app|master|signing|encryption|license|"
      "account|service|admin|subscription|consumer|webhook)[_.\\-]?key)[A-Za-z0-9_.\\-]*)"
-     "\\\\?[\"']?\\s*(?::=|=>|=|:(?=[\\s\"'\\\\]))\\s*"
-     "(?:\\\\\"((?:[^\"\\\\\\r\\n]|\\\\[^\"\\r\\n])+)\\\\\"|\"((?:[^\"\\\\\\r\\n]|\\\\.)+)\"|'([^'\\r\\n]+)'|"
+     "\\\\*[\"']?\\s*(?::=|=>|=|:(?=[\\s\"'\\\\]))\\s*"
+     "(?:\\\\+\"((?:[^\"\\\\\\r\\n]|\\\\+[^\"\\\\\\r\\n])+?)\\\\+\"|\"((?:[^\"\\\\\\r\\n]|\\\\.)+)\"|'([^'\\r\\n]+)'|"
      "([^\\s\"'\\\\,;&})\\]<>]+))",
      {"pass", "pwd", "secret", "token", "cred", "auth", "session", "key"}, 0, 3.0, LW_SF_GENERIC,
      "Xk[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{22}",
@@ -748,6 +746,9 @@ static int by_rank(const void *a, const void *b)
     int rx = lw_secret_rank(&rows[x->fmt]), ry = lw_secret_rank(&rows[y->fmt]);
     if (rx != ry)
         return ry - rx;
+    size_t lx = x->end - x->start, ly = y->end - y->start;
+    if (lx != ly) /* a longer match of the same rank is the more specific row */
+        return lx > ly ? -1 : 1;
     if (x->fmt != y->fmt)
         return x->fmt - y->fmt;
     return x->start < y->start ? -1 : x->start > y->start;

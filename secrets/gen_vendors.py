@@ -23,13 +23,17 @@ SKIP = {
     "generic-api-key", "private-key", "jwt", "jwt-base64", "aws-access-token", "curl-auth-header",
     "curl-auth-user", "pkcs12-file", "kubernetes-secret-yaml", "nuget-config-password",
     "sidekiq-sensitive-url",
+    "mailchimp-api-key",  # ours matches the key bare: <32 hex>-us<dc> needs no keyword
 }
-LITS = {  # keywords too common to be worth a PCRE2 run; '=' marks a case-sensitive literal
+LITS = {  # keywords too common to be worth a PCRE2 run, or not in the match; '=' marks case-sensitive
     "twilio-api-key": ["=SK"],
     "vault-service-token": ["hvs."],
     "azure-ad-client-secret": ["Q~"],
+    "airtable-personnal-access-token": ["=pat"],
+    "facebook-access-token": ["=|", "=%"],
 }
-REGEX = {
+REGEX = {  # the terminator moves out of the secret group
+    "sentry-org-token": r'''\b(sntrys_eyJpYXQiO[a-zA-Z0-9+/]{10,200}(?:LCJyZWdpb25fdXJs|InJlZ2lvbl91cmwi|cmVnaW9uX3VybCI6)[a-zA-Z0-9+/]{10,200}={0,2}_[a-zA-Z0-9+/]{43})(?![a-zA-Z0-9+/])''',
     "vault-service-token": r'''\b(hvs\.[\w-]{90,120})(?:[\x60'"\s;]|\\[nr]|$)''',
 }
 WHOLE = {"microsoft-teams-webhook"}  # its only group is a piece of a UUID: the whole URL is the secret
