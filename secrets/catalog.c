@@ -455,7 +455,8 @@ static const lw_secret_format rows[] = {
      {"=TREND_AP_"}, 0, 0, 0, "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "TREND_AP_KEY=%s\n{\"TREND_AP_SECRET\": \"%s\"}"},
     {"private_key", "private key block", LW_SC_CRYPTO, true,
-     "-----BEGIN [^\\r\\n]{0,100}?PRIVATE KEY[^\\r\\n]{0,100}?(?:-----|(?=[\\r\\n])|$)(?:[^-]|-(?!----END ))*+",
+     "-----BEGIN (?:(?!-----)[^\\r\\n]){0,100}?PRIVATE KEY[^\\r\\n]{0,100}?(?:-----|(?=[\\r\\n])|$)"
+     "(?:[^-]|-(?!----END ))*+",
      {"=PRIVATE KEY"}, 0, 0, LW_SF_PEM,
      "-----BEGIN RSA PRIVATE KEY-----\n[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/]{64}\n"
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/]{64}\n",
@@ -708,7 +709,9 @@ static void match_row(lw_secret_scanner *sc, int i, const char *s, size_t n)
         }
         if (h.end > h.start)
             push(sc, &h);
-        at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        /* On from inside the secret, not past the match: a value that ran
+         * on (an unclosed quote) may hold the next key of this row. */
+        at = h.end > h.start ? h.start + 1 : ov[0] + 1;
     }
 }
 

@@ -125,14 +125,69 @@ static void put_mask(lw_buf *out, const char *secret, size_t n)
     lw_buf_puts(out, tag);
 }
 
-/* A value: left alone when it already is a mask. */
-static void mask_value(lw_buf *out, const char *p, size_t n)
+/* The length of the mask token at p ("****" or "****#" + 8 hex), or 0. */
+static size_t mask_at(const char *p, size_t n)
 {
-    if (is_mask(p, n))
-        lw_buf_append(out, p, n);
-    else
-        put_mask(out, p, n);
+    if (n < 4 || memcmp(p, LW_MASK, 4))
+        return 0;
+    return n >= 13 && is_mask(p, 13) ? 13 : 4;
 }
+
+static bool has_alnum(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9'))
+            return true;
+    return false;
+}
+
+/* A piece of a span between masks already there: masked, unless it holds
+ * no letter or digit (the newline after a key block's mask). */
+static void put_piece(lw_buf *out, const char *p, size_t n)
+{
+    if (has_alnum(p, n))
+        put_mask(out, p, n);
+    else
+        lw_utf8_sanitize(out, p, n);
+}
+
+/* Masks p[0..n) keeping its first `keep` bytes. Masks already in it (text
+ * redacted before) are copied as they are and the pieces between them
+ * masked on their own, so redacting twice keeps the first masks: a name
+ * prefix right before one ("ASIA****#...") stays too. */
+static void mask_span(lw_buf *out, const char *p, size_t n, size_t keep)
+{
+    size_t i = 0, piece = 0;
+    while (i < n) {
+        size_t m = mask_at(p + i, n - i);
+        if (!m) {
+            i++;
+            continue;
+        }
+        if (i > piece) {
+            bool prefix = piece == 0 && i <= 24;
+            for (size_t k = 0; k < i && prefix; k++)
+                prefix = (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') || (p[k] >= '0' && p[k] <= '9') ||
+                         p[k] == '_' || p[k] == '-' || p[k] == '.';
+            if (prefix)
+                lw_utf8_sanitize(out, p, i);
+            else
+                put_piece(out, p + piece, i - piece);
+        }
+        lw_buf_append(out, p + i, m);
+        i += m;
+        piece = i;
+    }
+    if (piece == 0) {
+        lw_utf8_sanitize(out, p, keep < n ? keep : 0);
+        put_mask(out, p, n);
+    } else if (piece < n) {
+        put_piece(out, p + piece, n - piece);
+    }
+}
+
+/* A value: masked, keeping masks already in it. */
+static void mask_value(lw_buf *out, const char *p, size_t n) { mask_span(out, p, n, 0); }
 
 /* Cookie names are kept when they look like one: short, of
  * [A-Za-z0-9._-], and not an access key id. */
@@ -179,14 +234,22 @@ static void mask_cookies(lw_buf *out, const char *s, size_t n)
 }
 
 /* A private key block: nothing of it is copied, not even its label, which
- * could itself hold anything. */
+ * could itself hold anything (but masks already in the label are kept). */
 static void mask_pem(lw_buf *out, const char *s, size_t n)
 {
     const char *d = n > 11 ? memmem(s + 11, n - 11, "-----", 5) : NULL;
     const char *nl = memchr(s, '\n', n);
     size_t body = d && (!nl || d < nl) ? (size_t)(d - s) + 5 : nl ? (size_t)(nl - s) : n;
     lw_buf_puts(out, "-----BEGIN PRIVATE KEY-----");
-    mask_value(out, s + body, n - body);
+    for (size_t i = 11; i < body; i++) {
+        size_t m = mask_at(s + i, body - i);
+        if (m) {
+            lw_buf_append(out, s + i, m);
+            i += m - 1;
+        }
+    }
+    if (body < n)
+        mask_value(out, s + body, n - body);
 }
 
 static void emit(lw_buf *out, const char *s, const span *sp)
@@ -197,11 +260,21 @@ static void emit(lw_buf *out, const char *s, const span *sp)
         mask_pem(out, p, len);
     } else if (sp->flags & LW_SF_COOKIE) {
         mask_cookies(out, p, len);
-    } else if (is_mask(p + keep, len - keep)) {
-        lw_utf8_sanitize(out, p, len);
     } else {
-        lw_utf8_sanitize(out, p, keep);
-        put_mask(out, p, len);
+        mask_span(out, p, len, keep);
+    }
+}
+
+/* A span starting inside a mask already in the text (its hex digits run
+ * on into a token) starts after it instead: a mask is never cut. */
+static void clip_to_masks(const char *s, size_t n, spans *sp)
+{
+    for (const char *m = s; (m = n - (size_t)(m - s) >= 4 ? memmem(m, n - (size_t)(m - s), LW_MASK, 4) : NULL);) {
+        size_t a = (size_t)(m - s), l = mask_at(m, n - a);
+        for (size_t i = 0; i < sp->n; i++)
+            if (sp->v[i].a > a && sp->v[i].a < a + l)
+                sp->v[i].a = sp->v[i].b > a + l ? a + l : sp->v[i].b;
+        m += l;
     }
 }
 
@@ -220,6 +293,7 @@ void lw_redact_ex(const char *s, size_t n, lw_buf *out, const size_t (*extra)[2]
         if (extra[k][0] < extra[k][1] && extra[k][1] <= n)
             add(&sp, extra[k][0], extra[k][1], keep, 0, -2); /* the rows' own masks first */
     high_entropy_runs(s, n, &sp);
+    clip_to_masks(s, n, &sp);
     if (sp.n > 1)
         qsort(sp.v, sp.n, sizeof *sp.v, by_start);
     lw_buf_reserve(out, n + 1);
