@@ -759,6 +759,8 @@ static int by_rank(const void *a, const void *b)
 
 size_t lw_secret_resolve(lw_secret_hit *hits, size_t n)
 {
+    if (n < 2)
+        return n;
     qsort(hits, n, sizeof *hits, by_rank);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
@@ -780,7 +782,8 @@ size_t lw_secret_scan(lw_secret_scanner *sc, const char *s, size_t n, lw_secret_
     count = lw_secret_resolve(sc->hits, count);
     if (count > max)
         count = max;
-    memcpy(hits, sc->hits, count * sizeof *hits);
+    if (count)
+        memcpy(hits, sc->hits, count * sizeof *hits);
     return count;
 }
 

@@ -125,12 +125,16 @@ static void put_mask(lw_buf *out, const char *secret, size_t n)
     lw_buf_puts(out, tag);
 }
 
-/* The length of the mask token at p ("****" or "****#" + 8 hex), or 0. */
+/* The length of the mask token at p ("****", or "****#" + 8 hex, after
+ * any number of stars), or 0. */
 static size_t mask_at(const char *p, size_t n)
 {
-    if (n < 4 || memcmp(p, LW_MASK, 4))
+    size_t r = 0;
+    while (r < n && p[r] == '*')
+        r++;
+    if (r < 4)
         return 0;
-    return n >= 13 && is_mask(p, 13) ? 13 : 4;
+    return n - r >= 9 && is_mask(p + r - 4, 13) ? r + 9 : r;
 }
 
 static bool has_alnum(const char *p, size_t n)
