@@ -64,11 +64,11 @@ typedef struct lw_lit_def {
 
 #define LW_PATTERNS_MAX 16
 
-/* A built-in detector's prefilter and PCRE2 patterns (probe, secret_leak),
- * built once at create(), with match data for `pairs` ovector pairs. The
- * tables are fixed, so a failure is a programming error: it is told on
- * stderr, naming the detector and the pattern (names[k], or its number
- * when names is NULL), and aborts. */
+/* A built-in detector's prefilter and PCRE2 patterns (probe; the secret
+ * catalogue has its own, secrets/catalog.c), built once at create(), with
+ * match data for `pairs` ovector pairs. The tables are fixed, so a failure
+ * is a programming error: it is told on stderr, naming the detector and
+ * the pattern (names[k], or its number when names is NULL), and aborts. */
 typedef struct lw_patterns {
     lw_litset lits;
     pcre2_code *rx[LW_PATTERNS_MAX];
