@@ -443,15 +443,15 @@ static const lw_secret_format rows[] = {
      "(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|A3T[A-Z0-9]{17})(?![A-Za-z0-9])",
      {"=AKIA", "=ASIA", "=ABIA", "=ACCA", "=A3T"}, 4, 0, 0, "AKIA[ABCDEFGHIJKLMNOPQRSTUVWXYZ234567]{16}", NULL},
     {"aws_secret_access_key", "AWS secret access key", LW_SC_CLOUD, true,
-     "(?i)((?:secret|aws)[a-z0-9_.\\-]*)\\\\?[\"']?\\s*(?:=>|[:=])\\s*\\\\?[\"']?(?-i)([A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])",
+     "(?i)((?:secret|aws)[a-z0-9_.\\-]*)\\\\?[\"']?[ \\t]*(?:=>|[:=])[ \\t]*\\\\?[\"']?(?-i)([A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])",
      {"secret", "aws"}, 0, 0, 0, "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/]{40}", "aws_secret"},
     {"aws_session_token", "AWS session token", LW_SC_CLOUD, true,
      "(?:((?i:aws_session_token|aws_security_token|session_?token|x-amz-security-token)|(?<![A-Za-z])Token)\\\\?[\"']?"
-     "\\s*[:=]\\s*\\\\?[\"']?|(?<![A-Za-z0-9+/])(?=IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz))([A-Za-z0-9+/]{100,}={0,2})",
+     "[ \\t]*[:=][ \\t]*\\\\?[\"']?|(?<![A-Za-z0-9+/])(?=IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz))([A-Za-z0-9+/]{100,}={0,2})",
      {"token", "=IQoJb3JpZ2lu", "=FwoGZXIvYXdz", "=FQoGZXIvYXdz"}, 4, 0, 0,
      "IQoJb3JpZ2luX2VjE[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/]{300}", NULL},
     {"agent_key", "Trend Micro agent key", LW_SC_CLOUD, true,
-     "(?<![A-Za-z0-9_])(TREND_AP_(?:KEY|SECRET))\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([A-Za-z0-9+/=_\\-]{16,})",
+     "(?<![A-Za-z0-9_])(TREND_AP_(?:KEY|SECRET))\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?([A-Za-z0-9+/=_\\-]{16,})",
      {"=TREND_AP_"}, 0, 0, 0, "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "TREND_AP_KEY=%s\n{\"TREND_AP_SECRET\": \"%s\"}"},
     {"private_key", "private key block", LW_SC_CRYPTO, true,
@@ -467,21 +467,21 @@ static const lw_secret_format rows[] = {
      "eyJhbGciOiJIUzI1NiJ9.eyJ[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{40}."
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{43}", NULL},
     {"authorization", "Authorization header credential", LW_SC_GENERIC, false,
-     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))((?:proxy-)?authorization)\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?"
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))((?:proxy-)?authorization)\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?"
      "(?>(?:[A-Za-z][A-Za-z0-9_.\\-]{0,40}[ \\t]+)?)([^\\s\"'\\\\,;]+)",
      {"authorization"}, 0, 2.5, LW_SF_HEADER, "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/-]{40}",
      "Authorization: Bearer %s\n{'Authorization': 'Basic %s'}\n{\"headers\": {\"authorization\": \"token %s\"}}\n"
      "upstream call with Proxy-Authorization: CustomScheme %s failed"},
     {"authorization_params", "Authorization header parameters", LW_SC_GENERIC, false,
-     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:proxy-)?authorization\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?[A-Za-z][A-Za-z0-9_.\\-]{0,40}[ \\t]+"
-     "((?:[A-Za-z0-9_-]+=(?:\"[^\"\\r\\n]*\"|\\\\\"[^\"\\r\\n]*?\\\\\"|[^\\s,\"'\\\\]*)\\s*,\\s*)+"
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:proxy-)?authorization\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?[A-Za-z][A-Za-z0-9_.\\-]{0,40}[ \\t]+"
+     "((?:[A-Za-z0-9_-]+=(?:\"[^\"\\r\\n]*\"|\\\\\"[^\"\\r\\n]*?\\\\\"|[^\\s,\"'\\\\]*)[ \\t]*,[ \\t]*)+"
      "[A-Za-z0-9_-]+=(?:\"[^\"\\r\\n]*\"|\\\\\"[^\"\\r\\n]*?\\\\\"|[^\\s,\"'\\\\]*))",
      {"authorization"}, 0, 0, LW_SF_PARAMS | LW_SF_REDACT_ONLY, "[0123456789abcdef]{64}",
      "Authorization: Digest username=\"bob\", realm=\"api\", nonce=\"abc\", response=\"%s\"\n"
      "authorization: AWS4-HMAC-SHA256 Credential=x/20260308/eu-west-1/s3/aws4_request, SignedHeaders=host, "
      "Signature=%s"},
     {"cookie", "cookie values", LW_SC_GENERIC, false,
-     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:set-)?cookie\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([^\\r\\n\"'\\\\]+)",
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:set-)?cookie\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?([^\\r\\n\"'\\\\]+)",
      {"cookie"}, 0, 0, LW_SF_HEADER | LW_SF_REDACT_ONLY | LW_SF_COOKIE,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "Cookie: theme=dark; session=%s\nSet-Cookie: sid=%s; Path=/; HttpOnly"},
@@ -490,13 +490,13 @@ static const lw_secret_format rows[] = {
      "x-amz-security-token|ocp-apim-subscription-key|x-api-token|private-token|x-vault-token|x-consul-token|"
      "dd-api-key|dd-application-key|x-figma-token|x-shopify-access-token|x-tfe-token|x-session-token|"
      "x-client-secret|x-webhook-secret|x-postmark-server-token|x-honeycomb-team|x-algolia-api-key|x-rapidapi-key|"
-     "x-mailgun-key|apikey)\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([^\\s\"'\\\\,;]+)",
+     "x-mailgun-key|apikey)\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?([^\\s\"'\\\\,;]+)",
      {"-key", "-token", "apikey", "-secret", "x-honeycomb-team"}, 0, 2.5, LW_SF_HEADER,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "X-Api-Key: %s\nrequest headers {'x-auth-token': '%s'}\n\"Ocp-Apim-Subscription-Key\": \"%s\""},
     {"request_signature_header", "CSRF token or request signature header", LW_SC_GENERIC, false,
      "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(x-csrf-token|x-xsrf-token|x-hub-signature(?:-256)?|x-slack-signature|x-amz-signature)"
-     "\\\\?[\"']?\\s*[:=]\\s*\\\\?[\"']?([^\\s\"'\\\\,;]+)",
+     "\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?([^\\s\"'\\\\,;]+)",
      {"-token", "-signature"}, 0, 0, LW_SF_HEADER | LW_SF_REDACT_ONLY,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}", "X-CSRF-Token: %s\nX-Hub-Signature-256: sha256=%s"},
     {"bearer_token", "bearer token", LW_SC_GENERIC, false,
@@ -537,7 +537,7 @@ static const lw_secret_format rows[] = {
      "(?i)((?:pass(?:word|wd|phrase)?(?![A-Za-z])|pwd|secret|token(?!s|iz)|credential|creds|auth(?!or)|session(?!s)|"
      "signature|bearer|jwt|apikey|(?:api|access|secret|private|client|auth|app|master|signing|encryption|license|"
      "account|service|admin|subscription|consumer|webhook)[_.\\-]?key)[A-Za-z0-9_.\\-]*)"
-     "\\\\*[\"']?\\s*(?::=|=>|=|:(?=[\\s\"'\\\\]))\\s*"
+     "\\\\*[\"']?[ \\t]*(?::=|=>|=|:(?=[\\s\"'\\\\]))[ \\t]*"
      "(?:\\\\+\"((?:[^\"\\\\\\r\\n]|\\\\+[^\"\\\\\\r\\n])+?)\\\\+\"|\"((?:[^\"\\\\\\r\\n]|\\\\.)+)\"|'([^'\\r\\n]+)'|"
      "([^\\s\"'\\\\,;&})\\]<>]+))",
      {"pass", "pwd", "secret", "token", "cred", "auth", "session", "key"}, 0, 3.0, LW_SF_GENERIC,
@@ -547,7 +547,7 @@ static const lw_secret_format rows[] = {
      "GET https://api.example.com/v1/items?access_token=%s&page=2\n{\\\"password\\\": \\\"%s\\\"}"},
     {"aws_lambda_env_name", "Lambda environment variable name", LW_SC_MARKER, false,
      "(?<![A-Za-z0-9_])(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_LAMBDA_FUNCTION_NAME|"
-     "AWS_LAMBDA_RUNTIME_API|_HANDLER|TREND_AP_KEY|TREND_AP_SECRET)(?=\\\\?[\"']?\\s*[:=])",
+     "AWS_LAMBDA_RUNTIME_API|_HANDLER|TREND_AP_KEY|TREND_AP_SECRET)(?=\\\\?[\"']?[ \\t]*[:=])",
      {"=AWS_", "=_HANDLER", "=TREND_AP_"}, 0, 0, LW_SF_MARKER, "", NULL},
 };
 
@@ -709,9 +709,10 @@ static void match_row(lw_secret_scanner *sc, int i, const char *s, size_t n)
         }
         if (h.end > h.start)
             push(sc, &h);
-        /* On from inside the secret, not past the match: a value that ran
-         * on (an unclosed quote) may hold the next key of this row. */
-        at = h.end > h.start ? h.start + 1 : ov[0] + 1;
+        /* On from the secret's start, not past the match: a value that ran
+         * on (an unclosed quote, a key with no value) may be or hold the
+         * next key of this row. */
+        at = h.start > ov[0] ? h.start : ov[0] + 1;
     }
 }
 
