@@ -124,19 +124,27 @@ struct hs_scratch *lw_litset_scratch_new(const lw_litset *ls)
 
 void lw_litset_scratch_free(struct hs_scratch *scratch) { hs_free_scratch(scratch); }
 
+typedef struct ids {
+    uint8_t *seen;
+    size_t count;
+} ids;
+
 static int on_id(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
 {
     (void)from, (void)to, (void)flags;
-    ((uint8_t *)ctx)[id] = 1;
+    ids *x = ctx;
+    x->count += !x->seen[id];
+    x->seen[id] = 1;
     return 0;
 }
 
-void lw_litset_scan_ids(const lw_litset *ls, struct hs_scratch *scratch, const char *s, size_t n, uint8_t *seen)
+size_t lw_litset_scan_ids(const lw_litset *ls, struct hs_scratch *scratch, const char *s, size_t n, uint8_t *seen)
 {
+    ids x = {seen, 0};
     const size_t piece = (size_t)1 << 30;
     for (size_t off = 0; off < n;) {
         size_t len = n - off < piece ? n - off : piece;
-        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, scratch, on_id, seen);
+        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, scratch, on_id, &x);
         if (rc != HS_SUCCESS) {
             fprintf(stderr, "lambdaward: prefilter: hs_scan failed (%d)\n", (int)rc);
             abort(); /* only misuse gets here: an unbuilt set, a scratch shared by two threads */
@@ -145,6 +153,7 @@ void lw_litset_scan_ids(const lw_litset *ls, struct hs_scratch *scratch, const c
             break;
         off += len - (LW_LIT_LEN - 1);
     }
+    return x.count;
 }
 
 /* ==== 2. PCRE2 ============================================================= */

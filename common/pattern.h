@@ -98,8 +98,9 @@ uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n);
 struct hs_scratch *lw_litset_scratch_new(const lw_litset *ls);
 void lw_litset_scratch_free(struct hs_scratch *scratch);
 /* Sets seen[id] = 1 for every literal occurring in s[0..n), with the
- * caller's scratch (seen has one byte per literal; it is not cleared). */
-void lw_litset_scan_ids(const lw_litset *ls, struct hs_scratch *scratch, const char *s, size_t n, uint8_t *seen);
+ * caller's scratch (seen has one byte per literal; it is not cleared).
+ * Returns how many entries it set that were 0. */
+size_t lw_litset_scan_ids(const lw_litset *ls, struct hs_scratch *scratch, const char *s, size_t n, uint8_t *seen);
 void lw_litset_free(lw_litset *ls);
 
 /* ---- 2. PCRE2 ------------------------------------------------------------ */

@@ -729,15 +729,23 @@ static int by_start(const void *a, const void *b)
 const lw_secret_hit *lw_secret_scan_all(lw_secret_scanner *sc, const char *s, size_t n, size_t *count)
 {
     sc->nhits = 0;
-    memset(sc->seen_lit, 0, (size_t)cat.nlits);
-    lw_litset_scan_ids(&cat.lits, sc->scratch, s, n, sc->seen_lit);
-    memset(sc->seen_row, 0, NROWS);
-    for (int k = 0; k < cat.nlits; k++)
-        if (sc->seen_lit[k])
+    *count = 0;
+    /* A text without any candidate costs the one vector pass. seen_lit
+     * and seen_row are all 0 between scans. */
+    if (!lw_litset_scan_ids(&cat.lits, sc->scratch, s, n, sc->seen_lit))
+        return sc->hits;
+    for (int k = 0; k < cat.nlits; k++) {
+        if (sc->seen_lit[k]) {
+            sc->seen_lit[k] = 0;
             sc->seen_row[cat.lit_row[k]] = 1;
-    for (int i = 0; i < NROWS; i++)
-        if (sc->seen_row[i])
+        }
+    }
+    for (int i = 0; i < NROWS; i++) {
+        if (sc->seen_row[i]) {
+            sc->seen_row[i] = 0;
             match_row(sc, i, s, n);
+        }
+    }
     if (sc->nhits > 1)
         qsort(sc->hits, sc->nhits, sizeof *sc->hits, by_start);
     *count = sc->nhits;
