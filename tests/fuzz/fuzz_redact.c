@@ -127,13 +127,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* What is around the secret may hold its bytes too: only a window the
      * surroundings (and the line's own template) lack is the secret's. The
-     * masks' own hex digits are blanked first: they are a hash, and could
-     * happen to continue a piece of the secret the input copied around it. */
+     * masks' own hex digits and key block labels are blanked first: they are
+     * a hash and a constant, and could happen to continue a piece of the
+     * secret the input copied around it. */
     char *plain = malloc(n + 1);
     memcpy(plain, out, n);
     for (char *m = plain; (m = memmem(m, (size_t)(plain + n - m), "****#", 5)) != NULL; m += 5)
         if (plain + n - m >= 13 && is_hex8(m + 5))
             memset(m, 1, 13);
+    static const char label[] = "-----BEGIN PRIVATE KEY-----"; /* what a key block's mask starts with */
+    for (char *m = plain; (m = memmem(m, (size_t)(plain + n - m), label, sizeof label - 1)) != NULL;)
+        memset(m, 1, sizeof label - 1);
     for (size_t i = pub; i + 8 <= sl; i++) {
         const char *w = secret + i;
         if (!in(plain, n, w, 8) || !has_alnum(w, 8)) /* "--------": the mask's own label can make that */
