@@ -539,7 +539,7 @@ static const lw_secret_format rows[] = {
      "account|service|admin|subscription|consumer|webhook)[_.\\-]?key)[A-Za-z0-9_.\\-]*)"
      "\\\\*[\"']?[ \\t]*(?::=|=>|=|:(?=[\\s\"'\\\\]))[ \\t]*"
      "(?:\\\\+\"((?:[^\"\\\\\\r\\n]|\\\\+[^\"\\\\\\r\\n])+?)\\\\+\"|\"((?:[^\"\\\\\\r\\n]|\\\\.)+)\"|'([^'\\r\\n]+)'|"
-     "([^\\s\"'\\\\,;&})\\]<>]+))",
+     "([^\\s\"'\\\\,;&{}()\\[\\]<>][^\\s\"'\\\\,;&}\\]<>]*))",
      {"pass", "pwd", "secret", "token", "cred", "auth", "session", "key"}, 0, 3.0, LW_SF_GENERIC,
      "Xk[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{22}",
      "db_password=%s\n{\"client_secret\": \"%s\"}\n{'api_key': '%s'}\nauth_token: %s\nexport GITHUB_TOKEN=%s\n"

@@ -106,6 +106,8 @@ static void assignments_in_every_notation(void **st)
         if (!strstr(red(line), m("Qw9rTy7uIo")))
             fail_msg("not masked as the value: %s -> %s", line, red(line));
     }
+    /* an object or list after a secret-named key is not its value */
+    assert_string_equal(red("\"credentials\": {\"user\": \"bob\"}"), "\"credentials\": {\"user\": \"bob\"}");
     /* vendor tokens bare, keeping their public prefix */
     char gh[64];
     snprintf(gh, sizeof gh, "%s%s", "ghp_", "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5");
