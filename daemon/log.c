@@ -13,7 +13,7 @@
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/wipe.h"
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 
 static lw_log_level threshold = LW_LOG_INFO;
 static bool journal;

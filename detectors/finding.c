@@ -7,7 +7,7 @@
 
 #include "common/jsonw.h"
 #include "common/timeutil.h"
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 
 static const char *const sev_names[] = {"info", "low", "medium", "high", "critical"};
 

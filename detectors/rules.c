@@ -1,7 +1,6 @@
 /*
- * rules: the literal prefilter (Vectorscan behind lw_litset), PCRE2
- * helpers, and the `rules` detector (user rules). See rules.h for the
- * design and why the prefilter is Vectorscan.
+ * rules: lw_patterns, the evidence excerpt, and the `rules` detector (user
+ * rules). The prefilter and PCRE2 helpers are common/pattern.c.
  *
  * The `rules` detector: every TEXT, APP and PLATFORM message, and the raw
  * HTTP request of every sensor event, is matched against each rule. The
@@ -23,172 +22,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <hs.h>
-
 #include "common/jsonw.h"
 #include "common/map.h"
 #include "detectors/detector.h"
 #include "detectors/fold.h"
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 
-/* ==== 1. literal prefilter ================================================ */
-
-void lw_litset_init(lw_litset *ls) { memset(ls, 0, sizeof *ls); }
-
-int lw_litset_add(lw_litset *ls, const char *lit, bool nocase, uint32_t groups)
+/* Moves a cut at red[i] off the middle of a mask ("****#1a2b3c4d"):
+ * back to its start (forward when `forward`). */
+static size_t off_mask(const lw_buf *red, size_t i, bool forward)
 {
-    size_t len = strlen(lit);
-    if (ls->n >= LW_LIT_MAX || len < 1 || len > LW_LIT_LEN || !groups || ls->db)
-        return -1;
-    lw_lit *L = &ls->lit[ls->n++];
-    memcpy(L->s, lit, len);
-    L->len = (uint8_t)len;
-    L->nocase = nocase;
-    L->groups = groups;
-    ls->all |= groups;
-    return 0;
-}
-
-void lw_litset_free(lw_litset *ls)
-{
-    hs_free_scratch(ls->scratch);
-    hs_free_database(ls->db);
-    lw_litset_init(ls);
-}
-
-int lw_litset_build(lw_litset *ls, char *err, size_t errlen)
-{
-    if (ls->db) {
-        snprintf(err, errlen, "prefilter built twice");
-        return -1;
-    }
-    const char *expr[LW_LIT_MAX];
-    size_t len[LW_LIT_MAX];
-    unsigned flags[LW_LIT_MAX], ids[LW_LIT_MAX];
-    for (int i = 0; i < ls->n; i++) {
-        expr[i] = ls->lit[i].s;
-        len[i] = ls->lit[i].len;
-        flags[i] = HS_FLAG_SINGLEMATCH | (ls->lit[i].nocase ? HS_FLAG_CASELESS : 0);
-        ids[i] = (unsigned)i;
-    }
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_lit_multi(expr, flags, ids, len, (unsigned)ls->n, HS_MODE_BLOCK, NULL, &ls->db, &ce) !=
-        HS_SUCCESS) {
-        snprintf(err, errlen, "vectorscan: %s", ce && ce->message ? ce->message : "compile failed");
-        hs_free_compile_error(ce);
-        return -1;
-    }
-    if (hs_alloc_scratch(ls->db, &ls->scratch) != HS_SUCCESS) {
-        snprintf(err, errlen, "vectorscan: cannot allocate scratch space");
-        return -1;
-    }
-    return 0;
-}
-
-typedef struct hits {
-    const lw_litset *ls;
-    uint32_t found;
-} hits;
-
-static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
-{
-    (void)from, (void)to, (void)flags;
-    hits *h = ctx;
-    h->found |= h->ls->lit[id].groups;
-    return h->found == h->ls->all; /* non-zero stops the scan */
-}
-
-uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
-{
-    hits h = {ls, 0};
-    /* hs_scan takes an unsigned length: longer strings go in overlapping
-     * pieces, so a literal across a cut is still seen whole. */
-    const size_t piece = (size_t)1 << 30;
-    for (size_t off = 0; off < n && h.found != ls->all;) {
-        size_t len = n - off < piece ? n - off : piece;
-        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, ls->scratch, on_hit, &h);
-        if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
-            fprintf(stderr, "lambdaward: prefilter: hs_scan failed (%d)\n", (int)rc);
-            abort(); /* only misuse gets here: an unbuilt set, a scratch shared by two threads */
+    size_t lo = i > 12 ? i - 12 : 0;
+    for (size_t k = lo; k < i; k++) {
+        if (k + 4 <= red->len && !memcmp(red->p + k, LW_MASK, 4)) {
+            size_t end = k + 4;
+            if (end < red->len && red->p[end] == '#')
+                end += 9 <= red->len - end ? 9 : red->len - end;
+            if (end > i)
+                return forward ? end : k;
         }
-        if (off + len == n)
-            break;
-        off += len - (LW_LIT_LEN - 1);
     }
-    return h.found;
-}
-
-/* ==== 2. PCRE2 ============================================================= */
-
-pcre2_code *lw_re_compile(const char *pattern, uint32_t options, char *err, size_t errlen)
-{
-    int code = 0;
-    PCRE2_SIZE off = 0;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, options, &code, &off, NULL);
-    if (!re) {
-        PCRE2_UCHAR msg[256];
-        if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
-            snprintf((char *)msg, sizeof msg, "error %d", code);
-        if (err && errlen)
-            snprintf(err, errlen, "%s at offset %zu", (const char *)msg, (size_t)off);
-        return NULL;
-    }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* no JIT: the interpreter still works */
-    return re;
+    return i;
 }
 
 void lw_rx_excerpt(lw_buf *out, const char *s, size_t n, size_t at, size_t max, const size_t (*masks)[2],
                    int nmasks, size_t keep)
 {
+    /* The whole text is redacted first and the excerpt cut from that, so a
+     * cut can never fall inside a secret and hide it from redaction. */
     lw_buf_reset(out);
-    if (at > n)
-        at = n;
-    size_t a = at > max / 3 ? at - max / 3 : 0;
-    size_t b = a + max < n ? a + max : n;
-    /* Cut on character boundaries (a UTF-8 continuation byte is 10xxxxxx). */
-    while (a > 0 && a < n && ((unsigned char)s[a] & 0xc0) == 0x80)
-        a--;
-    while (b < n && b > a && ((unsigned char)s[b] & 0xc0) == 0x80)
-        b--;
-    /* Never cut a masked span in two: widen to include it whole. */
-    for (int k = 0; k < nmasks; k++) {
-        if (masks[k][0] < a && masks[k][1] > a)
-            a = masks[k][0];
-        if (masks[k][0] < b && masks[k][1] > b)
-            b = masks[k][1];
-    }
-    lw_buf raw = LW_BUF_INIT;
-    for (size_t i = a; i < b;) {
-        int hit = -1;
-        for (int k = 0; k < nmasks && hit < 0; k++)
-            if (masks[k][0] == i && masks[k][1] > i)
-                hit = k;
-        if (hit >= 0) {
-            size_t len = masks[hit][1] - i;
-            lw_buf_append(&raw, s + i, len < keep ? len : keep);
-            lw_buf_puts(&raw, LW_MASK);
-            i = masks[hit][1];
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < b) {
-            bool starts = false;
-            for (int k = 0; k < nmasks && !starts; k++)
-                starts = masks[k][0] == j;
-            if (starts)
-                break;
-            j++;
-        }
-        lw_buf_append(&raw, s + i, j - i);
-        i = j;
-    }
     lw_buf red = LW_BUF_INIT;
-    lw_redact(raw.p ? raw.p : "", raw.len, &red);
+    size_t rat = at > n ? n : at;
+    lw_redact_ex(s, n, &red, masks, nmasks, keep, &rat);
+    size_t a = rat > max / 3 ? rat - max / 3 : 0;
+    size_t b = a + max < red.len ? a + max : red.len;
+    a = off_mask(&red, a, false);
+    b = off_mask(&red, b, true);
+    /* Cut on character boundaries (a UTF-8 continuation byte is 10xxxxxx). */
+    while (a > 0 && a < red.len && ((unsigned char)red.p[a] & 0xc0) == 0x80)
+        a--;
+    while (b < red.len && b > a && ((unsigned char)red.p[b] & 0xc0) == 0x80)
+        b--;
     if (a > 0)
         lw_buf_puts(out, "...");
-    size_t limit = max + 16; /* the masks and "..." may add a little */
-    size_t i = 0;
-    while (i < red.len && i < limit) {
+    for (size_t i = a; i < b;) {
         unsigned char c = (unsigned char)red.p[i];
         if (c < 0x80) {
             lw_buf_putc(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
@@ -198,14 +75,13 @@ void lw_rx_excerpt(lw_buf *out, const char *s, size_t n, size_t at, size_t max, 
         int l = lw_utf8_seqlen((const unsigned char *)red.p + i, red.len - i);
         if (l <= 0) /* lw_redact's output is valid UTF-8; be safe anyway */
             l = 1;
-        if (i + (size_t)l > limit)
-            break;
         lw_buf_append(out, red.p + i, (size_t)l);
         i += (size_t)l;
     }
-    if (b < n || i < red.len)
+    if (b < red.len)
         lw_buf_puts(out, "...");
-    lw_buf_free(&raw);
+    if (!out->p)
+        lw_buf_puts(out, "");
     lw_buf_free(&red);
 }
 

@@ -1,21 +1,25 @@
 /*
- * secret_leak: credentials written into logs (critical, DESIGN.md).
+ * secret_leak: credentials written into logs (DESIGN.md).
  *
  * What it scans: the message of every TEXT and APP record, and the raw HTTP
  * request (payload) of every sensor event. Platform lines carry no user
  * data and are skipped.
  *
- * Kinds and patterns (PCRE2, JIT-compiled once in create()):
+ * Kinds: every row of the secret catalogue (secrets/catalog.h) that is not
+ * redact-only: about 230 formats, the kind being the row's id. Vendor
+ * tokens (github_pat, slack_bot_token, stripe_access_token, openai_api_key,
+ * gcp_api_key, ...), context formats (authorization: the credential after
+ * any scheme; api_key_header; bearer_token; url_userinfo; curl_user;
+ * generic_secret: a key=value, JSON, Python, YAML or Go assignment whose
+ * key names a secret; jwt), and the AWS and key kinds this detector had
+ * before the catalogue, with their own options:
  *   aws_access_key_id      (AKIA|ASIA|ABIA|ACCA) + 16 [A-Z0-9], or A3T + 17,
  *                          not inside a longer [A-Za-z0-9] run
  *   aws_secret_access_key  exactly 40 [A-Za-z0-9+/] as the value of a name
- *                          containing "secret" or "aws" (aws_secret_access_key=,
- *                          "SecretAccessKey": "...", AWS_SECRET_ACCESS_KEY=);
- *                          all-hex values (SHA-1 digests) never count
- *   aws_session_token      100+ base64 characters as the value of
- *                          AWS_SESSION_TOKEN / AWS_SECURITY_TOKEN / SessionToken /
- *                          session_token / "Token" / x-amz-security-token, or
- *                          bare with a known STS prefix (IQoJb3JpZ2lu, FwoGZXIvYXdz)
+ *                          containing "secret" or "aws"; all-hex values
+ *                          (SHA-1 digests) never count
+ *   aws_session_token      100+ base64 characters as the value of a token
+ *                          name, or bare with a known STS prefix
  *   private_key            -----BEGIN (RSA |EC |OPENSSH |DSA |ENCRYPTED |PGP )?
  *                          PRIVATE KEY-----, with its base64 body (>= 64 chars)
  *                          in the same message, or as the last thing in it (the
@@ -29,32 +33,39 @@
  *                          (NAME=, "NAME": , NAME: ) in one message, or across
  *                          the events of one log stream within env_window_s (5 s):
  *                          what `; env` or printing os.environ leaves behind
+ *                          (the names are the catalogue's marker row)
+ * Where hits overlap, the most specific wins (lw_secret_resolve: a vendor
+ * token over the header or variable holding it). Severity: critical for a
+ * row marked critical (live cloud, VCS, payment and chat credentials),
+ * high otherwise.
  *
- * Entropy floors (Shannon, bits per character, over the candidate; what
- * gitleaks and trufflehog do to tell keys from hashes and placeholders),
- * measured on 200,000 random samples of each shape:
+ * Precision (detection is precise, redaction aggressive): each row's
+ * entropy floor and placeholder rejection (****, ${VAR}, <redacted>, xxxx,
+ * changeme, null, true...); key/value and header shapes also need 8+
+ * bytes, a mix of character classes, a value that is no hex digest, UUID,
+ * number, path or URL, and a name that is no pagination cursor, hash,
+ * count or type (lw_secret_plausible). Entropy floors of the AWS kinds
+ * (Shannon, bits per character), measured on 200,000 random samples:
  *   access key id, all 20 chars   2.8   random ids: min 2.91, median 3.78;
  *                                       AKIAAAAABBBBCCCCDDDD 2.35, AKIA0000... 1.02
  *   secret access key, 40 chars   4.0   random: min 4.09, median 4.78; any hex
  *                                       string is below 4.0 (16 symbols)
  *   session token, first 1 KiB    4.5   real tokens 5.1-5.9
  *   agent key                     3.0
- * Keys ending in or containing "EXAMPLE" (AWS's documentation keys,
+ * Values containing "EXAMPLE" (AWS's documentation keys,
  * AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) are
  * ignored while ignore_examples is on, as gitleaks does.
  *
- * Performance: a line goes to PCRE2 only when the literal prefilter
- * (rules.h: one vector pass, 3-byte windows) finds one of AKIA, ASIA, ABIA,
- * ACCA, A3T, "secret", "aws", "token" (those three case-insensitive),
- * IQoJb3JpZ2lu, FwoGZXIvYXdz, FQoGZXIvYXdz, "PRIVATE KEY-", AWS_, _HANDLER,
- * TREND_AP_, and then only the patterns whose literal was seen run. On
- * ordinary Lambda logs about 5 % of lines reach PCRE2 (mostly the word
- * "token"); the rest cost the scan, 4-7 GB/s.
+ * Performance: one Vectorscan pass over each line finds which catalogue
+ * rows' literals occur (vendor prefixes such as ghp_, xoxb-, AKIA, and
+ * key words such as token, secret, password, authorization); PCRE2 runs
+ * only for those rows. A line without any candidate costs that one pass.
  *
- * Evidence never holds a secret: the kind, a masked prefix (first 4 chars
- * + "****"), the first 16 hex of its SHA-256, its length and entropy, the
- * variable name, the request id, and a short excerpt of the line with every
- * detected secret masked before lw_redact() runs over the rest.
+ * Evidence never holds a secret: the kind (row id), the format's name and
+ * class, the public prefix + "****" (when the row keeps one), the first 16
+ * hex of its SHA-256, its length and entropy, the variable or header name,
+ * the request id, and an excerpt cut from the redacted line
+ * (lw_rx_excerpt).
  *
  * Identity and aggregation: a finding's key is "<kind>:<sha16>" (for an
  * environment dump, the hash of the log stream). What a security team acts
@@ -73,7 +84,9 @@
  *
  * With `query --jobs N` each worker keeps its own set, so a secret leaked in
  * two ranges of one file is reported by both (their ids differ by stream
- * or request); the daemon has one pipeline and reports it once.
+ * or request); the daemon has one pipeline and reports it once. Each
+ * detector instance has its own catalogue scanner (the compiled catalogue
+ * is shared read-only).
  *
  * Memory: per function 520 bytes (the seen set) plus its name, at most
  * max_functions; per log stream that printed one of the environment names
@@ -89,8 +102,9 @@
 #include "common/map.h"
 #include "detectors/detector.h"
 #include "detectors/keyed.h"
-#include "detectors/redact.h"
 #include "detectors/rules.h"
+#include "secrets/catalog.h"
+#include "secrets/redact.h"
 
 typedef struct secret_cfg {
     double min_entropy_key_id;
@@ -137,30 +151,11 @@ static const lw_option options[] = {
     LW_OPT_END,
 };
 
-enum kind { K_KEY_ID, K_SECRET, K_TOKEN, K_PRIVKEY, K_AGENT, K_ENV, K_COUNT };
-static const char *const kind_names[K_COUNT] = {
-    "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-    "private_key",       "agent_key",             "environment_dump",
-};
-
-/* Prefilter groups, and the literals that unlock them. */
-enum { G_KEY_ID = 1, G_SECRET = 2, G_TOKEN = 4, G_PRIVKEY = 8, G_ENV = 16, G_AGENT = 32 };
-static const lw_lit_def lits[] = {
-    {"AKIA", false, G_KEY_ID},
-    {"ASIA", false, G_KEY_ID},
-    {"ABIA", false, G_KEY_ID},
-    {"ACCA", false, G_KEY_ID},
-    {"A3T", false, G_KEY_ID},
-    {"secret", true, G_SECRET},
-    {"aws", true, G_SECRET},
-    {"token", true, G_TOKEN},
-    {"IQoJb3JpZ2lu", false, G_TOKEN},
-    {"FwoGZXIvYXdz", false, G_TOKEN},
-    {"FQoGZXIvYXdz", false, G_TOKEN},
-    {"PRIVATE KEY-", false, G_PRIVKEY},
-    {"AWS_", false, G_ENV},
-    {"_HANDLER", false, G_ENV},
-    {"TREND_AP_", false, G_ENV | G_AGENT},
+/* The kinds that existed before the catalogue keep their numbers in the
+ * seen-set hash (saved state stays valid); other rows follow them. */
+enum kind { K_KEY_ID, K_SECRET, K_TOKEN, K_PRIVKEY, K_AGENT, K_ENV, K_OTHER };
+static const char *const legacy_ids[K_ENV] = {
+    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "private_key", "agent_key",
 };
 
 static const char *const env_names[] = {
@@ -169,20 +164,8 @@ static const char *const env_names[] = {
 };
 #define NENV 8
 
-#define RX_KEY_ID "(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|A3T[A-Z0-9]{17})(?![A-Za-z0-9])"
-/* The name is matched from its keyword on (so PCRE2 can skip ahead to an
- * s or an a) and widened backwards in C. */
-#define RX_SECRET                                                                                           \
-    "(?i)(?:secret|aws)[a-z0-9_.\\-]*[\"']?\\s*(?:=>|[:=])\\s*[\"']?(?-i)([A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])"
-#define RX_TOKEN                                                                                                     \
-    "(?:((?i:aws_session_token|aws_security_token|session_?token|x-amz-security-token)|(?<![A-Za-z])Token)"        \
-    "[\"']?\\s*[:=]\\s*[\"']?|(?<![A-Za-z0-9+/])(?=IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz))([A-Za-z0-9+/]{100,}" \
-    "={0,2})"
+/* A private key block counts only with one of these headers. */
 #define RX_PRIVKEY "-----BEGIN ((?:RSA|EC|OPENSSH|DSA|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----"
-#define RX_AGENT "(?<![A-Za-z0-9_])(TREND_AP_(?:KEY|SECRET))[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9+/=_\\-]{16,})"
-#define RX_ENV                                                                                                   \
-    "(?<![A-Za-z0-9_])(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_LAMBDA_FUNCTION_NAME|" \
-    "AWS_LAMBDA_RUNTIME_API|_HANDLER|TREND_AP_KEY|TREND_AP_SECRET)(?=[\"']?\\s*[:=])"
 
 #define SEEN_MAX 64
 typedef struct seen {
@@ -208,12 +191,13 @@ typedef struct envstream {
 /* One detected secret in the current message. */
 #define MAX_CAND 32
 typedef struct cand {
+    int fmt;                /* catalogue row */
     enum kind kind;
     size_t start, end;      /* span in the text */
     size_t mstart, mend;    /* span masked in the excerpt */
     unsigned char sha[32];  /* of the secret (a private key: its body, else its header) */
     size_t len;             /* of the secret */
-    char prefix[8];         /* its first 4 characters */
+    char prefix[24];        /* its public prefix */
     lw_str name;            /* variable name; private key: its type */
     double entropy;
     bool has_body;          /* private key: body in this message */
@@ -222,31 +206,20 @@ typedef struct cand {
 typedef struct secret_det {
     lw_keyed_det base; /* seen: key: function, state: seen */
     secret_cfg cfg;
-    lw_patterns pat;
     lw_keyed streams; /* key: group \x1f stream */
+    lw_secret_scanner *sc;
+    int legacy[K_ENV]; /* catalogue rows of the legacy kinds */
+    pcre2_code *privhdr;
+    pcre2_match_data *md;
+    lw_secret_hit hits[2 * MAX_CAND];
     cand c[MAX_CAND];
     int nc;
     size_t masks[MAX_CAND][2];
     lw_buf excerpt, vars, body;
-    char prefix[16], sha[17], idkey[64];
+    char prefix[32], sha[17], idkey[96];
 } secret_det;
 
-static double entropy(const char *s, size_t n)
-{
-    if (!n)
-        return 0;
-    unsigned cnt[256] = {0};
-    for (size_t i = 0; i < n; i++)
-        cnt[(unsigned char)s[i]]++;
-    double h = 0;
-    for (int c = 0; c < 256; c++) {
-        if (cnt[c]) {
-            double p = (double)cnt[c] / (double)n;
-            h -= p * log2(p);
-        }
-    }
-    return h;
-}
+static double entropy(const char *s, size_t n) { return lw_entropy(s, n); }
 
 static bool all_hex(lw_str v)
 {
@@ -285,8 +258,17 @@ static void *create(const void *cfgp)
     secret_det *d = lw_keyed_det_new(sizeof *d, sizeof(seen), lw_opt_size(cfg->max_functions, 10000), SECRET_FORMAT,
                                      valid);
     d->cfg = *cfg;
-    static const char *const rx[K_COUNT] = {RX_KEY_ID, RX_SECRET, RX_TOKEN, RX_PRIVKEY, RX_AGENT, RX_ENV};
-    lw_patterns_build(&d->pat, "secret_leak", lits, sizeof lits / sizeof *lits, rx, kind_names, K_COUNT, 4);
+    d->sc = lw_secret_scanner_new();
+    for (int k = 0; k < K_ENV; k++)
+        if ((d->legacy[k] = lw_secret_format_find(legacy_ids[k])) < 0)
+            abort(); /* the catalogue lost a row this detector needs */
+    char err[256];
+    d->privhdr = lw_re_compile(RX_PRIVKEY, PCRE2_ANCHORED, err, sizeof err);
+    d->md = pcre2_match_data_create(4, NULL);
+    if (!d->privhdr || !d->md) {
+        fprintf(stderr, "lambdaward: secret_leak: %s\n", d->privhdr ? "out of memory" : err);
+        abort();
+    }
     lw_keyed_init(&d->streams, sizeof(envstream), lw_opt_size(d->cfg.max_streams, 10000));
     return d;
 }
@@ -294,7 +276,9 @@ static void *create(const void *cfgp)
 static void destroy(void *self)
 {
     secret_det *d = self;
-    lw_patterns_free(&d->pat);
+    lw_secret_scanner_free(d->sc);
+    pcre2_code_free(d->privhdr);
+    pcre2_match_data_free(d->md);
     lw_keyed_free(&d->streams);
     lw_buf_free(&d->excerpt);
     lw_buf_free(&d->vars);
@@ -302,39 +286,28 @@ static void destroy(void *self)
     lw_keyed_det_destroy(d);
 }
 
-/* Records a candidate; `secret` is hashed now (it may live in scratch). */
-static cand *add_cand(secret_det *d, enum kind k, size_t start, size_t end, lw_str secret, lw_str name, double h)
+/* Records a candidate of row fmt; `secret` is hashed now (it may live in
+ * scratch). */
+static cand *add_cand(secret_det *d, int fmt, enum kind k, size_t start, size_t end, lw_str secret, lw_str name,
+                      double h)
 {
     if (d->nc >= MAX_CAND)
         return NULL;
+    const lw_secret_format *f = lw_secret_format_at(fmt);
     cand *c = &d->c[d->nc++];
     memset(c, 0, sizeof *c);
+    c->fmt = fmt;
     c->kind = k;
     c->start = c->mstart = start;
     c->end = c->mend = end;
     sha256(secret.p, secret.n, c->sha);
     c->len = secret.n;
-    snprintf(c->prefix, sizeof c->prefix, "%.*s", (int)(secret.n < 4 ? secret.n : 4), secret.p);
+    size_t keep = f->keep < secret.n && f->keep < sizeof c->prefix ? f->keep : 0;
+    memcpy(c->prefix, secret.p, keep);
+    c->prefix[keep] = '\0';
     c->name = name;
     c->entropy = h;
     return c;
-}
-
-/* Next match of pattern k in s[0..n) from *at; advances *at. */
-static bool next_match(secret_det *d, int k, const char *s, size_t n, size_t *at, PCRE2_SIZE **ov)
-{
-    if (*at > n || pcre2_match(d->pat.rx[k], (PCRE2_SPTR)s, n, *at, 0, d->pat.md, NULL) <= 0)
-        return false;
-    *ov = pcre2_get_ovector_pointer(d->pat.md);
-    *at = (*ov)[1] > (*ov)[0] ? (*ov)[1] : (*ov)[0] + 1;
-    return true;
-}
-
-static lw_str grp(const char *s, const PCRE2_SIZE *ov, int g)
-{
-    if (ov[2 * g] == PCRE2_UNSET)
-        return LW_STR_NULL;
-    return (lw_str){s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]};
 }
 
 /* The body of a private key starting at s[i]: base64 and whitespace (also
@@ -373,98 +346,118 @@ static bool name_char(char c)
 
 static bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '\\'; }
 
+/* A hit's name, widened over name characters on both sides (a row matches
+ * from its key word on: "db_" + "password"). */
+static lw_str hit_name(const char *s, size_t n, const lw_secret_hit *h)
+{
+    if (h->nend <= h->nstart)
+        return LW_STR_NULL;
+    size_t nb = h->nstart, ne = h->nend;
+    while (nb > 0 && name_char(s[nb - 1]))
+        nb--;
+    while (ne < n && name_char(s[ne]))
+        ne++;
+    return (lw_str){s + nb, ne - nb};
+}
+
+static enum kind kind_of(const secret_det *d, int fmt)
+{
+    for (int k = 0; k < K_ENV; k++)
+        if (d->legacy[k] == fmt)
+            return (enum kind)k;
+    return K_OTHER;
+}
+
+/* A private key hit: only a real header counts, with its body here or
+ * (the header as the last thing in the event) in the next events. */
+static void private_key(secret_det *d, const char *s, size_t n, const lw_secret_hit *h)
+{
+    if (pcre2_match(d->privhdr, (PCRE2_SPTR)s, n, h->mstart, PCRE2_ANCHORED, d->md, NULL) <= 0)
+        return;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+    size_t hs = ov[0], he = ov[1];
+    lw_str type = ov[2] == PCRE2_UNSET ? LW_STR_NULL : (lw_str){s + ov[2], ov[3] - ov[2] - 1};
+    size_t end = key_body(s, n, he, &d->body);
+    bool body = d->body.len >= 64;
+    size_t rest = he;
+    while (rest < n && blank(s[rest]))
+        rest++;
+    if (!body && rest < n)
+        return; /* a header quoted in a sentence, not a key */
+    /* Identity: the body when it is here, else the header. */
+    lw_str secret = body ? (lw_str){d->body.p, d->body.len} : (lw_str){s + hs, he - hs};
+    cand *c = add_cand(d, h->fmt, K_PRIVKEY, hs, body ? end : he, secret, type.n ? type : lw_str_c("PKCS#8"), 0);
+    if (c) {
+        c->has_body = body;
+        c->mstart = he; /* keep the header readable, mask the body */
+        if (body)
+            c->entropy = entropy(d->body.p, d->body.len < 1024 ? d->body.len : 1024);
+    }
+}
+
+/* One resolved catalogue hit: a candidate when it passes its kind's tests. */
+static void judge(secret_det *d, const char *s, size_t n, const lw_secret_hit *h)
+{
+    const lw_secret_format *f = lw_secret_format_at(h->fmt);
+    lw_str v = {s + h->start, h->end - h->start}, name = hit_name(s, n, h);
+    double e = entropy(v.p, v.n);
+    switch (kind_of(d, h->fmt)) {
+    case K_KEY_ID:
+        if (!example(d, v) && e >= d->cfg.min_entropy_key_id)
+            add_cand(d, h->fmt, K_KEY_ID, h->start, h->end, v, (lw_str){v.p, 4}, e);
+        return;
+    case K_SECRET:
+        if (!example(d, v) && !all_hex(v) && e >= d->cfg.min_entropy_secret)
+            add_cand(d, h->fmt, K_SECRET, h->start, h->end, v, name, e);
+        return;
+    case K_TOKEN: {
+        size_t m = v.n;
+        while (m && v.p[m - 1] == '=')
+            m--;
+        e = entropy(v.p, m < 1024 ? m : 1024);
+        if (e >= d->cfg.min_entropy_token)
+            add_cand(d, h->fmt, K_TOKEN, h->start, h->end, v, name.n ? name : lw_str_c("STS token prefix"), e);
+        return;
+    }
+    case K_AGENT:
+        if (!example(d, v) && e >= d->cfg.min_entropy_agent_key)
+            add_cand(d, h->fmt, K_AGENT, h->start, h->end, v, name, e);
+        return;
+    case K_PRIVKEY: private_key(d, s, n, h); return;
+    default:
+        if (!example(d, v) && lw_secret_plausible(f, v.p, v.n, name.p, name.n))
+            add_cand(d, h->fmt, K_OTHER, h->start, h->end, v, name, e);
+        return;
+    }
+}
+
 /* Fills d->c with the secrets in s[0..n); returns the environment names
  * seen (bit i = env_names[i]). */
-static uint32_t find_candidates(secret_det *d, const char *s, size_t n, uint32_t groups)
+static uint32_t find_candidates(secret_det *d, const char *s, size_t n)
 {
-    PCRE2_SIZE *ov;
     uint32_t env = 0;
     d->nc = 0;
-    if (groups & G_KEY_ID) {
-        for (size_t at = 0; next_match(d, K_KEY_ID, s, n, &at, &ov);) {
-            lw_str v = grp(s, ov, 1);
-            double h = entropy(v.p, v.n);
-            if (!example(d, v) && h >= d->cfg.min_entropy_key_id)
-                add_cand(d, K_KEY_ID, ov[2], ov[3], v, (lw_str){v.p, 4}, h);
+    size_t nh = lw_secret_scan(d->sc, s, n, d->hits, sizeof d->hits / sizeof *d->hits);
+    for (size_t i = 0; i < nh; i++) {
+        const lw_secret_hit *h = &d->hits[i];
+        if (lw_secret_format_at(h->fmt)->flags & LW_SF_MARKER) {
+            lw_str nm = {s + h->start, h->end - h->start};
+            for (int k = 0; k < NENV; k++)
+                if (lw_str_eq(nm, env_names[k]))
+                    env |= 1u << k;
+            continue;
         }
-    }
-    if (groups & G_SECRET) {
-        for (size_t at = 0; next_match(d, K_SECRET, s, n, &at, &ov);) {
-            lw_str v = grp(s, ov, 1);
-            double h = entropy(v.p, v.n);
-            if (example(d, v) || all_hex(v) || h < d->cfg.min_entropy_secret)
-                continue;
-            size_t nb = ov[0], ne = ov[0];
-            while (nb > 0 && name_char(s[nb - 1]))
-                nb--;
-            while (ne < n && name_char(s[ne]))
-                ne++;
-            add_cand(d, K_SECRET, ov[2], ov[3], v, (lw_str){s + nb, ne - nb}, h);
-        }
-    }
-    if (groups & G_TOKEN) {
-        for (size_t at = 0; next_match(d, K_TOKEN, s, n, &at, &ov);) {
-            lw_str v = grp(s, ov, 2);
-            size_t m = v.n;
-            while (m && v.p[m - 1] == '=')
-                m--;
-            double h = entropy(v.p, m < 1024 ? m : 1024);
-            lw_str name = grp(s, ov, 1);
-            if (h >= d->cfg.min_entropy_token)
-                add_cand(d, K_TOKEN, ov[4], ov[5], v, name.n ? name : lw_str_c("STS token prefix"), h);
-        }
-    }
-    if (groups & G_AGENT) {
-        for (size_t at = 0; next_match(d, K_AGENT, s, n, &at, &ov);) {
-            lw_str v = grp(s, ov, 2);
-            double h = entropy(v.p, v.n);
-            if (!example(d, v) && h >= d->cfg.min_entropy_agent_key)
-                add_cand(d, K_AGENT, ov[4], ov[5], v, grp(s, ov, 1), h);
-        }
-    }
-    if (groups & G_PRIVKEY) {
-        for (size_t at = 0; next_match(d, K_PRIVKEY, s, n, &at, &ov);) {
-            size_t hs = ov[0], he = ov[1];
-            lw_str type = grp(s, ov, 1);
-            if (type.n)
-                type.n--; /* the trailing space */
-            size_t end = key_body(s, n, he, &d->body);
-            bool body = d->body.len >= 64;
-            size_t rest = he;
-            while (rest < n && blank(s[rest]))
-                rest++;
-            if (!body && rest < n)
-                continue; /* a header quoted in a sentence, not a key */
-            /* Identity: the body when it is here, else the header. */
-            lw_str secret = body ? (lw_str){d->body.p, d->body.len} : (lw_str){s + hs, he - hs};
-            cand *c = add_cand(d, K_PRIVKEY, hs, body ? end : he, secret, type.n ? type : lw_str_c("PKCS#8"), 0);
-            if (c) {
-                c->has_body = body;
-                c->mstart = he; /* keep the header readable, mask the body */
-                c->prefix[0] = '\0';
-                if (body)
-                    c->entropy = entropy(d->body.p, d->body.len < 1024 ? d->body.len : 1024);
-            }
-            at = end > at ? end : at;
-        }
-    }
-    if (groups & G_ENV) {
-        for (size_t at = 0; next_match(d, K_ENV, s, n, &at, &ov);) {
-            lw_str nm = grp(s, ov, 1);
-            for (int i = 0; i < NENV; i++)
-                if (lw_str_eq(nm, env_names[i]))
-                    env |= 1u << i;
-        }
+        judge(d, s, n, h);
     }
     return env;
 }
 
 /* true the first time (function, kind, hash) is seen. */
-static bool first_time(secret_det *d, lw_str function, enum kind k, const unsigned char sha[32])
+static bool first_time(secret_det *d, lw_str function, uint64_t kind, const unsigned char sha[32])
 {
     uint64_t h;
     memcpy(&h, sha, 8);
-    h = (h ^ ((uint64_t)(k + 1) * 0x9E3779B97F4A7C15ull)) | 1;
+    h = (h ^ ((kind + 1) * 0x9E3779B97F4A7C15ull)) | 1;
     seen *s = lw_keyed_fn(&d->base.keys, function, NULL, NULL);
     if (!s)
         return true; /* too many functions to remember: report, never lose */
@@ -477,6 +470,8 @@ static bool first_time(secret_det *d, lw_str function, enum kind k, const unsign
         s->n++;
     return true;
 }
+
+static uint64_t kind_code(const cand *c) { return c->kind == K_OTHER ? K_OTHER + (uint64_t)c->fmt : c->kind; }
 
 static const char *key_id_type(const char *p)
 {
@@ -499,42 +494,56 @@ typedef struct ctx {
     lw_str source_ip;
 } ctx;
 
-static void start_finding(secret_det *d, const ctx *x, enum kind k, const unsigned char sha[32])
+static void start_finding(secret_det *d, const ctx *x, const char *kind, lw_severity sev, const unsigned char sha[32])
 {
     lw_finding *f = &d->base.f;
-    lw_finding_init(f, "secret_leak", LW_SEV_CRITICAL, x->rec);
+    lw_finding_init(f, "secret_leak", sev, x->rec);
     if (!f->time_ms && x->rec->kind == LW_REC_SENSOR)
         f->time_ms = x->rec->sensor->occurred_at_ms;
     f->request_id = x->request_id;
     hex16(sha, d->sha);
-    snprintf(d->idkey, sizeof d->idkey, "%s:%s", kind_names[k], d->sha);
+    snprintf(d->idkey, sizeof d->idkey, "%s:%s", kind, d->sha);
     f->key = lw_str_c(d->idkey);
 }
 
-static void report(secret_det *d, const ctx *x, const cand *c, const lw_emitter *out)
+static void title(secret_det *d, const cand *c, const lw_secret_format *fmt)
 {
-    if (!first_time(d, x->rec->function, c->kind, c->sha))
-        return;
     lw_finding *f = &d->base.f;
-    start_finding(d, x, c->kind, c->sha);
-    snprintf(d->prefix, sizeof d->prefix, "%s" LW_MASK, c->prefix);
+    int nl = (int)(c->name.n < 60 ? c->name.n : 60);
     switch (c->kind) {
     case K_KEY_ID:
         lw_finding_title(f, "AWS access key id %s (%s) leaked in logs", d->prefix, key_id_type(c->prefix));
         break;
-    case K_SECRET:
-        lw_finding_title(f, "AWS secret access key leaked in logs (%.*s)", (int)(c->name.n < 60 ? c->name.n : 60),
-                         c->name.p);
-        break;
+    case K_SECRET: lw_finding_title(f, "AWS secret access key leaked in logs (%.*s)", nl, c->name.p); break;
     case K_TOKEN: lw_finding_title(f, "AWS session token leaked in logs"); break;
     case K_PRIVKEY:
         lw_finding_title(f, "Private key (%.*s) leaked in logs%s", (int)c->name.n, c->name.p,
                          c->has_body ? "" : " (header; body in the following events)");
         break;
     case K_AGENT: lw_finding_title(f, "Agent key %.*s leaked in logs", (int)c->name.n, c->name.p); break;
-    default: break;
+    default:
+        if (c->name.n)
+            lw_finding_title(f, "%s leaked in logs (%.*s)", fmt->name, nl, c->name.p);
+        else if (c->prefix[0])
+            lw_finding_title(f, "%s %s leaked in logs", fmt->name, d->prefix);
+        else
+            lw_finding_title(f, "%s leaked in logs", fmt->name);
+        break;
     }
-    lw_finding_str(f, "kind", lw_str_c(kind_names[c->kind]));
+}
+
+static void report(secret_det *d, const ctx *x, const cand *c, const lw_emitter *out)
+{
+    if (!first_time(d, x->rec->function, kind_code(c), c->sha))
+        return;
+    const lw_secret_format *fmt = lw_secret_format_at(c->fmt);
+    lw_finding *f = &d->base.f;
+    start_finding(d, x, fmt->id, fmt->critical ? LW_SEV_CRITICAL : LW_SEV_HIGH, c->sha);
+    snprintf(d->prefix, sizeof d->prefix, "%s" LW_MASK, c->prefix);
+    title(d, c, fmt);
+    lw_finding_str(f, "kind", lw_str_c(fmt->id));
+    lw_finding_str(f, "format", lw_str_c(fmt->name));
+    lw_finding_str(f, "class", lw_str_c(lw_secret_class_name(fmt->cls)));
     if (c->prefix[0])
         lw_finding_str(f, "secret_prefix", lw_str_c(d->prefix));
     lw_finding_str(f, "secret_sha256", lw_str_c(d->sha));
@@ -545,7 +554,7 @@ static void report(secret_det *d, const ctx *x, const cand *c, const lw_emitter 
         lw_finding_str(f, "key_type", lw_str_c(key_id_type(c->prefix)));
     else if (c->kind == K_PRIVKEY)
         lw_finding_str(f, "key_type", c->name);
-    else
+    else if (c->name.n)
         lw_finding_str(f, "name", c->name);
     if (c->kind == K_PRIVKEY)
         lw_finding_bool(f, "body_in_event", c->has_body);
@@ -553,7 +562,7 @@ static void report(secret_det *d, const ctx *x, const cand *c, const lw_emitter 
     lw_finding_str(f, "request_id", x->request_id);
     lw_finding_str(f, "source_ip", x->source_ip);
     lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, c->start, lw_opt_size(d->cfg.excerpt_bytes, 160), d->masks,
-                  d->nc, 4);
+                  d->nc, 0);
     lw_finding_str(f, "excerpt", (lw_str){d->excerpt.p, d->excerpt.len});
     lw_emit(out, f);
 }
@@ -578,16 +587,16 @@ static void report_env(secret_det *d, const ctx *x, uint32_t mask, uint32_t even
         }
     }
     lw_finding *f = &d->base.f;
-    start_finding(d, x, K_ENV, sha);
+    start_finding(d, x, "environment_dump", LW_SEV_CRITICAL, sha);
     lw_finding_title(f, "Environment dump in logs (%d credential and runtime variables): command injection?", names);
-    lw_finding_str(f, "kind", lw_str_c(kind_names[K_ENV]));
+    lw_finding_str(f, "kind", lw_str_c("environment_dump"));
     lw_finding_str(f, "variables", (lw_str){d->vars.p, d->vars.len});
     lw_finding_int(f, "variable_count", names);
     lw_finding_int(f, "events", events);
     lw_finding_num(f, "window_s", d->cfg.env_window_s);
     lw_finding_str(f, "location", lw_str_c(x->where));
     lw_finding_str(f, "request_id", x->request_id);
-    lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, 0, lw_opt_size(d->cfg.excerpt_bytes, 160), d->masks, d->nc, 4);
+    lw_rx_excerpt(&d->excerpt, x->text.p, x->text.n, 0, lw_opt_size(d->cfg.excerpt_bytes, 160), d->masks, d->nc, 0);
     lw_finding_str(f, "excerpt", (lw_str){d->excerpt.p, d->excerpt.len});
     lw_emit(out, f);
 }
@@ -641,10 +650,7 @@ static void scan(secret_det *d, const ctx *x, const lw_emitter *out)
 {
     lw_str t = x->text;
     size_t n = lw_scan_len(t.n, d->cfg.max_scan_bytes);
-    uint32_t groups = lw_litset_scan(&d->pat.lits, t.p, n);
-    if (!groups)
-        return;
-    uint32_t env = find_candidates(d, t.p, n, groups);
+    uint32_t env = find_candidates(d, t.p, n);
     if (!d->nc && !env)
         return;
     /* In text order, and every secret masked in every excerpt. */
@@ -702,7 +708,8 @@ static void tick(void *self, int64_t now_ms, const lw_emitter *out)
 
 const lw_detector_ops lw_detector_secret_leak = {
     .name = "secret_leak",
-    .summary = "credentials written into logs: AWS keys, session tokens, private keys, environment dumps",
+    .summary = "credentials written into logs: ~230 vendor token formats, AWS keys, session tokens, private keys, "
+               "passwords and tokens in headers, URLs and key=value shapes, environment dumps",
     .options = options,
     .config_size = sizeof(secret_cfg),
     .create = create,

@@ -5,7 +5,7 @@
 
 #include "common/escape.h"
 #include "common/timeutil.h"
-#include "detectors/redact.h"
+#include "secrets/redact.h"
 
 /* Display columns of escaped text: one per character (escapes are ASCII). */
 static size_t columns(const lw_buf *b)

@@ -14,22 +14,24 @@ import sys
 
 # Folder -> the folders (or single headers) it may include, besides itself.
 # The order is the pipeline's: cli -> sources/sinks -> daemon's root ->
-# pipeline -> config -> detectors -> parsers -> common; net and aws sit
+# pipeline -> config -> detectors -> parsers -> common, with secrets/ (the
+# secret catalogue and redaction) below detectors; net and aws sit
 # beside it, below the sources that use them. daemon/log.h is a leaf any
 # part of the program may log through.
 BELOW = {
     "common": [],
+    "secrets": ["common"],
     "parsers": ["common"],
-    "detectors": ["common", "parsers"],
-    "config": ["common", "parsers", "detectors"],
+    "detectors": ["common", "parsers", "secrets"],
+    "config": ["common", "parsers", "detectors", "secrets"],
     "daemon/net": ["common"],
     "aws": ["common", "daemon/net", "daemon/log.h"],
-    "daemon/pipeline": ["common", "parsers", "detectors", "config", "daemon/log.h"],
-    "daemon": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net"],
-    "daemon/sinks": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net", "daemon"],
-    "daemon/sources": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net", "daemon",
+    "daemon/pipeline": ["common", "parsers", "detectors", "secrets", "config", "daemon/log.h"],
+    "daemon": ["common", "parsers", "detectors", "secrets", "config", "daemon/pipeline", "daemon/net"],
+    "daemon/sinks": ["common", "parsers", "detectors", "secrets", "config", "daemon/pipeline", "daemon/net", "daemon"],
+    "daemon/sources": ["common", "parsers", "detectors", "secrets", "config", "daemon/pipeline", "daemon/net", "daemon",
                        "aws"],
-    "daemon/cli": ["common", "parsers", "detectors", "config", "daemon/pipeline", "daemon/net", "daemon",
+    "daemon/cli": ["common", "parsers", "detectors", "secrets", "config", "daemon/pipeline", "daemon/net", "daemon",
                    "aws", "daemon/sources", "daemon/sinks"],
 }
 
