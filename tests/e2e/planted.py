@@ -8,7 +8,8 @@ shape that carried it, so a leak report says which shape leaked.
 
 A Secret's `private` parts are what must never leave: the part after the
 vendor's public prefix (after "ghp_", after "AKIA"). The checker looks for
-the whole value and every 8-character window of each private part.
+the whole value and every 8-character window of each private part (12 for
+all-hex parts: see HEX_GRAM in the test).
 """
 import base64, json, random, string, urllib.parse
 
@@ -51,7 +52,8 @@ class Planter:
         self.secrets = []
 
     def r(self, alphabet, n):
-        # Every window must be distinctive: redraw the rare run of one class only.
+        # Redraw the rare near-constant draw (few distinct characters), whose
+        # windows could match unrelated text.
         while True:
             s = "".join(self.rng.choice(alphabet) for _ in range(n))
             if n < 12 or len(set(s)) >= min(len(set(alphabet)), n) // 2:
@@ -198,7 +200,7 @@ class Planter:
 
     def trend(self, shape, name):
         t = self.r(ALNUM, 32)
-        return self.add("agent_key", t, t, shape)
+        return self.add("agent_key", t, t, "%s (%s=)" % (shape, name))
 
     def basic(self, shape):
         user, pw = self.user(), self.r(ALNUM, 20)
@@ -310,8 +312,8 @@ class Corpus:
                     p.password(sh + ' (password = "...")')),
             self.node("INFO", "config dump:\n  region: eu-central-1\n  api_key: '%s'\n  timeout: 3" %
                       p.opaque(sh + " (YAML key: 'v')", "api_key", 32, ALNUM)),
-            "main.go:42: %s secretKey := \"%s\" // from the build\n" % (self.iso(),
-                                                                       p.password(sh + " (Go key := \"v\")", "go_secret")),
+            "main.go:42: %s secretKey := \"%s\" // from the build\n" % (
+                self.iso(), p.password(sh + " (Go key := \"v\")", "go_secret")),
             self.node("INFO", "posting alert to %s as bot %s" % (p.slack_hook(sh + " (Slack webhook URL)"),
                                                                  p.xoxb(sh + " (Slack bot token)"))),
             self.node("INFO", "slack user token xoxp in use: %s" % p.xoxp(sh + " (Slack user token)")),
