@@ -182,9 +182,11 @@ class Planter:
         return self.add("jwt", "%s.%s.%s" % (hdr, pay, sig), [pay[12:], sig], shape)
 
     def pem(self, shape, label="RSA PRIVATE KEY"):
-        lines = ["MIIEowIBAAKCAQEA" + self.r(B64, 48)] + [self.r(B64, 64) for _ in range(8)] + [self.r(B64, 20) + "=="]
+        # the first bytes of the body are the key format's fixed header
+        head = "b3BlbnNzaC1rZXktdjEAAAAA" if "OPENSSH" in label else "MIIEowIBAAKCAQEA"
+        lines = [head + self.r(B64, 64 - len(head))] + [self.r(B64, 64) for _ in range(8)] + [self.r(B64, 20) + "=="]
         v = "-----BEGIN %s-----\n%s\n-----END %s-----" % (label, "\n".join(lines), label)
-        return self.add("private_key", v, [lines[0][16:]] + lines[1:], shape)
+        return self.add("private_key", v, [lines[0][len(head):]] + lines[1:], shape)
 
     def password(self, shape, kind="password"):
         # Printable and awkward: a quote-free mix that URL/JSON carry as is.

@@ -21,7 +21,7 @@ Then, for every secret: neither it nor any 8-character window of its
 non-public part (after "ghp_", "AKIA", ...) is in the daemon's stdout or
 stderr, the state file, its -wal and -shm (copied while the daemon runs,
 and again after SIGTERM), any webhook request (headers and body), any query
-or status output. No raw control character of the planted text reaches
+or status output, /metrics. No raw control character of the planted text reaches
 stderr or table output. And the run must have done its job: at least one
 secret_leak finding delivered to each webhook, every event analysed.
 
@@ -366,6 +366,15 @@ class LeakTest(unittest.TestCase):
                 self.artifacts.append(("state.db%s (%s)" % (suffix, label), data))
         return os.path.join(d, "state.db")
 
+    def scrape_metrics(self):
+        """/metrics on both ports: label values come from logs and errors."""
+        for port, name in ((self.metrics_port, "[metrics] port"), (self.ingest_port, "Firehose port")):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/metrics")
+            r = c.getresponse()
+            self.artifacts.append(("/metrics on the " + name, r.read()))
+            c.close()
+
     # --- the other commands -------------------------------------------------
     def run_cmd(self, name, argv, table=False):
         r = subprocess.run([BIN] + argv, capture_output=True, env=self.env, timeout=120)
@@ -477,6 +486,7 @@ class LeakTest(unittest.TestCase):
         self.push_firehose()
         self.wait_delivered(formats)
         live = self.copy_state("copied while the daemon runs")
+        self.scrape_metrics()
         self.run_cmd("status (daemon running)", ["status", "--config", self.conf], table=True)
         self.daemon.send_signal(signal.SIGTERM)
         rc = self.daemon.wait(30)
