@@ -690,6 +690,58 @@ static void push(lw_secret_scanner *sc, const lw_secret_hit *h)
     sc->hits[sc->nhits++] = *h;
 }
 
+static bool key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+}
+
+static bool ends_with(const char *s, size_t n, const char *w)
+{
+    size_t l = strlen(w);
+    return n >= l && !memcmp(s + n - l, w, l);
+}
+
+/* A generic key/value hit that is prose, not an assignment: an error type
+ * ("ExpiredTokenException: The security token ...") or an unquoted first
+ * word of a sentence after a colon ("/etc/x/webhook-secret: Permission
+ * denied", "x.secret: CREDENTIALS_DIRECTORY is not set"). Both shapes
+ * are our own and AWS's messages, so masking them
+ * would blind the log; neither list can hold a secret, since a value that
+ * is one of these words is no secret, whatever its key. */
+static bool prose(const char *s, size_t n, const lw_secret_hit *h)
+{
+    size_t kb = h->nstart, ke = h->nend;
+    while (kb > 0 && key_char(s[kb - 1]))
+        kb--;
+    while (ke < n && key_char(s[ke]))
+        ke++;
+    static const char *const types[] = {"Exception", "Error", "Fault", "Exceeded", "Failure", NULL};
+    for (int i = 0; types[i]; i++)
+        if (ends_with(s + kb, ke - kb, types[i]))
+            return true;
+    bool quoted = h->start > 0 && (s[h->start - 1] == '"' || s[h->start - 1] == '\'' || s[h->start - 1] == '\\');
+    if (quoted || h->end >= n || s[h->end] != ' ')
+        return false; /* a sentence goes on after its first word */
+    static const char *const words[] = {
+        "permission", "no", "not", "the", "a", "an", "is", "are", "was", "has", "have", "operation", "connection",
+        "could", "cannot", "unable", "failed", "invalid", "missing", "expired", "denied", "refused", "timed",
+        "resource", "access", "read-only", "unknown", "bad", "too", "must", "please", "you", "your", "this", "that",
+        "it", "request", "signature", "user", "with", "for", "from", "in", "on", NULL,
+    };
+    size_t vn = h->end - h->start;
+    const char *v = s + h->start;
+    bool env_name = vn > 2 && v[0] != '_' && v[vn - 1] != '_' && memchr(v, '_', vn); /* CREDENTIALS_DIRECTORY */
+    for (size_t i = 0; i < vn && env_name; i++)
+        env_name = (v[i] >= 'A' && v[i] <= 'Z') || v[i] == '_';
+    if (env_name)
+        return true;
+    for (int i = 0; words[i]; i++)
+        if (strlen(words[i]) == vn && !strncasecmp(s + h->start, words[i], vn))
+            return true;
+    return false;
+}
+
 /* Every match of row i in s[0..n). */
 static void match_row(lw_secret_scanner *sc, int i, const char *s, size_t n)
 {
@@ -707,7 +759,7 @@ static void match_row(lw_secret_scanner *sc, int i, const char *s, size_t n)
         } else {
             h.nstart = h.nend = h.start;
         }
-        if (h.end > h.start)
+        if (h.end > h.start && !((rows[i].flags & LW_SF_GENERIC) && h.nend > h.nstart && prose(s, n, &h)))
             push(sc, &h);
         /* On from the secret's start, not past the match: a value that ran
          * on (an unclosed quote, a key with no value) may be or hold the

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +72,24 @@ static bool token_char(unsigned char c)
            c == '_' || c == '-';
 }
 
+/* A file path or URL path ("tmp.u4d6rE3a9W/root-only/webhook"): base64's
+ * alphabet holds '/', but in random base64 all-lowercase words of 3+
+ * letters between separators never make up half the run. */
+static bool path_like(const char *s, size_t n)
+{
+    size_t words = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j] >= 'a' && s[j] <= 'z')
+            j++;
+        bool whole = (i == 0 || !isalnum((unsigned char)s[i - 1])) && (j == n || !isalnum((unsigned char)s[j]));
+        if (j - i >= 3 && whole)
+            words += j - i;
+        i = j > i ? j : i + 1;
+    }
+    return words * 2 > n;
+}
+
 /* The safety net: long high-entropy tokens no row knows. */
 static void high_entropy_runs(const char *s, size_t n, spans *sp)
 {
@@ -89,7 +108,7 @@ static void high_entropy_runs(const char *s, size_t n, spans *sp)
         }
         while (j < n && s[j] == '=') /* base64 padding; an '=' inside is a key=value */
             j++;
-        if (j - i >= 24 && up && low && dig && lw_entropy(s + i, j - i) >= 4.0)
+        if (j - i >= 24 && up && low && dig && !path_like(s + i, j - i) && lw_entropy(s + i, j - i) >= 4.0)
             add(sp, i, j, 0, 0, -1);
         i = j;
     }

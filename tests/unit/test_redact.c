@@ -143,6 +143,30 @@ static void safety_net_and_readable_ids(void **st)
     assert_string_equal(red(ids), ids);
 }
 
+/* Error messages, ours and AWS's, keep their words: an error type before
+ * a colon, a sentence after a path ending in "secret", an environment
+ * variable's name, and paths in the safety net's alphabet. */
+static void messages_stay_readable(void **st)
+{
+    (void)st;
+    const char *keep[] = {
+        "ExpiredTokenException: The security token included in the request is expired",
+        "InvalidSignatureException: Signature expired: 20260101T000000Z is now earlier than 20260101T000500Z",
+        "open /etc/lambdaward/credentials/webhook-secret: Permission denied",
+        "conf:47: credential:webhook.secret: CREDENTIALS_DIRECTORY is not set (systemd sets it)",
+        "cannot read secret file /tmp/tmp.u4d6rE3a9W/root-only/webhook.secret: Permission denied",
+        "at /var/task/node_modules/aws-sdk/lib/Request.js:31:12",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+        assert_string_equal(red(keep[i]), keep[i]);
+    /* ... while the same shapes with a value are masked */
+    assert_null(strstr(red("secret: Xk8aB3dE9fG2hJ4k more"), "Xk8aB3dE9fG2hJ4k"));
+    assert_null(strstr(red("MY_SECRET: Xk8aB3dE9fG2hJ4k"), "Xk8aB3dE9fG2hJ4k"));
+    assert_null(strstr(red("/auth_token: Xk8aB3dE9fG2hJ4kL6mN7pQ1 more"), "Xk8aB3dE9fG2hJ4k"));
+    /* random base64 with '/' in it is no path */
+    assert_null(strstr(red("key wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9KEY leaked"), "bPxRfiCYzz9KEY"));
+}
+
 static void harmless_text_untouched(void **st)
 {
     (void)st;
@@ -160,6 +184,7 @@ int main(void)
         cmocka_unit_test(assignments_in_every_notation),
         cmocka_unit_test(idempotent),
         cmocka_unit_test(safety_net_and_readable_ids),
+        cmocka_unit_test(messages_stay_readable),
         cmocka_unit_test(harmless_text_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
