@@ -96,23 +96,32 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     return h->found == h->ls->all; /* non-zero stops the scan */
 }
 
-uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
+/* hs_scan takes an unsigned length: longer strings go in overlapping
+ * pieces, so a literal across a cut is still seen whole. Stops when the
+ * callback stops the scan. */
+static void scan_pieces(const lw_litset *ls, hs_scratch_t *scratch, const char *s, size_t n,
+                        match_event_handler cb, void *ctx)
 {
-    hits h = {ls, 0};
-    /* hs_scan takes an unsigned length: longer strings go in overlapping
-     * pieces, so a literal across a cut is still seen whole. */
     const size_t piece = (size_t)1 << 30;
-    for (size_t off = 0; off < n && h.found != ls->all;) {
+    for (size_t off = 0; off < n;) {
         size_t len = n - off < piece ? n - off : piece;
-        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, ls->scratch, on_hit, &h);
-        if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
+        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, scratch, cb, ctx);
+        if (rc == HS_SCAN_TERMINATED)
+            return;
+        if (rc != HS_SUCCESS) {
             fprintf(stderr, "lambdaward: prefilter: hs_scan failed (%d)\n", (int)rc);
             abort(); /* only misuse gets here: an unbuilt set, a scratch shared by two threads */
         }
         if (off + len == n)
-            break;
+            return;
         off += len - (LW_LIT_LEN - 1);
     }
+}
+
+uint32_t lw_litset_scan(const lw_litset *ls, const char *s, size_t n)
+{
+    hits h = {ls, 0};
+    scan_pieces(ls, ls->scratch, s, n, on_hit, &h);
     return h.found;
 }
 
@@ -141,18 +150,7 @@ static int on_id(unsigned id, unsigned long long from, unsigned long long to, un
 size_t lw_litset_scan_ids(const lw_litset *ls, struct hs_scratch *scratch, const char *s, size_t n, uint8_t *seen)
 {
     ids x = {seen, 0};
-    const size_t piece = (size_t)1 << 30;
-    for (size_t off = 0; off < n;) {
-        size_t len = n - off < piece ? n - off : piece;
-        hs_error_t rc = hs_scan(ls->db, s + off, (unsigned)len, 0, scratch, on_id, &x);
-        if (rc != HS_SUCCESS) {
-            fprintf(stderr, "lambdaward: prefilter: hs_scan failed (%d)\n", (int)rc);
-            abort(); /* only misuse gets here: an unbuilt set, a scratch shared by two threads */
-        }
-        if (off + len == n)
-            break;
-        off += len - (LW_LIT_LEN - 1);
-    }
+    scan_pieces(ls, scratch, s, n, on_id, &x);
     return x.count;
 }
 
