@@ -481,7 +481,10 @@ static const lw_secret_format rows[] = {
      "authorization: AWS4-HMAC-SHA256 Credential=x/20260308/eu-west-1/s3/aws4_request, SignedHeaders=host, "
      "Signature=%s"},
     {"cookie", "cookie values", LW_SC_GENERIC, false,
-     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:set-)?cookie\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?([^\\r\\n\"'\\\\]+)",
+     "(?i)(?:(?<![A-Za-z0-9_-])|(?<=\\\\[nrt]))(?:set-)?cookie\\\\?[\"']?[ \\t]*[:=][ \\t]*\\\\?[\"']?"
+     /* RFC 6265: a cookie value holds no whitespace, so the cookie string
+      * ends at the first blank that does not follow its "; " separator */
+     "([^\\s;\"'\\\\]+(?:;[ \\t]*[^\\s;\"'\\\\]+)*;?)",
      {"cookie"}, 0, 0, LW_SF_HEADER | LW_SF_REDACT_ONLY | LW_SF_COOKIE,
      "[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{32}",
      "Cookie: theme=dark; session=%s\nSet-Cookie: sid=%s; Path=/; HttpOnly"},

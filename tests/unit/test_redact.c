@@ -163,6 +163,10 @@ static void messages_stay_readable(void **st)
     assert_null(strstr(red("secret: Xk8aB3dE9fG2hJ4k more"), "Xk8aB3dE9fG2hJ4k"));
     assert_null(strstr(red("MY_SECRET: Xk8aB3dE9fG2hJ4k"), "Xk8aB3dE9fG2hJ4k"));
     assert_null(strstr(red("/auth_token: Xk8aB3dE9fG2hJ4kL6mN7pQ1 more"), "Xk8aB3dE9fG2hJ4k"));
+    /* a cookie string mid-line ends at a blank (RFC 6265: values hold none) */
+    const char *c = red("GET /x cookie: sid=Zx81kLm0QpZx81; x=1 {'user': 'bob'}");
+    assert_null(strstr(c, "Zx81kLm0QpZx81"));
+    assert_non_null(strstr(c, " {'user': 'bob'}"));
     /* random base64 with '/' in it is no path */
     assert_null(strstr(red("key wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9KEY leaked"), "bPxRfiCYzz9KEY"));
 }
