@@ -549,8 +549,16 @@ static void process(lw_decoder *d, bool final)
                     d->mode = MODE_TEXT; /* text that starts with a bracket */
                     continue;
                 }
-                err_lines(d, d->line, 1,
-                          end == -2 ? "invalid JSON: unterminated string" : "invalid JSON: unbalanced brackets");
+                if (end == -2) {
+                    /* The document is lost up to the line break that cut
+                     * its string, however many lines it spanned: one error. */
+                    uint64_t nl = count_nl(p + d->off, d->scan - d->off);
+                    err_lines(d, d->line, nl + 1, "invalid JSON: unterminated string");
+                    d->line += nl;
+                    d->off = d->scan;
+                    continue;
+                }
+                err_lines(d, d->line, 1, "invalid JSON: unbalanced brackets");
                 const char *nl = memchr(p + d->off, '\n', n - d->off);
                 d->off = nl ? (size_t)(nl - p) : n;
                 continue;

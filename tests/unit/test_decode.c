@@ -570,6 +570,25 @@ static void text_with_brackets_and_stray_bytes_is_text(void **st)
     assert_string_equal(g->msg[1], "{not json");
 }
 
+/* A pretty-printed document whose string is cut by a line break costs its
+ * lines up to the cut, as one error. */
+static void pretty_document_cut_in_a_string(void **st)
+{
+    (void)st;
+    const char *s = "{\n"
+                    "  \"events\": [\n"
+                    "    {\"logStreamName\": \"a\", \"timestamp\": 10, \"message\": \"cut\n"
+                    "{\"logStreamName\":\"s\",\"timestamp\":3,\"message\":\"kept\"}\n";
+    for (size_t chunk = 0; chunk < 8; chunk++) {
+        got *g = run(s, strlen(s), chunk, NULL);
+        assert_int_equal(g->n, 1);
+        assert_string_equal(g->msg[0], "kept");
+        assert_int_equal(g->line[0], 4);
+        assert_int_equal(g->errors, 1);
+        assert_int_equal(g->st.damaged_lines, 3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +605,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8_in_input),
         cmocka_unit_test(damaged_jsonl_cost_exactly_the_damaged_lines),
         cmocka_unit_test(runs_of_damage),
+        cmocka_unit_test(pretty_document_cut_in_a_string),
         cmocka_unit_test(pretty_printed_documents_are_read),
         cmocka_unit_test(cut_pretty_document_costs_its_lines),
         cmocka_unit_test(truncated_api_page_is_reported),
