@@ -521,8 +521,10 @@ static void cut_doc(lw_decoder *d, size_t cut)
         err_lines(d, d->line, lines, "truncated %s: input ended inside it (%llu line%s lost)", what,
                   (unsigned long long)lines, lines == 1 ? "" : "s");
     else
-        err_lines(d, d->line, lines, "damaged %s: unfinished when line %llu starts a new one (%llu line%s lost)",
-                  what, (unsigned long long)(d->line + nl), (unsigned long long)lines, lines == 1 ? "" : "s");
+        /* No line number in the text: a --jobs worker's are its own, only
+         * the one passed with the error is renumbered. */
+        err_lines(d, d->line, lines, "damaged %s: unfinished where the next line starts a document (%llu line%s lost)",
+                  what, (unsigned long long)lines, lines == 1 ? "" : "s");
     d->line += nl;
     d->off = cut;
     d->col = 0;

@@ -92,7 +92,9 @@ typedef struct worker {
     lw_buf fmt;
     uint64_t input_errors, lines;
     uint64_t own_lines;   /* lines in [start, end): errors on them are this worker's */
-    uint64_t damaged_lines;
+    uint64_t damaged_lines; /* what the errors this worker keeps cost */
+    uint64_t damage_seen;   /* the decoder's count at the last error */
+    lw_decoder *dec;
     werr errs[KEPT_ERRORS];
     int nerrs;
     pthread_t th;
@@ -110,11 +112,17 @@ static void worker_error(void *ud, const char *origin, uint64_t line, const char
 {
     (void)origin;
     worker *w = ud;
+    /* The decoder counts an error's damaged lines just before reporting it:
+     * the difference is what this one cost. */
+    uint64_t seen = lw_decoder_stats(w->dec)->damaged_lines;
+    uint64_t cost = seen - w->damage_seen;
+    w->damage_seen = seen;
     /* Past the range the next worker reports its own lines; damage that
      * starts in this range (a last line cut short, found when the next line
      * starts a document or at the end) is still this worker's. */
     if (w->overrun && (line == 0 || line > w->own_lines))
         return;
+    w->damaged_lines += cost;
     w->input_errors++;
     if (w->nerrs < KEPT_ERRORS) {
         w->errs[w->nerrs].line = line;
@@ -147,6 +155,7 @@ static void *worker_run(void *arg)
     lw_decoder_opts o = {.origin = w->path, .default_group = w->o->default_group,
                          .on_event = worker_event, .on_error = worker_error, .ud = w};
     lw_decoder *d = lw_decoder_new(&o);
+    w->dec = d;
     char *buf = lw_xmalloc(READ_CHUNK);
     if (feed_range(d, w->fd, buf, w->start, w->end, READ_CHUNK, NULL, NULL, &w->own_lines) < 0)
         worker_error(w, w->path, 0, "read error");
@@ -157,8 +166,8 @@ static void *worker_run(void *arg)
     }
     free(buf);
     lw_decoder_finish(d);
-    w->damaged_lines = lw_decoder_stats(d)->damaged_lines;
     lw_decoder_free(d);
+    w->dec = NULL;
     lw_pipeline_finish(w->p);
     lw_buf_free(&w->fmt);
     return NULL;

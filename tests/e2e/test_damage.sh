@@ -8,8 +8,8 @@
 set -u
 BIN="$1/lambdaward"
 DATA="$(cd "$(dirname "$0")/../data" && pwd)"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+TMP=$(mktemp -d); [ -n "${KEEP:-}" ] && echo "$TMP"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
@@ -85,6 +85,33 @@ for f in cut.json cut1.json; do
   check "$f: truncated API page" grep -q "truncated API page" "$TMP/$f.err"
   check "$f: nothing analysed as text" test "$(jq -s '[.[]|select(.kind=="summary")]|length' "$TMP/$f.out")" = 0
 done
+
+# --- --jobs: a damaged line that is the last of the first worker's range -----
+/usr/bin/python3 - "$TMP/big.jsonl" <<'PY'
+import json, sys
+def ev(i):
+    return json.dumps({"logGroupName": "/aws/lambda/big", "logStreamName": "s%d" % (i % 5), "timestamp": 1772979800000 + i,
+                       "message": "REPORT RequestId: 55555555-0000-4000-8000-%012d\tDuration: %d.00 ms\tBilled Duration: %d ms"
+                                  "\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t\n" % (i, i % 900 + 1, i % 900 + 1)}) + "\n"
+lines, size, i = [], 0, 0
+while size < 34 << 20:
+    l = ev(i); lines.append(l); size += len(l); i += 1
+bad = '{"logGroupName": "/aws/lambda/big", "logStreamName": "s1", "timestamp": 1,\n'
+total = size + len(bad)
+acc, k = 0, 0
+while acc + len(lines[k]) < total // 2 - len(bad) // 2:
+    acc += len(lines[k]); k += 1
+lines.insert(k, bad)  # spans the byte midpoint: the first worker's last line
+lines.insert(len(lines) - 3, "{\n")
+open(sys.argv[1], "w").writelines(lines)
+PY
+q --file "$TMP/big.jsonl" -o json -j 1 > "$TMP/big1.out" 2> "$TMP/big1.err"; rc1=$?
+q --file "$TMP/big.jsonl" -o json -j 2 > "$TMP/big2.out" 2> "$TMP/big2.err"; rc2=$?
+check "--jobs: exit 2 both ways" test "$rc1$rc2" = 22
+check "--jobs 2: same output as --jobs 1" cmp -s "$TMP/big1.out" "$TMP/big2.out"
+check "--jobs 2: same errors as --jobs 1" cmp -s "$TMP/big1.err" "$TMP/big2.err"
+check "--jobs 2: both damaged lines counted" grep -q "^lambdaward: 2 damaged input lines skipped" "$TMP/big2.err"
+rm -f "$TMP/big.jsonl"
 
 # --- binary or non-log input: exit 2, saying what it looks like --------------
 cp "$BIN" "$TMP/elf.log"
