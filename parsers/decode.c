@@ -627,7 +627,7 @@ static void process(lw_decoder *d, bool final)
             const char *nl = memchr(p + d->off, '\n', n - d->off);
             if (!nl) {
                 if (n - d->off > MAX_LINE && !d->skip_line) {
-                    err(d, d->line, "text line longer than %u MiB: skipped", MAX_LINE >> 20);
+                    err_lines(d, d->line, 1, "text line longer than %u MiB: skipped", MAX_LINE >> 20);
                     d->skip_line = true;
                 }
                 if (d->skip_line)
