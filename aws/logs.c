@@ -269,10 +269,22 @@ static void on_reply(void *ctx, const lw_logs_response *r)
     c->st.bytes += r->body_len;
     lw_json j;
     lw_json_init(&j);
-    if (lw_json_parse(&j, r->body, r->body_len) != LW_JSON_OK || j.tok[0].type != JSMN_OBJECT) {
+    int pr = lw_json_parse(&j, r->body, r->body_len);
+    if (pr != LW_JSON_OK || j.tok[0].type != JSMN_OBJECT) {
         lw_json_free(&j);
         c->st.server_errors++;
-        retry(k, "malformed response body", 0); /* a truncated answer is worth another try */
+        /* A page cut mid-way (a proxy, a dropped connection that still
+         * ended the body) says so, never passes for another kind of body;
+         * either is worth another try. */
+        lw_buf why = LW_BUF_INIT;
+        if (pr == LW_JSON_PART) {
+            c->st.truncated_pages++;
+            lw_buf_printf(&why, "truncated response page: its JSON ends unfinished after %zu bytes", r->body_len);
+        } else {
+            lw_buf_puts(&why, "malformed response body");
+        }
+        retry(k, why.p, 0);
+        lw_buf_free(&why);
         return;
     }
     int t = lw_json_get(&j, 0, k->op == LW_LOGS_GET ? "nextForwardToken" : "nextToken");

@@ -69,6 +69,7 @@ typedef struct lw_logs_opts {
 typedef struct lw_logs_stats {
     uint64_t calls[LW_LOGS_OPS];
     uint64_t pages, throttled, server_errors, transport_errors, expired_tokens, retries, failures;
+    uint64_t truncated_pages; /* 200 answers whose JSON is cut mid-way (also in server_errors) */
     uint64_t bytes;
 } lw_logs_stats;
 

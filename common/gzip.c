@@ -7,6 +7,8 @@
 
 #define GZ_CHUNK (256u << 10)
 
+static int feed(lw_gunzip *g, const char *buf, size_t len);
+
 void lw_gunzip_init(lw_gunzip *g, void (*on_data)(void *, const char *, size_t),
                     void (*on_error)(void *, const char *), void *ud, size_t max_out)
 {
@@ -57,7 +59,21 @@ static int emit(lw_gunzip *g, size_t got)
     return g->over ? -1 : 0;
 }
 
+/* Where the reader is in its whole input, for messages: a line number of
+ * the inflated text would point nowhere in a compressed file. */
+static unsigned long long at(const lw_gunzip *g, const char *buf)
+{
+    return (unsigned long long)(g->fed + (uint64_t)((const char *)g->z.next_in - buf));
+}
+
 int lw_gunzip_feed(lw_gunzip *g, const char *buf, size_t len)
+{
+    int rc = feed(g, buf, len);
+    g->fed += len;
+    return rc;
+}
+
+static int feed(lw_gunzip *g, const char *buf, size_t len)
 {
     static const Bytef first_magic_byte = 0x1f;
     if (g->over)
@@ -87,14 +103,18 @@ int lw_gunzip_feed(lw_gunzip *g, const char *buf, size_t len)
             }
             g->live = true;
         } else if (g->done || g->skipping) {
-            size_t at = resync(g, g->z.next_in, g->z.avail_in);
+            size_t hdr = resync(g, g->z.next_in, g->z.avail_in);
             /* A 0x1f ending this feed may be the first byte of the next
              * member's header (0x8b comes in the next feed): not junk. */
-            size_t junk = at - (g->half_magic ? 1 : 0);
-            if (junk && g->done && !g->skipping)
-                g->on_error(g->ud, "data after the end of a gzip member: skipped to the next member");
-            g->z.next_in += at;
-            g->z.avail_in -= (uInt)at;
+            size_t junk = hdr - (g->half_magic ? 1 : 0);
+            if (junk && g->done && !g->skipping) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "data after the end of a gzip member at byte offset %llu: skipped to the next member",
+                         at(g, buf));
+                g->on_error(g->ud, msg);
+            }
+            g->z.next_in += hdr;
+            g->z.avail_in -= (uInt)hdr;
             if (!g->z.avail_in) {
                 if (junk)
                     g->skipping = true; /* reported: the rest of this junk is not */
@@ -112,8 +132,8 @@ int lw_gunzip_feed(lw_gunzip *g, const char *buf, size_t len)
             g->done = true;
         } else if (r != Z_OK && r != Z_BUF_ERROR) {
             char msg[200];
-            snprintf(msg, sizeof msg, "corrupt gzip data (%s): skipped to the next member",
-                     g->z.msg ? g->z.msg : "inflate failed");
+            snprintf(msg, sizeof msg, "corrupt gzip data at byte offset %llu (%s): skipped to the next member",
+                     at(g, buf), g->z.msg ? g->z.msg : "inflate failed");
             g->on_error(g->ud, msg);
             g->skipping = true; /* zlib has consumed the bad header: no risk of finding it again */
         }
@@ -124,7 +144,10 @@ int lw_gunzip_feed(lw_gunzip *g, const char *buf, size_t len)
 int lw_gunzip_finish(lw_gunzip *g)
 {
     if (g->live && !g->done && !g->skipping && !g->over) {
-        g->on_error(g->ud, "truncated gzip stream");
+        char msg[120];
+        snprintf(msg, sizeof msg, "truncated gzip stream: input ended at byte offset %llu inside a member",
+                 (unsigned long long)g->fed);
+        g->on_error(g->ud, msg);
         return -1;
     }
     return 0;

@@ -4,7 +4,8 @@
  *
  * Streams members back to back, as Firehose and S3 exports write them;
  * after junk or a corrupt member it reports the damage and goes on at the
- * next member header, so one bad member loses nothing else. Output goes to
+ * next member header, so one bad member loses nothing else. Damage is
+ * reported with its byte offset in the compressed input. Output goes to
  * a callback in chunks of at most 256 KiB; max_out bounds what one reader
  * produces (gzip bombs). zlib (inflateInit2 with automatic header
  * detection) does the inflating.
@@ -14,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <zlib.h>
 
 #include "common/buf.h"
@@ -24,6 +26,7 @@ typedef struct lw_gunzip {
     void *ud;
     size_t max_out;   /* 0 = unbounded */
     size_t produced;
+    uint64_t fed;     /* input bytes fed before this feed: messages give byte offsets */
     bool over;        /* max_out reached: the rest is refused */
     bool live;
     bool done;        /* a member ended; the next bytes start a new one */

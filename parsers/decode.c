@@ -9,8 +9,10 @@
 #include "common/json.h"
 #include "common/jsonw.h"
 #include "common/timeutil.h"
+#include "parsers/sniff.h"
 
 #define MAX_LINE LW_JSON_MAX_DOC
+#define SCAN_STACK 256 /* containers whose kind the scanner remembers */
 
 enum mode { MODE_UNKNOWN, MODE_JSON, MODE_TEXT };
 
@@ -33,6 +35,19 @@ struct lw_decoder {
     size_t scan;         /* next byte to scan (offset in in) */
     int depth;
     bool in_str, esc;
+    /* for telling a continuation line from a new document (continues()) */
+    int col;             /* indentation of the current line, between documents */
+    bool line_start;     /* nothing but blanks yet on the current line */
+    int start_indent;    /* indentation of the line the document starts on */
+    bool at_bol;         /* the scanner is in a line's leading blanks */
+    int bol_indent;
+    char last_sig;       /* last byte outside strings that is not blank */
+    char open[SCAN_STACK]; /* '{' or '[' per depth */
+
+    /* binary input: judged once on the first LW_SNIFF_LEN text bytes */
+    bool sniffed, dead, nul_seen;
+    uint64_t text_off;   /* text bytes (after gunzip) before view */
+    lw_buf nonul;        /* a chunk with its NUL bytes taken out */
 
     bool skip_line;      /* text line over MAX_LINE: drop to the next newline */
 
@@ -42,17 +57,37 @@ struct lw_decoder {
     lw_buf tail_stream;  /* last stream seen in `aws logs tail` text */
 };
 
+static void verr(lw_decoder *d, uint64_t line, uint64_t lines, const char *fmt, va_list ap)
+{
+    char msg[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    d->st.errors++;
+    d->st.damaged_lines += lines;
+    if (d->o.on_error)
+        d->o.on_error(d->o.err_ud ? d->o.err_ud : d->o.ud, d->o.origin, line, msg);
+}
+
+/* An error at a line (line 0: about the input, with the byte offset in the
+ * message) that costs no line, and one that cost `lines` lines from `line`
+ * on: st.damaged_lines counts what damage cost, so that an export of N
+ * lines with K damaged ones can be checked to yield exactly N - K events. */
 static void err(lw_decoder *d, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void err(lw_decoder *d, uint64_t line, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    verr(d, line, 0, fmt, ap);
     va_end(ap);
-    d->st.errors++;
-    if (d->o.on_error)
-        d->o.on_error(d->o.err_ud ? d->o.err_ud : d->o.ud, d->o.origin, line, msg);
+}
+
+static void err_lines(lw_decoder *d, uint64_t line, uint64_t lines, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void err_lines(lw_decoder *d, uint64_t line, uint64_t lines, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verr(d, line, lines, fmt, ap);
+    va_end(ap);
 }
 
 lw_decoder *lw_decoder_new(const lw_decoder_opts *opts)
@@ -63,6 +98,7 @@ lw_decoder *lw_decoder_new(const lw_decoder_opts *opts)
         d->o.origin = "-";
     d->line = 1;
     d->gz = -1;
+    d->line_start = true;
     lw_json_init(&d->json);
     d->j = &d->json;
     return d;
@@ -80,6 +116,7 @@ void lw_decoder_free(lw_decoder *d)
     lw_buf_free(&d->strm);
     lw_buf_free(&d->eid);
     lw_buf_free(&d->tail_stream);
+    lw_buf_free(&d->nonul);
     free(d);
 }
 
@@ -317,9 +354,36 @@ static void handle_parsed(lw_decoder *d, uint64_t line)
         handle_value(d, t, line);
 }
 
+/* Is a line of a document spanning lines that opens with '{' or '[' part
+ * of that document, or the start of a new one after damage?
+ *
+ * JSON Lines put one document on each line, at the left margin; a line
+ * cut after a comma, a stray '{' or any unfinished document must cost only
+ * itself, so the next line that starts a document starts one. Pretty-
+ * printed documents (API pages, arrays of events) also have lines that
+ * open with '{' or '[': the elements of an array. Those are told apart by
+ * two things every pretty-printer does and no damaged JSON Lines file
+ * does together: the line is indented deeper than the document's first
+ * line (the elements sit inside it), and it is where JSON allows a value
+ * (in an array after '[' or ',', in an object after ':'). An unindented
+ * element (indent 0, rare) or a value after a key cut at the line break
+ * would be taken for damage: that costs the rest of that one document and
+ * is reported, whereas the opposite choice (trust whatever follows) loses
+ * the whole rest of the file, as it did before. */
+static bool continues(const lw_decoder *d)
+{
+    if (d->bol_indent <= d->start_indent)
+        return false;
+    char inner = d->depth - 1 < SCAN_STACK ? d->open[d->depth - 1] : '[';
+    if (inner == '[')
+        return d->last_sig == '[' || d->last_sig == ',';
+    return d->last_sig == ':';
+}
+
 /* Incremental scan for the end of the JSON value that starts at in.p+off.
  * Returns the end offset, 0 when more input is needed, -1 for unbalanced
- * brackets, -2 for a string cut by a line break. */
+ * brackets, -2 for a string cut by a line break, -3 when a line starts a
+ * new document before this one closed (d->scan is then that line's start). */
 static long scan_doc(lw_decoder *d)
 {
     const char *p = d->view;
@@ -335,8 +399,10 @@ static long scan_doc(lw_decoder *d)
             if (i >= n)
                 break;
             c = p[i];
-            if (c == '\n')
+            if (c == '\n') {
+                d->scan = i;
                 return -2; /* JSON strings never hold a raw newline: broken */
+            }
             if (d->esc)
                 d->esc = false;
             else if (c == '\\')
@@ -347,9 +413,28 @@ static long scan_doc(lw_decoder *d)
             continue;
         }
         i++;
+        if (c == ' ' || c == '\t' || c == '\r') {
+            d->bol_indent += d->at_bol;
+            continue;
+        }
+        if (c == '\n') {
+            d->at_bol = true;
+            d->bol_indent = 0;
+            continue;
+        }
+        if (d->at_bol) {
+            d->at_bol = false;
+            if ((c == '{' || c == '[') && !continues(d)) {
+                d->scan = i - 1 - (size_t)d->bol_indent;
+                return -3;
+            }
+        }
+        d->last_sig = c;
         if (c == '"') {
             d->in_str = true;
         } else if (c == '{' || c == '[') {
+            if (d->depth < SCAN_STACK)
+                d->open[d->depth] = c;
             d->depth++;
         } else if (c == '}' || c == ']') {
             if (--d->depth == 0) {
@@ -398,6 +483,54 @@ static void emit_text(lw_decoder *d, const char *p, size_t n, uint64_t line)
     emit(d, &ev);
 }
 
+/* Do these bytes begin a JSON value that the end of input or a new
+ * document cut short? (Text that merely starts with a bracket, such as
+ * "[INFO] ...", is invalid JSON well before its end.) */
+static bool json_prefix(lw_decoder *d, const char *p, size_t n)
+{
+    return lw_json_parse(&d->json, p, n) == LW_JSON_PART;
+}
+
+/* Does a cut document look like a FilterLogEvents/GetLogEvents page? */
+static bool looks_like_page(const char *p, size_t n)
+{
+    size_t k = n < 4096 ? n : 4096;
+    return memmem(p, k, "\"events\"", 8) || memmem(p, k, "\"nextToken\"", 11) ||
+           memmem(p, k, "\"nextForwardToken\"", 18) || memmem(p, k, "\"searchedLogStreams\"", 20);
+}
+
+/* The document at off did not close before cut (the start of a line that
+ * starts a new document, or the end of input): report it with the lines it
+ * cost and go on at cut. The first document of an input decides whether
+ * the input is JSON at all: one that is not even the start of a JSON value
+ * is text that starts with a bracket and is re-read as such. */
+static void cut_doc(lw_decoder *d, size_t cut)
+{
+    const char *p = d->view + d->off;
+    size_t n = cut - d->off;
+    d->in_doc = false;
+    if (d->mode == MODE_UNKNOWN && !json_prefix(d, p, n)) {
+        d->mode = MODE_TEXT;
+        return;
+    }
+    uint64_t nl = count_nl(p, n);
+    uint64_t lines = nl + (n && p[n - 1] != '\n');
+    bool at_end = cut == d->view_len;
+    const char *what = looks_like_page(p, n) ? "API page" : "JSON document";
+    if (at_end)
+        err_lines(d, d->line, lines, "truncated %s: input ended inside it (%llu line%s lost)", what,
+                  (unsigned long long)lines, lines == 1 ? "" : "s");
+    else
+        /* No line number in the text: a --jobs worker's are its own, only
+         * the one passed with the error is renumbered. */
+        err_lines(d, d->line, lines, "damaged %s: unfinished where the next line starts a document (%llu line%s lost)",
+                  what, (unsigned long long)lines, lines == 1 ? "" : "s");
+    d->line += nl;
+    d->off = cut;
+    d->col = 0;
+    d->line_start = true;
+}
+
 static void process(lw_decoder *d, bool final)
 {
     for (;;) {
@@ -406,16 +539,37 @@ static void process(lw_decoder *d, bool final)
 
         if (d->in_doc) {
             long end = scan_doc(d);
+            if (end == -3) {
+                cut_doc(d, d->scan);
+                continue;
+            }
             if (end < 0) {
                 d->in_doc = d->skipping = false;
-                if (d->mode == MODE_UNKNOWN) {
+                /* A first line cut inside a string is damaged JSON, not
+                 * text; the next document decides what the input is. */
+                if (d->mode == MODE_UNKNOWN && !(end == -2 && json_prefix(d, p + d->off, d->scan - d->off))) {
                     d->mode = MODE_TEXT; /* text that starts with a bracket */
                     continue;
                 }
-                err(d, d->line, end == -2 ? "invalid JSON: unterminated string" : "invalid JSON: unbalanced brackets");
+                if (end == -2) {
+                    /* The document is lost up to the line break that cut
+                     * its string, however many lines it spanned: one error. */
+                    uint64_t nl = count_nl(p + d->off, d->scan - d->off);
+                    err_lines(d, d->line, nl + 1, "invalid JSON: unterminated string");
+                    d->line += nl;
+                    d->off = d->scan;
+                    continue;
+                }
+                err_lines(d, d->line, 1, "invalid JSON: unbalanced brackets");
                 const char *nl = memchr(p + d->off, '\n', n - d->off);
                 d->off = nl ? (size_t)(nl - p) : n;
                 continue;
+            }
+            if (end == 0 && d->mode == MODE_UNKNOWN && final && json_prefix(d, p + d->off, n - d->off)) {
+                /* A first document cut by the end of input (a saved API
+                 * page cut mid-way): truncated JSON, not text. */
+                cut_doc(d, n);
+                return;
             }
             if (end == 0 && d->mode == MODE_UNKNOWN && (final || n - d->off > LW_JSON_MAX_DOC)) {
                 /* The first "document" never closes: this is text that
@@ -435,10 +589,11 @@ static void process(lw_decoder *d, bool final)
                 }
                 if (!final)
                     return;
-                if (!d->skipping)
-                    err(d, d->line, "truncated JSON document: input ended inside it");
-                else
-                    err(d, d->line, "input ended inside an oversized JSON document");
+                if (!d->skipping) {
+                    cut_doc(d, n);
+                    return;
+                }
+                err(d, d->line, "input ended inside an oversized JSON document");
                 d->line += count_nl(p + d->off, n - d->off);
                 d->off = n;
                 d->in_doc = d->skipping = false;
@@ -458,7 +613,7 @@ static void process(lw_decoder *d, bool final)
             } else if (parse_doc(d, p + start, len) == LW_JSON_OK) {
                 handle_parsed(d, d->line);
             } else {
-                err(d, d->line, "invalid JSON document");
+                err_lines(d, d->line, count_nl(p + start, len) + 1, "invalid JSON document");
             }
             d->line += count_nl(p + start, len);
             d->off = (size_t)end;
@@ -472,7 +627,7 @@ static void process(lw_decoder *d, bool final)
             const char *nl = memchr(p + d->off, '\n', n - d->off);
             if (!nl) {
                 if (n - d->off > MAX_LINE && !d->skip_line) {
-                    err(d, d->line, "text line longer than %u MiB: skipped", MAX_LINE >> 20);
+                    err_lines(d, d->line, 1, "text line longer than %u MiB: skipped", MAX_LINE >> 20);
                     d->skip_line = true;
                 }
                 if (d->skip_line)
@@ -495,8 +650,13 @@ static void process(lw_decoder *d, bool final)
         /* JSON or undecided: skip whitespace between documents. */
         char c = p[d->off];
         if (is_ws(c)) {
-            if (c == '\n')
+            if (c == '\n') {
                 d->line++;
+                d->col = 0;
+                d->line_start = true;
+            } else if (d->line_start) {
+                d->col++;
+            }
             d->off++;
             continue;
         }
@@ -508,7 +668,10 @@ static void process(lw_decoder *d, bool final)
             const char *nl = memchr(p + d->off, '\n', n - d->off);
             if (!nl && !final)
                 return;
-            err(d, d->line, "expected a JSON document, found '%c'", c);
+            if (d->line_start)
+                err_lines(d, d->line, 1, "expected a JSON document, found '%c'", c);
+            else
+                err(d, d->line, "expected a JSON document, found '%c'", c);
             d->off = nl ? (size_t)(nl - p) : n;
             continue;
         }
@@ -520,6 +683,7 @@ static void process(lw_decoder *d, bool final)
             if (parse_doc(d, p + d->off, len) == LW_JSON_OK) {
                 handle_parsed(d, d->line);
                 d->off += len;
+                d->line_start = false;
                 continue;
             }
             /* Anything else goes document by document through the scanner,
@@ -531,6 +695,10 @@ static void process(lw_decoder *d, bool final)
         d->scan = d->off;
         d->depth = 0;
         d->in_str = d->esc = false;
+        d->at_bol = false;
+        d->last_sig = 0;
+        d->start_indent = d->col;
+        d->line_start = false;
     }
 }
 
@@ -553,8 +721,71 @@ static void keep_rest(lw_decoder *d)
     d->view_len = d->in.len;
 }
 
+/* Holds the first LW_SNIFF_LEN text bytes back until they can be judged
+ * (the same verdict whatever the chunking). Returns false while holding,
+ * and for input refused as binary: nothing of it is decoded, one error
+ * says what it looks like. */
+static bool sniff(lw_decoder *d, const char *buf, size_t len, bool final)
+{
+    lw_buf_append(&d->in, buf, len);
+    if (d->in.len < LW_SNIFF_LEN && !final)
+        return false;
+    d->sniffed = true;
+    char why[160];
+    size_t k = d->in.len < LW_SNIFF_LEN ? d->in.len : LW_SNIFF_LEN;
+    if (d->in.len && lw_sniff_binary(d->in.p, k, why, sizeof why)) {
+        err(d, 0, "%s%s", why, d->gz > 0 ? " (inside gzip data)" : "");
+        d->dead = true;
+        lw_buf_reset(&d->in);
+        return false;
+    }
+    return true;
+}
+
+/* NUL bytes past the sniffed start (a file with a hole, a log padded with
+ * zeros after a crash): reported once with their offset and taken out, so
+ * the text around them is still read. Returns the bytes to decode. */
+static const char *drop_nul(lw_decoder *d, const char *buf, size_t *len)
+{
+    const char *z = memchr(buf, '\0', *len);
+    if (!z)
+        return buf;
+    if (!d->nul_seen)
+        err(d, 0, "binary data (NUL bytes) at offset %llu%s: dropped",
+            (unsigned long long)(d->text_off + (uint64_t)(z - buf)), d->gz > 0 ? " of the inflated data" : "");
+    d->nul_seen = true;
+    lw_buf_reset(&d->nonul);
+    for (size_t i = 0; i < *len; i++)
+        if (buf[i])
+            lw_buf_putc(&d->nonul, buf[i]);
+    *len = d->nonul.len;
+    return d->nonul.p ? d->nonul.p : "";
+}
+
 static void feed_text(lw_decoder *d, const char *buf, size_t len, bool final)
 {
+    if (d->dead)
+        return;
+    if (!d->sniffed) {
+        if (!sniff(d, buf, len, final))
+            return;
+        /* The held bytes are the whole input so far: decode them from in. */
+        lw_buf held = d->in;
+        d->in = (lw_buf)LW_BUF_INIT;
+        buf = held.p;
+        len = held.len;
+        const char *b = drop_nul(d, held.p ? held.p : "", &len);
+        d->text_off += held.len;
+        d->view = b;
+        d->view_len = len;
+        process(d, final);
+        keep_rest(d);
+        lw_buf_free(&held);
+        return;
+    }
+    size_t raw = len;
+    buf = drop_nul(d, buf, &len);
+    d->text_off += raw;
     if (d->in.len == 0) {
         /* Nothing pending: decode the caller's bytes in place, no copy. */
         d->view = buf;
@@ -573,7 +804,8 @@ static void gz_data(void *ud, const char *p, size_t n) { feed_text(ud, p, n, fal
 static void gz_error(void *ud, const char *msg)
 {
     lw_decoder *d = ud;
-    err(d, d->line, "%s", msg);
+    /* Damage at the very start: the input only looks like gzip. */
+    err(d, 0, "%s%s", d->z.produced ? "" : "looks like gzip data, but ", msg);
 }
 
 void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
@@ -591,17 +823,14 @@ void lw_decoder_feed(lw_decoder *d, const char *buf, size_t len)
         if (d->in.len < 2)
             return;
         d->gz = lw_is_gzip(d->in.p, d->in.len);
-        if (!d->gz) {
-            d->view = d->in.p;
-            d->view_len = d->in.len;
-            process(d, false);
-            keep_rest(d);
-            return;
-        }
         lw_buf held = d->in;
         d->in = (lw_buf)LW_BUF_INIT;
-        lw_gunzip_init(&d->z, gz_data, gz_error, d, 0);
-        lw_gunzip_feed(&d->z, held.p, held.len);
+        if (d->gz) {
+            lw_gunzip_init(&d->z, gz_data, gz_error, d, 0);
+            lw_gunzip_feed(&d->z, held.p, held.len);
+        } else {
+            feed_text(d, held.p, held.len, false);
+        }
         lw_buf_free(&held);
         return;
     }
@@ -626,8 +855,5 @@ void lw_decoder_finish(lw_decoder *d)
         d->gz = 0;
     if (d->gz)
         lw_gunzip_finish(&d->z);
-    d->view = d->in.p ? d->in.p : "";
-    d->view_len = d->in.len;
-    process(d, true);
-    keep_rest(d);
+    feed_text(d, "", 0, true);
 }

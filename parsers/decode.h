@@ -8,7 +8,12 @@
  * events, and plain text lines (including `aws logs tail` output). Input is
  * fed in chunks of any size; memory is bounded by the largest single
  * document (LW_JSON_MAX_DOC). Problems are reported through on_error with
- * the line they start on, counted, and decoding goes on at the next line.
+ * the line they start on (0 when the message gives a byte offset instead:
+ * gzip damage, binary data), counted, and decoding goes on at the next
+ * line. Damage costs only itself: an unfinished JSON document ends where a
+ * line starts a new one (see continues() in decode.c), and the lines it
+ * spanned are counted in damaged_lines. Binary input (sniff.h) is one error
+ * and nothing of it is decoded.
  */
 #ifndef LW_DECODE_H
 #define LW_DECODE_H
@@ -37,6 +42,7 @@ typedef struct lw_decode_stats {
     uint64_t documents;
     uint64_t control_messages;
     uint64_t errors;
+    uint64_t damaged_lines;   /* input lines lost to damage (each also an error) */
 } lw_decode_stats;
 
 typedef struct lw_decoder lw_decoder;

@@ -85,6 +85,9 @@ typedef struct lw_platform {
     lw_str trace_root;       /* X-Ray Root, without "Root=" */
     int64_t dropped_records; /* platform.logsDropped */
     int64_t dropped_bytes;
+    int unread_fields;       /* text fields that could not be read, and for a
+                                REPORT each of its four numbers missing: > 0
+                                means the line is damaged (counted, reported) */
 } lw_platform;
 
 typedef enum lw_level {

@@ -21,29 +21,26 @@ static bool starts(const char *s, size_t n, const char *pfx, size_t *len)
     return true;
 }
 
-/* Leading decimal number of v ("102.25 ms"); -1 if none. */
+/* Leading decimal number of v ("102.25 ms"); -1 if none. strtod on the
+ * digits alone, so "150.11" is the double the literal 150.11 is (summing
+ * digit by digit is not) and a long run of digits cannot overflow. */
 static double num(lw_str v)
 {
-    double r = 0, scale = 0;
+    char digits[40];
     size_t i = 0;
-    bool any = false;
-    for (; i < v.n; i++) {
+    bool dot = false;
+    for (; i < v.n && i < sizeof digits - 1; i++) {
         char c = v.p[i];
-        if (c >= '0' && c <= '9') {
-            any = true;
-            if (scale > 0) {
-                r += (c - '0') * scale;
-                scale /= 10;
-            } else {
-                r = r * 10 + (c - '0');
-            }
-        } else if (c == '.' && scale == 0) {
-            scale = 0.1;
-        } else {
+        if (c == '.' && !dot)
+            dot = true;
+        else if (c < '0' || c > '9')
             break;
-        }
+        digits[i] = c;
     }
-    return any ? r : -1;
+    digits[i] = '\0';
+    if (i == 0 || (i == 1 && dot))
+        return -1;
+    return strtod(digits, NULL);
 }
 
 /* Memory in MB as an int; absurd values (Lambda's maximum is 10240) are
@@ -61,13 +58,33 @@ static lw_status status_of(lw_str v)
 
 static lw_str trim(const char *p, size_t n)
 {
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\r'))
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
         n--;
-    while (n && *p == ' ') {
+    while (n && (*p == ' ' || *p == '\t')) {
         p++;
         n--;
     }
     return (lw_str){p, n};
+}
+
+static bool blank(char c) { return c == ' ' || c == '\t'; }
+
+/* A numeric field's value: a number, then optionally its unit. Anything
+ * else (no number, words after it) means the field could not be read. */
+static double num_field(lw_str v, lw_platform *pl)
+{
+    double r = num(v);
+    size_t i = 0;
+    while (i < v.n && ((v.p[i] >= '0' && v.p[i] <= '9') || v.p[i] == '.'))
+        i++;
+    while (i < v.n && blank(v.p[i]))
+        i++;
+    lw_str unit = {v.p + i, v.n - i};
+    if (r < 0 || !(unit.n == 0 || lw_str_eq(unit, "ms") || lw_str_eq(unit, "MB"))) {
+        pl->unread_fields++;
+        return -1;
+    }
+    return r;
 }
 
 static void field(lw_platform *pl, lw_str k, lw_str v)
@@ -85,7 +102,7 @@ static void field(lw_platform *pl, lw_str k, lw_str v)
         else if (lw_str_eq(k, "TraceId")) pl->trace_root = v;
         break;
     case 8:
-        if (lw_str_eq(k, "Duration")) pl->duration_ms = num(v);
+        if (lw_str_eq(k, "Duration")) pl->duration_ms = num_field(v, pl);
         break;
     case 9:
         if (lw_str_eq(k, "RequestId")) pl->request_id = v;
@@ -94,42 +111,92 @@ static void field(lw_platform *pl, lw_str k, lw_str v)
         if (lw_str_eq(k, "Error Type")) pl->error_type = v;
         break;
     case 11:
-        if (lw_str_eq(k, "Memory Size")) pl->memory_size_mb = mb(num(v));
+        if (lw_str_eq(k, "Memory Size")) pl->memory_size_mb = mb(num_field(v, pl));
         break;
     case 13:
-        if (lw_str_eq(k, "Init Duration")) pl->init_ms = num(v);
+        if (lw_str_eq(k, "Init Duration")) pl->init_ms = num_field(v, pl);
         break;
     case 15:
-        if (lw_str_eq(k, "Billed Duration")) pl->billed_ms = num(v);
-        else if (lw_str_eq(k, "Max Memory Used")) pl->max_memory_mb = mb(num(v));
+        if (lw_str_eq(k, "Billed Duration")) pl->billed_ms = num_field(v, pl);
+        else if (lw_str_eq(k, "Max Memory Used")) pl->max_memory_mb = mb(num_field(v, pl));
         break;
     case 16:
-        if (lw_str_eq(k, "Restore Duration")) pl->restore_ms = num(v);
+        if (lw_str_eq(k, "Restore Duration")) pl->restore_ms = num_field(v, pl);
         break;
     }
 }
 
-/* Parses "Key: value\tKey: value ..." up to the end of the first line, then
- * an optional "XRAY TraceId: ..." line. A RequestId value ends at the first
- * space, because START puts "Version:" after it on the same field. */
+/* Every key Lambda writes in its text platform lines. Fields are found by
+ * these names, not by the separator: the service writes tabs, but AWS's
+ * own documentation, `--log-type Tail` output and terminal copies show
+ * spaces (one or two), and a value must never swallow the fields after it. */
+static const char *const keys[] = {
+    "RequestId", "Version", "Duration", "Billed Duration", "Memory Size", "Max Memory Used", "Init Duration",
+    "Restore Duration", "Billed Restore Duration", "Status", "Error Type", "Phase", "Runtime Version",
+    "Runtime Version ARN", "TraceId", "SegmentId", "Sampled", "Extension", "State", "Events",
+};
+
+/* Length of the known key (with its colon) that starts at p, or 0. */
+static size_t key_at(const char *p, const char *stop)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t l = strlen(keys[i]);
+        if ((size_t)(stop - p) > l && memcmp(p, keys[i], l) == 0 && p[l] == ':' && l + 1 > best)
+            best = l + 1;
+    }
+    return best;
+}
+
+/* Where the value that starts at v ends: at a tab, or at a blank followed
+ * by a known key. */
+static const char *value_end(const char *v, const char *stop)
+{
+    for (const char *q = v; q < stop; q++) {
+        if (*q == '\t')
+            return q;
+        if (*q == ' ' && q + 1 < stop && !blank(q[1]) && key_at(q + 1, stop))
+            return q;
+    }
+    return stop;
+}
+
+/* Parses "Key: value<sep>Key: value ..." up to the end of the first line,
+ * then an optional "XRAY TraceId: ..." line. A RequestId value ends at the
+ * first blank: a request id holds none. Text that is no "Key: value" is
+ * counted in unread_fields. */
 static void fields(lw_platform *pl, const char *p, const char *end)
 {
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     const char *stop = eol ? eol : end;
     while (p < stop) {
-        while (p < stop && (*p == '\t' || *p == ' '))
+        while (p < stop && (blank(*p) || *p == '\r'))
             p++;
-        const char *colon = memchr(p, ':', (size_t)(stop - p));
-        if (!colon || colon + 1 >= stop || colon[1] != ' ')
+        if (p >= stop)
             break;
+        size_t kl = key_at(p, stop);
+        const char *colon = kl ? p + kl - 1 : NULL;
+        if (!colon) {
+            /* a key we do not know: "Name: value" up to the next tab */
+            const char *tab = memchr(p, '\t', (size_t)(stop - p));
+            const char *fend = tab ? tab : stop;
+            colon = memchr(p, ':', (size_t)(fend - p));
+            if (!colon) {
+                pl->unread_fields++;
+                p = fend;
+                continue;
+            }
+        }
         lw_str k = trim(p, (size_t)(colon - p));
-        const char *v = colon + 2;
-        const char *tab = memchr(v, '\t', (size_t)(stop - v));
-        const char *vend = tab ? tab : stop;
+        const char *v = colon + 1;
+        while (v < stop && blank(*v))
+            v++;
+        const char *vend = value_end(v, stop);
         if (lw_str_eq(k, "RequestId")) {
-            const char *sp = memchr(v, ' ', (size_t)(vend - v));
-            if (sp)
-                vend = sp;
+            const char *q = v;
+            while (q < vend && !blank(*q))
+                q++;
+            vend = q;
         }
         field(pl, k, trim(v, (size_t)(vend - v)));
         p = vend;
@@ -138,20 +205,28 @@ static void fields(lw_platform *pl, const char *p, const char *end)
         fields(pl, eol + 6, end);
 }
 
-/* START, END and REPORT name their request inside the prefix they are known
- * by ("START RequestId: "), so their fields begin that much before its end. */
-#define RID_KEY (sizeof "RequestId: " - 1)
-
-/* A line known by its prefix: the type, then its "Key: value" fields, which
- * begin keep bytes before the prefix ends. */
-static inline bool typed_line(lw_platform *pl, const char *s, const char *end, const char *pfx, size_t keep,
-                              lw_platform_type type)
+/* A line known by its first word (START, REPORT, INIT_START, ...): the
+ * type, then its fields after any blanks. START, END and REPORT name their
+ * request first; without "RequestId:" there the line is no platform line
+ * ("START the engine" is an application's). */
+static bool typed_line(lw_platform *pl, const char *s, const char *end, const char *word, bool rid,
+                       lw_platform_type type)
 {
-    size_t l;
-    if (!starts(s, (size_t)(end - s), pfx, &l))
+    size_t l = strlen(word);
+    if ((size_t)(end - s) < l || memcmp(s, word, l) != 0)
+        return false;
+    const char *p = s + l;
+    if (p < end && !blank(*p) && *p != '\r' && *p != '\n')
+        return false;
+    while (p < end && blank(*p))
+        p++;
+    if (rid && !((size_t)(end - p) > 10 && memcmp(p, "RequestId:", 10) == 0))
         return false;
     pl->type = type;
-    fields(pl, s + l - keep, end);
+    fields(pl, p, end);
+    if (type == LW_PL_REPORT && (pl->duration_ms < 0 || pl->billed_ms < 0 || pl->memory_size_mb < 0 ||
+                                 pl->max_memory_mb < 0))
+        pl->unread_fields++; /* every REPORT has these four */
     return true;
 }
 
@@ -177,9 +252,9 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
         return false;
     switch (s[0]) {
     case 'S':
-        return typed_line(pl, s, end, "START RequestId: ", RID_KEY, LW_PL_START);
+        return typed_line(pl, s, end, "START", true, LW_PL_START);
     case 'E':
-        if (typed_line(pl, s, end, "END RequestId: ", RID_KEY, LW_PL_END))
+        if (typed_line(pl, s, end, "END", true, LW_PL_END))
             return true;
         if (starts(s, n, "EXTENSION\t", &l) || starts(s, n, "EXTENSION ", &l)) {
             pl->type = LW_PL_EXTENSION;
@@ -187,9 +262,9 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
         }
         return false;
     case 'R':
-        if (typed_line(pl, s, end, "REPORT RequestId: ", RID_KEY, LW_PL_REPORT) ||
-            typed_line(pl, s, end, "RESTORE_START", 0, LW_PL_RESTORE_START) ||
-            typed_line(pl, s, end, "RESTORE_REPORT", 0, LW_PL_RESTORE_REPORT))
+        if (typed_line(pl, s, end, "REPORT", true, LW_PL_REPORT) ||
+            typed_line(pl, s, end, "RESTORE_START", false, LW_PL_RESTORE_START) ||
+            typed_line(pl, s, end, "RESTORE_REPORT", false, LW_PL_RESTORE_REPORT))
             return true;
         if (starts(s, n, "RequestId: ", &l) && is_uuidish(s + l, n - l)) {
             /* "RequestId: <id> Error: Runtime exited with error: signal: killed"
@@ -220,9 +295,9 @@ bool lw_platform_parse_text(const char *s, size_t n, lw_platform *pl)
         }
         return false;
     case 'I':
-        if (typed_line(pl, s, end, "INIT_START", 0, LW_PL_INIT_START))
+        if (typed_line(pl, s, end, "INIT_START", false, LW_PL_INIT_START))
             return true;
-        if (typed_line(pl, s, end, "INIT_REPORT", 0, LW_PL_INIT_REPORT)) {
+        if (typed_line(pl, s, end, "INIT_REPORT", false, LW_PL_INIT_REPORT)) {
             /* INIT_REPORT's duration is the init duration. */
             if (pl->duration_ms < 0)
                 pl->duration_ms = pl->init_ms;

@@ -1,9 +1,12 @@
 /*
  * platform: Lambda platform lines, in both log formats.
  *
- * Text: START / END / REPORT (tab-separated "Key: value" fields in any
- * order, trailing tab, space before tab, new-style Status/Error Type, an
- * X-Ray suffix after a newline), INIT_START / INIT_REPORT, RESTORE_*,
+ * Text: START / END / REPORT ("Key: value" fields in any order, found by
+ * their names whatever separates them: tabs as Lambda writes them, spaces
+ * as AWS's documentation and `--log-type Tail` copies show them, both;
+ * new-style Status/Error Type, an X-Ray suffix after a newline; fields
+ * that cannot be read and a REPORT missing a number are counted in
+ * unread_fields, never half-read in silence), INIT_START / INIT_REPORT, RESTORE_*,
  * EXTENSION, and the old-style failure lines ("Task timed out after",
  * "RequestId: ... Error: Runtime exited with error: ...").
  * JSON: {"time","type":"platform.*","record":{...}}.

@@ -179,7 +179,9 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 {
     query *q = ud;
     q->input_errors++;
-    if (q->input_errors <= MAX_SHOWN_ERRORS && msg)
+    if (q->input_errors <= MAX_SHOWN_ERRORS && msg && !line)
+        lw_print(stderr, "lambdaward: %s: %s", origin, msg); /* about the input: the message says where */
+    else if (q->input_errors <= MAX_SHOWN_ERRORS && msg)
         lw_print(stderr, "lambdaward: %s:%llu: %s", origin, (unsigned long long)line, msg);
     else if (q->input_errors == MAX_SHOWN_ERRORS + 1)
         lw_print(stderr, "lambdaward: further input errors are counted, not shown");
@@ -408,12 +410,16 @@ int lw_cmd_query(int argc, char **argv)
             q.input_errors++;
         q.input_errors += res.errors;
     }
+    lw_file_counts fc = {0};
     lw_file_opts fo = {.default_group = q.default_group, .p = q.p, .jobs = q.jobs, .worker = &po,
-                       .render = render, .replay = replay, .on_error = on_error, .ud = &q};
+                       .render = render, .replay = replay, .on_error = on_error, .ud = &q, .counts = &fc};
     for (int i = 0; i < nfiles; i++)
         if (lw_file_read(&fo, files[i]) < 0)
             q.input_errors++;
     lw_pipeline_finish(q.p);
+    /* Platform lines whose fields could not be read leave durations,
+     * memory and cost short: an input error, said, never silent. */
+    uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
     lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, &q.out);
     flush_out(&q);
     fflush(stdout);
@@ -431,6 +437,13 @@ int lw_cmd_query(int argc, char **argv)
     free(hooks);
     free(groups);
     free(prefixes);
+    if (unread)
+        lw_print(stderr, "lambdaward: %llu platform line%s (REPORT, INIT_REPORT, ...) with fields that could not be "
+                 "read: durations, memory and cost are undercounted", (unsigned long long)unread, unread == 1 ? "" : "s");
+    q.input_errors += unread;
+    if (fc.damaged_lines)
+        lw_print(stderr, "lambdaward: %llu damaged input line%s skipped", (unsigned long long)fc.damaged_lines,
+                 fc.damaged_lines == 1 ? "" : "s");
     if (q.input_errors > MAX_SHOWN_ERRORS)
         lw_print(stderr, "lambdaward: %llu input errors in total", (unsigned long long)q.input_errors);
     if (q.fail_on >= 0 && max_sev >= q.fail_on)

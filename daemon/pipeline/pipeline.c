@@ -35,7 +35,10 @@ struct lw_pipeline {
 static void dispatch(lw_pipeline *p, const lw_record *rec)
 {
     switch (rec->kind) {
-    case LW_REC_PLATFORM: p->counts.platform++; break;
+    case LW_REC_PLATFORM:
+        p->counts.platform++;
+        p->counts.platform_unread += rec->platform->unread_fields > 0;
+        break;
     case LW_REC_APP: p->counts.app++; break;
     case LW_REC_TEXT: p->counts.text++; break;
     case LW_REC_SENSOR: p->counts.sensor++; break;

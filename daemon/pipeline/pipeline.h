@@ -34,6 +34,7 @@ typedef struct lw_pipeline_counts {
     uint64_t events;
     uint64_t message_bytes;
     uint64_t platform, app, text, sensor, sensor_malformed;
+    uint64_t platform_unread;  /* platform lines with fields that could not be read */
 } lw_pipeline_counts;
 
 typedef struct lw_pipeline lw_pipeline;

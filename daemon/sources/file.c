@@ -23,6 +23,7 @@
 #include "common/idset.h"
 #include "common/json.h"
 #include "daemon/log.h"
+#include "parsers/sniff.h"
 
 #define READ_CHUNK (4u << 20)
 #define MIN_SPLIT_BYTES (32u << 20) /* smaller files are not worth threads */
@@ -33,7 +34,7 @@
  * so memory stays one chunk plus a partial document whatever the file size.
  * stop, when set, is checked between chunks. Returns -1 on a read error. */
 static int feed_range(lw_decoder *d, int fd, char *buf, size_t from, size_t to, size_t chunk,
-                      bool (*stop)(void *), void *ud)
+                      bool (*stop)(void *), void *ud, uint64_t *lines)
 {
     size_t at = from;
     while (at < to && !(stop && stop(ud))) {
@@ -43,6 +44,9 @@ static int feed_range(lw_decoder *d, int fd, char *buf, size_t from, size_t to, 
             continue;
         if (n <= 0)
             return n < 0 ? -1 : 0;
+        if (lines)
+            for (const char *p = buf, *e = buf + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+                ++*lines;
         lw_decoder_feed(d, buf, (size_t)n);
         at += (size_t)n;
     }
@@ -87,6 +91,10 @@ typedef struct worker {
     lw_spool out;
     lw_buf fmt;
     uint64_t input_errors, lines;
+    uint64_t own_lines;   /* lines in [start, end): errors on them are this worker's */
+    uint64_t damaged_lines; /* what the errors this worker keeps cost */
+    uint64_t damage_seen;   /* the decoder's count at the last error */
+    lw_decoder *dec;
     werr errs[KEPT_ERRORS];
     int nerrs;
     pthread_t th;
@@ -104,8 +112,17 @@ static void worker_error(void *ud, const char *origin, uint64_t line, const char
 {
     (void)origin;
     worker *w = ud;
-    if (w->overrun)
-        return; /* the next worker reports its own range */
+    /* The decoder counts an error's damaged lines just before reporting it:
+     * the difference is what this one cost. */
+    uint64_t seen = lw_decoder_stats(w->dec)->damaged_lines;
+    uint64_t cost = seen - w->damage_seen;
+    w->damage_seen = seen;
+    /* Past the range the next worker reports its own lines; damage that
+     * starts in this range (a last line cut short, found when the next line
+     * starts a document or at the end) is still this worker's. */
+    if (w->overrun && (line == 0 || line > w->own_lines))
+        return;
+    w->damaged_lines += cost;
     w->input_errors++;
     if (w->nerrs < KEPT_ERRORS) {
         w->errs[w->nerrs].line = line;
@@ -138,17 +155,19 @@ static void *worker_run(void *arg)
     lw_decoder_opts o = {.origin = w->path, .default_group = w->o->default_group,
                          .on_event = worker_event, .on_error = worker_error, .ud = w};
     lw_decoder *d = lw_decoder_new(&o);
+    w->dec = d;
     char *buf = lw_xmalloc(READ_CHUNK);
-    if (feed_range(d, w->fd, buf, w->start, w->end, READ_CHUNK, NULL, NULL) < 0)
+    if (feed_range(d, w->fd, buf, w->start, w->end, READ_CHUNK, NULL, NULL, &w->own_lines) < 0)
         worker_error(w, w->path, 0, "read error");
     if (!w->last) {
         w->overrun = true;
         size_t lim = w->end + MAX_OVERRUN < w->size ? w->end + MAX_OVERRUN : w->size;
-        feed_range(d, w->fd, buf, w->end, lim, 64u << 10, records_closed, w);
+        feed_range(d, w->fd, buf, w->end, lim, 64u << 10, records_closed, w, NULL);
     }
     free(buf);
     lw_decoder_finish(d);
     lw_decoder_free(d);
+    w->dec = NULL;
     lw_pipeline_finish(w->p);
     lw_buf_free(&w->fmt);
     return NULL;
@@ -176,7 +195,11 @@ static uint64_t count_lines(int fd, size_t from, size_t to)
  * whole document) and text can; pretty-printed documents and gzip cannot. */
 static bool splittable(const char *p, size_t n)
 {
+    char why[160];
     if (n >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
+        return false;
+    /* binary input: one thread says so once, not one error per worker */
+    if (lw_sniff_binary(p, n < LW_SNIFF_LEN ? n : LW_SNIFF_LEN, why, sizeof why))
         return false;
     size_t i = 0;
     while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
@@ -212,7 +235,11 @@ static size_t next_line(int fd, size_t pos, size_t size)
 static void replay_worker(const lw_file_opts *o, worker *w, uint64_t line_base, lw_idset *seen)
 {
     for (int e = 0; e < w->nerrs; e++)
-        o->on_error(o->ud, w->path, line_base + w->errs[e].line, w->errs[e].msg);
+        o->on_error(o->ud, w->path, w->errs[e].line ? line_base + w->errs[e].line : 0, w->errs[e].msg);
+    if (o->counts) {
+        o->counts->damaged_lines += w->damaged_lines;
+        o->counts->platform_unread += lw_pipeline_counts_get(w->p)->platform_unread;
+    }
     for (uint64_t e = (uint64_t)w->nerrs; e < w->input_errors; e++)
         o->on_error(o->ud, w->path, 0, NULL);
     lw_spool_rewind(&w->out);
@@ -302,6 +329,8 @@ int lw_file_read(const lw_file_opts *o, const char *path)
         lw_decoder *d = lw_decoder_new(&d_o);
         rc = feed_all(d, fd, path);
         lw_decoder_finish(d);
+        if (o->counts)
+            o->counts->damaged_lines += lw_decoder_stats(d)->damaged_lines;
         lw_decoder_free(d);
     }
     if (!is_stdin)

@@ -14,6 +14,13 @@
 #include "daemon/pipeline/spool.h"
 #include "parsers/decode.h"
 
+/* What damage cost, over every file read with these options. */
+typedef struct lw_file_counts {
+    uint64_t damaged_lines;    /* input lines lost to damage (see decode.h) */
+    uint64_t platform_unread;  /* the --jobs workers' platform lines that could not be
+                                  read (a single thread counts in the caller's pipeline) */
+} lw_file_counts;
+
 typedef struct lw_file_opts {
     const char *default_group; /* for input that names no log group */
     lw_pipeline *p;            /* the caller's pipeline: events (one thread) and merged stats */
@@ -28,6 +35,7 @@ typedef struct lw_file_opts {
      * ones it keeps the text of. */
     lw_decode_err_cb on_error;
     void *ud;
+    lw_file_counts *counts;    /* NULL, or added to as files are read */
 } lw_file_opts;
 
 /* Returns 0, or -1 when path could not be opened or read (message printed;

@@ -57,7 +57,10 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 {
     ctx *c = ud;
     c->errors++;
-    FUZZ_CHECK(origin && msg && *msg && line >= 1);
+    /* line 0: an error about the input as a whole (binary data, gzip
+     * damage), placed by a byte offset in its message */
+    FUZZ_CHECK(origin && msg && *msg);
+    FUZZ_CHECK(line >= 1 || strstr(msg, "offset") || strstr(msg, "looks like") || strstr(msg, "binary data"));
 }
 
 static void decode(const char *p, size_t n, const uint8_t *plan, size_t k, ctx *c)
@@ -83,6 +86,7 @@ static void decode(const char *p, size_t n, const uint8_t *plan, size_t k, ctx *
     const lw_decode_stats *st = lw_decoder_stats(d);
     FUZZ_CHECK(st->events == c->events);
     FUZZ_CHECK(st->errors == c->errors);
+    FUZZ_CHECK(st->damaged_lines <= (uint64_t)n + 1 && (!st->damaged_lines || st->errors));
     FUZZ_CHECK(st->bytes_in == n);
     lw_decoder_free(d);
 }

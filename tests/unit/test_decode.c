@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <zlib.h>
 
+#include "common/buf.h"
 #include "common/jsonw.h"
 #include "parsers/decode.h"
 
@@ -19,6 +20,7 @@ typedef struct got {
     int errors;
     uint64_t err_line[16];
     char err[16][256];
+    lw_decode_stats st;
 } got;
 
 static void on_ev(void *ud, const lw_event *ev)
@@ -63,6 +65,7 @@ static got *run(const char *s, size_t n, size_t chunk, const char *dgroup)
     for (size_t i = 0; i < n; i += chunk)
         lw_decoder_feed(d, s + i, n - i < chunk ? n - i : chunk);
     lw_decoder_finish(d);
+    g.st = *lw_decoder_stats(d);
     lw_decoder_free(d);
     return &g;
 }
@@ -292,6 +295,301 @@ static void invalid_utf8_in_input(void **st)
     assert_string_equal(g->msg[0], "text \xef\xbf\xbd line");
 }
 
+
+/* One JSON Lines event, numbered i. */
+static void ev_line(lw_buf *b, int i)
+{
+    char l[160];
+    snprintf(l, sizeof l, "{\"logStreamName\":\"s\",\"timestamp\":%d,\"message\":\"m%d\"}\n", 1000 + i, i);
+    lw_buf_puts(b, l);
+}
+
+/* Each kind of damage a JSON Lines file meets, one line each. */
+static const char *const damage[] = {
+    "{\"logStreamName\":\"s\",\"timestamp\":7,\n",               /* cut after a comma */
+    "{\n",                                                      /* a stray brace */
+    "[\n",                                                      /* a stray bracket */
+    "{\"logStreamName\":\"s\",\"message\":{\"a\":[1,2,\n",          /* cut inside nested containers */
+    "{\"logStreamName\":\"s\",\"timestamp\":7,\"message\":\"cut\n", /* cut inside a string */
+    "{\"logStreamName\":\"s\",\"timestamp\":7,\"message\":\n",    /* cut after a key */
+    "  {\"logStreamName\":\"s\",\"timestamp\":\n",                /* indented, cut */
+    "\"message\":\"a stray member\"}\n",                         /* the second half of a cut line */
+    "}\n",                                                      /* a stray closing brace */
+};
+#define NDAMAGE (sizeof damage / sizeof damage[0])
+
+/* An export of N events with K damaged lines yields exactly the N - K
+ * undamaged events, in order, with K errors and K damaged lines counted,
+ * whatever the chunking; the error names the damaged line. */
+static void damaged_jsonl_cost_exactly_the_damaged_lines(void **st)
+{
+    (void)st;
+    for (size_t k = 0; k < NDAMAGE; k++) {
+        for (int where = 0; where < 3; where++) {
+            /* damage on the first line, in the middle, on the last line;
+             * the first line decides whether an input is JSON at all, and
+             * one that does not open with a bracket says text */
+            if (where == 0 && damage[k][0] != '{' && damage[k][0] != '[' && damage[k][0] != ' ')
+                continue;
+            lw_buf b = LW_BUF_INIT;
+            int n = 12, at = where == 0 ? 0 : where == 1 ? 5 : n;
+            for (int i = 0; i < n; i++) {
+                if (i == at)
+                    lw_buf_puts(&b, damage[k]);
+                ev_line(&b, i);
+            }
+            if (at == n)
+                lw_buf_puts(&b, damage[k]);
+            for (size_t chunk = 0; chunk < 20; chunk += 3) {
+                got *g = run(b.p, b.len, chunk, NULL);
+                if (g->n != n - 0 || g->errors != 1)
+                    print_error("damage %zu at %d chunk %zu: %d events, %d errors (%s)\n", k, at, chunk, g->n,
+                                g->errors, g->errors ? g->err[0] : "");
+                assert_int_equal(g->n, n); /* the damaged line carried no event: N - K = the others */
+                assert_int_equal(g->errors, 1);
+                assert_int_equal(g->st.damaged_lines, 1);
+                assert_int_equal(g->err_line[0], (uint64_t)at + 1);
+                for (int i = 0; i < n; i++) {
+                    char want[16];
+                    snprintf(want, sizeof want, "m%d", i);
+                    assert_string_equal(g->msg[i], want);
+                    assert_int_equal(g->line[i], (uint64_t)(i + 1 + (i >= at)));
+                }
+            }
+            lw_buf_free(&b);
+        }
+    }
+}
+
+/* Many damaged lines, several in a row: each costs only itself. */
+static void runs_of_damage(void **st)
+{
+    (void)st;
+    lw_buf b = LW_BUF_INIT;
+    int events = 0, damaged = 0;
+    for (int i = 0; i < 400; i++) {
+        if (i % 7 == 3 || i % 11 == 4 || i % 13 == 5) {
+            lw_buf_puts(&b, damage[(size_t)i % NDAMAGE]);
+            damaged++;
+        } else {
+            ev_line(&b, events++);
+        }
+    }
+    for (size_t chunk = 0; chunk < 5000; chunk = chunk * 3 + 1) {
+        got *g = run(b.p, b.len, chunk, NULL);
+        assert_int_equal(g->n, events);
+        assert_int_equal(g->st.events, (uint64_t)events);
+        /* Adjacent damaged lines may read as one broken document: one
+         * error, both lines counted. */
+        assert_in_range(g->errors, damaged * 3 / 4, damaged);
+        assert_int_equal(g->st.damaged_lines, (uint64_t)damaged);
+        assert_string_equal(g->msg[15], "m15");
+    }
+    lw_buf_free(&b);
+}
+
+/* A pretty-printed document spanning lines is still read whole, in every
+ * printer's shape (array elements on their own lines, "key":\n value is
+ * not one), and a damaged line before it costs only itself. */
+static void pretty_printed_documents_are_read(void **st)
+{
+    (void)st;
+    const char *s =
+        "{\"logStreamName\":\"s\",\"timestamp\":1,\"message\":\"before\"}\n"
+        "{\"logStreamName\":\"s\",\"timestamp\":2,\n" /* damaged */
+        "{\n"
+        "  \"events\": [\n"
+        "    {\n"
+        "      \"logStreamName\": \"a\",\n"
+        "      \"timestamp\": 10,\n"
+        "      \"message\": \"p1\"\n"
+        "    },\n"
+        "    {\n"
+        "      \"logStreamName\": \"a\",\n"
+        "      \"timestamp\": 11,\n"
+        "      \"message\": \"p2\",\n"
+        "      \"extra\": [\n"
+        "        [1, 2],\n"
+        "        {\"k\": \"v\"}\n"
+        "      ]\n"
+        "    }\n"
+        "  ],\n"
+        "  \"nextToken\": \"t\"\n"
+        "}\n"
+        "[\n"
+        "\t{\"logStreamName\": \"b\", \"timestamp\": 12, \"message\": \"p3\"},\n"
+        "\t{\"logStreamName\": \"b\", \"timestamp\": 13, \"message\": \"p4\"}\n"
+        "]\n"
+        "{\"logStreamName\":\"s\",\"timestamp\":3,\"message\":\"after\"}\n";
+    for (size_t chunk = 0; chunk < 12; chunk++) {
+        got *g = run(s, strlen(s), chunk, NULL);
+        assert_int_equal(g->errors, 1);
+        assert_int_equal(g->err_line[0], 2);
+        assert_string_equal(g->err[0], "damaged JSON document: unfinished where the next line starts a document "
+                                       "(1 line lost)");
+        assert_int_equal(g->st.damaged_lines, 1);
+        assert_int_equal(g->n, 6);
+        assert_string_equal(g->msg[0], "before");
+        assert_string_equal(g->msg[1], "p1");
+        assert_string_equal(g->msg[2], "p2");
+        assert_string_equal(g->msg[3], "p3");
+        assert_string_equal(g->msg[4], "p4");
+        assert_string_equal(g->msg[5], "after");
+        assert_int_equal(g->line[5], 26);
+    }
+}
+
+/* A pretty-printed document cut short, then the next document at the left
+ * margin: the cut one costs its own lines, not the next ones. */
+static void cut_pretty_document_costs_its_lines(void **st)
+{
+    (void)st;
+    const char *s = "{\n"
+                    "  \"events\": [\n"
+                    "    {\"logStreamName\": \"a\", \"timestamp\": 10, \"message\": \"lost\"},\n"
+                    "{\"logStreamName\":\"s\",\"timestamp\":3,\"message\":\"kept\"}\n";
+    got *g = run(s, strlen(s), 0, NULL);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->msg[0], "kept");
+    assert_int_equal(g->errors, 1);
+    assert_int_equal(g->st.damaged_lines, 3);
+    assert_non_null(strstr(g->err[0], "damaged API page"));
+}
+
+/* A saved API page cut mid-way is a truncated page, not text to analyse. */
+static void truncated_api_page_is_reported(void **st)
+{
+    (void)st;
+    const char *s = "{\"events\":[{\"logStreamName\":\"a\",\"timestamp\":1,\"message\":\"REPORT RequestId: x\"},"
+                    "{\"logStreamName\":\"a\",\"timest";
+    for (size_t chunk = 0; chunk < 9; chunk += 4) {
+        got *g = run(s, strlen(s), chunk, NULL);
+        assert_int_equal(g->n, 0);
+        assert_int_equal(g->errors, 1);
+        assert_non_null(strstr(g->err[0], "truncated API page"));
+    }
+    const char *pretty = "{\n  \"events\": [\n    {\"message\": \"x\", \"timestamp\": 1}";
+    got *g = run(pretty, strlen(pretty), 0, NULL);
+    assert_int_equal(g->n, 0);
+    assert_non_null(strstr(g->err[0], "truncated API page"));
+    assert_int_equal(g->st.damaged_lines, 3);
+}
+
+/* Binary or non-log input is one input error that says what it looks
+ * like; nothing of it is decoded as text. */
+static void binary_input_is_refused(void **st)
+{
+    (void)st;
+    static char buf[8192];
+    struct { const char *what; size_t len; const char *want; } kinds[] = {
+        {"\x7f" "ELF\x02\x01\x01", 8192, "looks like an ELF executable"},
+        {"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 8192, "looks like a PNG image"},
+        {"PK\x03\x04\x14\0", 8192, "looks like a zip archive"},
+        {"BZh91AY&SY", 8192, "looks like bzip2 data"},
+        {"\xfd" "7zXZ\0\0", 8192, "looks like xz data"},
+        {"SQLite format 3\0", 8192, "looks like an SQLite database"},
+        {"hello\n\0\0\0\0", 8192, "binary data (NUL bytes) at offset 6"},
+        {"short\0", 6, "binary data (NUL bytes) at offset 5"},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        memset(buf, 0, sizeof buf);
+        memcpy(buf, kinds[k].what, strlen(kinds[k].what) + 1);
+        for (size_t chunk = 0; chunk < 3000; chunk += 1000) {
+            got *g = run(buf, kinds[k].len, chunk ? chunk : 0, NULL);
+            assert_int_equal(g->n, 0);
+            assert_int_equal(g->errors, 1);
+            assert_int_equal(g->err_line[0], 0);
+            if (!strstr(g->err[0], kinds[k].want))
+                fail_msg("%zu: '%s' lacks '%s'", k, g->err[0], kinds[k].want);
+        }
+    }
+    /* a tar: its member name is text, "ustar" at 257 says what it is */
+    memset(buf, 0, sizeof buf);
+    strcpy(buf, "export.jsonl");
+    memcpy(buf + 257, "ustar  ", 8);
+    got *g = run(buf, 4096, 0, NULL);
+    assert_int_equal(g->errors, 1);
+    assert_non_null(strstr(g->err[0], "looks like a tar archive"));
+    /* the same tar gzipped (a .tgz named .jsonl): inflated, then judged */
+    static unsigned char z[8192];
+    size_t zn = gz(buf, 4096, z, sizeof z);
+    g = run((const char *)z, zn, 7, NULL);
+    assert_int_equal(g->n, 0);
+    assert_int_equal(g->errors, 1);
+    assert_non_null(strstr(g->err[0], "looks like a tar archive, not a log (inside gzip data)"));
+    /* random bytes with no NUL among them */
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (char)((x >> 16) | 1);
+    }
+    g = run(buf, sizeof buf, 0, NULL);
+    assert_int_equal(g->n, 0);
+    assert_int_equal(g->errors, 1);
+    assert_non_null(strstr(g->err[0], "binary data ("));
+    assert_non_null(strstr(g->err[0], "bytes are not text"));
+    /* gzip magic on bytes that are not gzip: what it looks like, and where it breaks */
+    const char fake[] = "\x1f\x8b\x08\x00garbage that is no deflate stream at all\n";
+    g = run(fake, sizeof fake - 1, 0, NULL);
+    assert_int_equal(g->n, 0);
+    assert_true(g->errors >= 1);
+    assert_non_null(strstr(g->err[0], "looks like gzip data, but corrupt gzip data at byte offset "));
+    assert_int_equal(g->err_line[0], 0);
+}
+
+/* NUL bytes past the start (a file with a hole): reported once with their
+ * offset, dropped, and the text around them still read. */
+static void nul_bytes_later_are_dropped_and_reported(void **st)
+{
+    (void)st;
+    lw_buf b = LW_BUF_INIT;
+    for (int i = 0; i < 100; i++)
+        ev_line(&b, i);
+    size_t at = b.len;
+    lw_buf_append(&b, "\0\0\0\0", 4);
+    ev_line(&b, 100);
+    for (size_t chunk = 0; chunk < 600; chunk += 97) {
+        got *g = run(b.p, b.len, chunk, NULL);
+        assert_int_equal(g->n, 101);
+        assert_int_equal(g->errors, 1);
+        char want[80];
+        snprintf(want, sizeof want, "binary data (NUL bytes) at offset %zu: dropped", at);
+        assert_string_equal(g->err[0], want);
+    }
+    lw_buf_free(&b);
+}
+
+/* Text that is not JSON but starts with brackets stays text, and a few
+ * invalid bytes do not make a log binary. */
+static void text_with_brackets_and_stray_bytes_is_text(void **st)
+{
+    (void)st;
+    const char *s = "[INFO] starting\n{not json\n[WARN] \xff\xfe odd bytes\n\x1b[31mred\x1b[0m\n";
+    got *g = run(s, strlen(s), 0, NULL);
+    assert_int_equal(g->errors, 0);
+    assert_int_equal(g->n, 4);
+    assert_string_equal(g->msg[1], "{not json");
+}
+
+/* A pretty-printed document whose string is cut by a line break costs its
+ * lines up to the cut, as one error. */
+static void pretty_document_cut_in_a_string(void **st)
+{
+    (void)st;
+    const char *s = "{\n"
+                    "  \"events\": [\n"
+                    "    {\"logStreamName\": \"a\", \"timestamp\": 10, \"message\": \"cut\n"
+                    "{\"logStreamName\":\"s\",\"timestamp\":3,\"message\":\"kept\"}\n";
+    for (size_t chunk = 0; chunk < 8; chunk++) {
+        got *g = run(s, strlen(s), chunk, NULL);
+        assert_int_equal(g->n, 1);
+        assert_string_equal(g->msg[0], "kept");
+        assert_int_equal(g->line[0], 4);
+        assert_int_equal(g->errors, 1);
+        assert_int_equal(g->st.damaged_lines, 3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +604,15 @@ int main(void)
         cmocka_unit_test(truncated_document_at_end),
         cmocka_unit_test(one_megabyte_message),
         cmocka_unit_test(invalid_utf8_in_input),
+        cmocka_unit_test(damaged_jsonl_cost_exactly_the_damaged_lines),
+        cmocka_unit_test(runs_of_damage),
+        cmocka_unit_test(pretty_document_cut_in_a_string),
+        cmocka_unit_test(pretty_printed_documents_are_read),
+        cmocka_unit_test(cut_pretty_document_costs_its_lines),
+        cmocka_unit_test(truncated_api_page_is_reported),
+        cmocka_unit_test(binary_input_is_refused),
+        cmocka_unit_test(nul_bytes_later_are_dropped_and_reported),
+        cmocka_unit_test(text_with_brackets_and_stray_bytes_is_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

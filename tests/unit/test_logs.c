@@ -259,6 +259,47 @@ static void gives_up_after_max_attempts(void **st)
     uv_loop_close(&loop);
 }
 
+/* A 200 page whose JSON is cut mid-way is reported as truncated (never
+ * analysed, never passed for some other body) and asked for again. */
+static void truncated_page_is_reported_and_retried(void **st)
+{
+    (void)st;
+    static const char full[] = "{\"events\":[{\"logStreamName\":\"a\",\"timestamp\":1,\"message\":\"m1\"}],\"nextToken\":null}";
+    static char cut[40];
+    memcpy(cut, full, sizeof cut - 1);
+    const canned r[] = {{200, cut}, {200, "<html>proxy error</html>"}, {200, full}};
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    script s = {.resp = r, .n = 3};
+    lw_logs *c = client(&s, &loop);
+    result a = {0};
+    lw_logs_filter_params p = {.log_group = "g"};
+    lw_logs_filter(c, &p, on_page, on_done, &a);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_string_equal(a.error, "");
+    assert_int_equal(a.pages, 1);
+    assert_string_equal(a.pagebody[0], full);
+    assert_int_equal(lw_logs_stats_get(c)->truncated_pages, 1);
+    assert_int_equal(lw_logs_stats_get(c)->server_errors, 2);
+    lw_logs_close(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+
+    const canned t[] = {{200, cut}, {200, cut}, {200, cut}, {200, cut}, {200, cut}, {200, cut}, {200, cut}, {200, cut}};
+    uv_loop_init(&loop);
+    script s2 = {.resp = t, .n = 8};
+    c = client(&s2, &loop);
+    result b = {0};
+    lw_logs_filter(c, &p, on_page, on_done, &b);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(b.pages, 0);
+    assert_string_equal(b.error, "FilterLogEvents: gave up after 8 attempts: truncated response page: its JSON ends "
+                                 "unfinished after 39 bytes");
+    lw_logs_close(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +309,7 @@ int main(void)
         cmocka_unit_test(fatal_errors_are_reported_clearly),
         cmocka_unit_test(get_events_stops_when_token_repeats),
         cmocka_unit_test(gives_up_after_max_attempts),
+        cmocka_unit_test(truncated_page_is_reported_and_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,10 +221,211 @@ static void app_lines(void **st)
     lw_json_free(&j);
 }
 
+
+#define RID "8a1c3f2e-6b4d-4f1a-9c2e-1d3b5a7c9e0f"
+
+typedef struct shape {
+    const char *where; /* where this shape of line is seen */
+    const char *line;
+} shape;
+
+/* The same cold-start REPORT as Lambda writes it (tabs) and as it is
+ * printed elsewhere: every shape must give the values of the tab form. */
+static const shape same_report[] = {
+    {"AWS docs (monitoring-cloudwatchlogs), single spaces",
+     "REPORT RequestId: " RID " Duration: 102.25 ms Billed Duration: 103 ms Memory Size: 128 MB Max Memory Used: 70 MB "
+     "Init Duration: 150.11 ms"},
+    {"AWS docs, two spaces between fields",
+     "REPORT RequestId: " RID "  Duration: 102.25 ms  Billed Duration: 103 ms  Memory Size: 128 MB  Max Memory Used: "
+     "70 MB  Init Duration: 150.11 ms"},
+    {"--log-type Tail, decoded, trailing tab and newline",
+     "REPORT RequestId: " RID "\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: "
+     "70 MB\tInit Duration: 150.11 ms\t\n"},
+    {"terminal copy, tabs expanded to columns",
+     "REPORT RequestId: " RID "      Duration: 102.25 ms Billed Duration: 103 ms     Memory Size: 128 MB     Max "
+     "Memory Used: 70 MB     Init Duration: 150.11 ms"},
+    {"mixed tabs and spaces",
+     "REPORT RequestId: " RID " \tDuration: 102.25 ms  Billed Duration: 103 ms\tMemory Size: 128 MB Max Memory Used: "
+     "70 MB\t Init Duration: 150.11 ms"},
+    {"space before each tab (Lambda's own older lines)",
+     "REPORT RequestId: " RID " \tDuration: 102.25 ms \tBilled Duration: 103 ms \tMemory Size: 128 MB \tMax Memory "
+     "Used: 70 MB \tInit Duration: 150.11 ms \t"},
+    {"reordered, spaces",
+     "REPORT RequestId: " RID " Memory Size: 128 MB Max Memory Used: 70 MB Init Duration: 150.11 ms Duration: 102.25 ms "
+     "Billed Duration: 103 ms"},
+    {"reversed, tabs",
+     "REPORT RequestId: " RID "\tInit Duration: 150.11 ms\tMax Memory Used: 70 MB\tMemory Size: 128 MB\tBilled "
+     "Duration: 103 ms\tDuration: 102.25 ms"},
+    {"CRLF from a Windows copy",
+     "REPORT RequestId: " RID " Duration: 102.25 ms Billed Duration: 103 ms Memory Size: 128 MB Max Memory Used: 70 MB "
+     "Init Duration: 150.11 ms \r\n"},
+    {"units stuck to numbers",
+     "REPORT RequestId: " RID " Duration: 102.25ms Billed Duration: 103ms Memory Size: 128MB Max Memory Used: 70MB "
+     "Init Duration: 150.11ms"},
+    {"no blank after the colons",
+     "REPORT RequestId: " RID "\tDuration:102.25 ms\tBilled Duration:103 ms\tMemory Size:128 MB\tMax Memory Used:70 "
+     "MB\tInit Duration:150.11 ms"},
+    {"tab after REPORT",
+     "REPORT\tRequestId: " RID "\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: "
+     "70 MB\tInit Duration: 150.11 ms"},
+    {"two spaces after REPORT and between number and unit",
+     "REPORT  RequestId: " RID "  Duration: 102.25  ms  Billed Duration: 103  ms  Memory Size: 128  MB  Max Memory "
+     "Used: 70  MB  Init Duration: 150.11  ms"},
+    {"X-Ray line after it, spaces",
+     "REPORT RequestId: " RID " Duration: 102.25 ms Billed Duration: 103 ms Memory Size: 128 MB Max Memory Used: 70 MB "
+     "Init Duration: 150.11 ms\nXRAY TraceId: 1-5d83c0ad-b8eb4e6c28e0a3bb2a9d0b4f SegmentId: 31255c3b19bd3637 "
+     "Sampled: true"},
+    {"Serverless Framework / SAM logs output (tabs, no trailing tab)",
+     "REPORT RequestId: " RID "\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: "
+     "70 MB\tInit Duration: 150.11 ms"},
+};
+
+/* Other values, other shapes: each with what it must give. */
+typedef struct report_want {
+    shape s;
+    double dur, billed, init, restore;
+    int mem, max;
+    lw_status status;
+    const char *error_type;
+} report_want;
+
+static const report_want reports[] = {
+    {{"warm, AWS docs", "REPORT RequestId: " RID " Duration: 2.31 ms Billed Duration: 3 ms Memory Size: 1024 MB Max "
+                        "Memory Used: 91 MB"},
+     2.31, 3, -1, -1, 1024, 91, LW_ST_NONE, NULL},
+    {{"new style timeout, spaces", "REPORT RequestId: " RID " Duration: 3000.00 ms Billed Duration: 3000 ms Memory "
+                                   "Size: 128 MB Max Memory Used: 88 MB Status: timeout"},
+     3000, 3000, -1, -1, 128, 88, LW_ST_TIMEOUT, NULL},
+    {{"new style OOM, two spaces", "REPORT RequestId: " RID "  Duration: 1523.04 ms  Billed Duration: 1524 ms  Memory "
+                                   "Size: 128 MB  Max Memory Used: 128 MB  Status: error  Error Type: Runtime.OutOfMemory"},
+     1523.04, 1524, -1, -1, 128, 128, LW_ST_ERROR, "Runtime.OutOfMemory"},
+    {{"new style OOM, tabs", "REPORT RequestId: " RID "\tDuration: 1523.04 ms\tBilled Duration: 1524 ms\tMemory Size: "
+                             "128 MB\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory"},
+     1523.04, 1524, -1, -1, 128, 128, LW_ST_ERROR, "Runtime.OutOfMemory"},
+    {{"SnapStart, spaces", "REPORT RequestId: " RID " Duration: 25.40 ms Billed Duration: 329 ms Memory Size: 512 MB "
+                           "Max Memory Used: 120 MB Restore Duration: 303.45 ms Billed Restore Duration: 303 ms"},
+     25.40, 329, -1, 303.45, 512, 120, LW_ST_NONE, NULL},
+    {{"integer durations, old lines", "REPORT RequestId: " RID "\tDuration: 3000 ms\tBilled Duration: 3000 ms "
+                                      "\tMemory Size: 128 MB\tMax Memory Used: 27 MB\t"},
+     3000, 3000, -1, -1, 128, 27, LW_ST_NONE, NULL},
+    {{"status first, reordered", "REPORT RequestId: " RID " Status: timeout Duration: 900000.00 ms Memory Size: 10240 MB "
+                                 "Billed Duration: 900000 ms Max Memory Used: 2048 MB Init Duration: 1200.50 ms"},
+     900000, 900000, 1200.50, -1, 10240, 2048, LW_ST_TIMEOUT, NULL},
+};
+
+static void expect_same(const lw_platform *a, const lw_platform *b)
+{
+    assert_int_equal(a->type, b->type);
+    assert_int_equal(a->request_id.n, b->request_id.n);
+    assert_memory_equal(a->request_id.p, b->request_id.p, a->request_id.n);
+    assert_true(a->duration_ms == b->duration_ms);
+    assert_true(a->billed_ms == b->billed_ms);
+    assert_true(a->init_ms == b->init_ms);
+    assert_true(a->restore_ms == b->restore_ms);
+    assert_int_equal(a->memory_size_mb, b->memory_size_mb);
+    assert_int_equal(a->max_memory_mb, b->max_memory_mb);
+    assert_int_equal(a->status, b->status);
+    assert_int_equal(a->unread_fields, b->unread_fields);
+}
+
+static void report_any_separator_any_order(void **st)
+{
+    (void)st;
+    lw_platform ref, pl;
+    assert_true(text("REPORT RequestId: " RID "\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\t"
+                     "Max Memory Used: 70 MB\tInit Duration: 150.11 ms\t", &ref));
+    assert_true(ref.duration_ms == 102.25 && ref.billed_ms == 103 && ref.init_ms == 150.11);
+    assert_int_equal(ref.memory_size_mb, 128);
+    assert_int_equal(ref.max_memory_mb, 70);
+    assert_int_equal(ref.unread_fields, 0);
+    for (size_t i = 0; i < sizeof same_report / sizeof same_report[0]; i++) {
+        if (!text(same_report[i].line, &pl))
+            fail_msg("not parsed: %s", same_report[i].where);
+        print_message("%s\n", same_report[i].where);
+        expect_same(&pl, &ref);
+    }
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+        const report_want *w = &reports[i];
+        print_message("%s\n", w->s.where);
+        assert_true(text(w->s.line, &pl));
+        assert_int_equal(pl.type, LW_PL_REPORT);
+        assert_str(pl.request_id, RID);
+        assert_true(pl.duration_ms == w->dur);
+        assert_true(pl.billed_ms == w->billed);
+        assert_true(pl.init_ms == w->init);
+        assert_true(pl.restore_ms == w->restore);
+        assert_int_equal(pl.memory_size_mb, w->mem);
+        assert_int_equal(pl.max_memory_mb, w->max);
+        assert_int_equal(pl.status, w->status);
+        if (w->error_type)
+            assert_str(pl.error_type, w->error_type);
+        else
+            assert_int_equal(pl.error_type.n, 0);
+        assert_int_equal(pl.unread_fields, 0);
+    }
+    assert_true(sizeof same_report / sizeof same_report[0] + sizeof reports / sizeof reports[0] + 1 >= 20);
+}
+
+/* START, END, INIT_* with spaces read as with tabs. */
+static void other_lines_any_separator(void **st)
+{
+    (void)st;
+    lw_platform pl;
+    assert_true(text("START  RequestId: " RID "  Version: 12", &pl));
+    assert_int_equal(pl.type, LW_PL_START);
+    assert_str(pl.request_id, RID);
+    assert_str(pl.version, "12");
+    assert_true(text("END\tRequestId: " RID "\t", &pl));
+    assert_int_equal(pl.type, LW_PL_END);
+    assert_str(pl.request_id, RID);
+    assert_true(text("INIT_REPORT Init Duration: 1236.04 ms Phase: init Status: error Error Type: "
+                     "Runtime.ImportModuleError", &pl));
+    assert_int_equal(pl.type, LW_PL_INIT_REPORT);
+    assert_true(pl.init_ms == 1236.04 && pl.duration_ms == 1236.04);
+    assert_str(pl.phase, "init");
+    assert_int_equal(pl.status, LW_ST_ERROR);
+    assert_str(pl.error_type, "Runtime.ImportModuleError");
+    assert_true(text("INIT_START Runtime Version: python:3.12.v16  Runtime Version ARN: "
+                     "arn:aws:lambda:us-east-1::runtime:0123", &pl));
+    assert_int_equal(pl.type, LW_PL_INIT_START);
+    assert_int_equal(pl.unread_fields, 0);
+    /* words that merely start like a platform line are not one */
+    assert_false(text("START the engine", &pl));
+    assert_false(text("REPORTING RequestId: x", &pl));
+    assert_false(text("END of input", &pl));
+}
+
+/* A REPORT whose numbers cannot be read is parsed as a REPORT and says
+ * so (unread_fields > 0), never half-read in silence. */
+static void report_unreadable_is_flagged(void **st)
+{
+    (void)st;
+    static const char *const bad[] = {
+        "REPORT RequestId: " RID,
+        "REPORT RequestId: " RID "\t",
+        "REPORT RequestId: " RID "\tDuration: ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB",
+        "REPORT RequestId: " RID " Duration: 102.25 ms Billed Duration: 103 ms Memory Size: 128 MB",
+        "REPORT RequestId: " RID " Duration: 1 ms Billed Duration: 1 ms Memory Size: 128 MB Max Memory Used: 7 MB "
+        "Cost Estimate: 3 cents",
+        "REPORT RequestId: " RID "\tDuration: 102.25 ms\tBilled Duration: lots\tMemory Size: 128 MB\tMax Memory Used: 70 MB",
+        "REPORT RequestId: " RID " garbage without any field",
+    };
+    lw_platform pl;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_true(text(bad[i], &pl));
+        assert_int_equal(pl.type, LW_PL_REPORT);
+        if (pl.unread_fields <= 0)
+            fail_msg("not flagged: %s", bad[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(start_line),
+        cmocka_unit_test(report_any_separator_any_order),
+        cmocka_unit_test(other_lines_any_separator),
+        cmocka_unit_test(report_unreadable_is_flagged),
         cmocka_unit_test(end_line),
         cmocka_unit_test(report_cold_trailing_tab),
         cmocka_unit_test(report_warm_any_order_space_before_tab),
