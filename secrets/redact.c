@@ -72,9 +72,10 @@ static bool token_char(unsigned char c)
            c == '_' || c == '-';
 }
 
-/* A file path or URL path ("tmp.u4d6rE3a9W/root-only/webhook"): base64's
- * alphabet holds '/', but in random base64 all-lowercase words of 3+
- * letters between separators never make up half the run. */
+/* A file path or URL path ("tmp.u4d6rE3a9W/does-not-exist"): base64's
+ * alphabet holds '/', but in random base64 a whole all-lowercase word of
+ * 3+ letters needs a separator ('/', '+') on both sides, so such words
+ * almost never make up a third of the run; in paths they do. */
 static bool path_like(const char *s, size_t n)
 {
     size_t words = 0;
@@ -87,7 +88,7 @@ static bool path_like(const char *s, size_t n)
             words += j - i;
         i = j > i ? j : i + 1;
     }
-    return words * 2 > n;
+    return words * 3 >= n;
 }
 
 /* The safety net: long high-entropy tokens no row knows. */

@@ -156,6 +156,7 @@ static void messages_stay_readable(void **st)
         "conf:47: credential:webhook.secret: CREDENTIALS_DIRECTORY is not set (systemd sets it)",
         "cannot read secret file /tmp/tmp.u4d6rE3a9W/root-only/webhook.secret: Permission denied",
         "at /var/task/node_modules/aws-sdk/lib/Request.js:31:12",
+        "lambdaward query: cannot read /tmp/tmp.u4d6rE3a9W/does-not-exist: No such file or directory",
     };
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
         assert_string_equal(red(keep[i]), keep[i]);
