@@ -173,7 +173,7 @@ void lw_httpd_respond(lw_httpd_conn *c, int status, const char *ctype, const cha
 static void view_headers(lw_httpd_conn *c, lw_httpd_request *r)
 {
     memset(r, 0, sizeof *r);
-    if (!c->hdr_done && c->nmarks % 2 == 0) {
+    if (!c->hdr_done) {
         lw_buf_putc(&c->hdr, '\0');
         c->hdr_done = true;
     }
