@@ -21,6 +21,7 @@ struct lw_httpd {
     bool stopping;
     int handles;               /* listener + connections not yet closed */
     int live;                  /* connections in conns (not closing) */
+    uint64_t seq;
     void (*done)(void *ud);
     void *done_ud;
     struct lw_httpd_conn *conns;
@@ -43,7 +44,7 @@ struct lw_httpd_conn {
     bool hdr_done;             /* hdr's last value is terminated */
     bool early;                /* answered from the headers: read no more */
     int writes;                /* responses not yet written */
-    uint64_t idle_since;       /* loop time the last request ended */
+    uint64_t idle_since;       /* h->seq when the last request ended: orders idleness within a loop tick */
     char remote[64];
     struct lw_httpd_conn *next, **prev;
     int closes_pending;
@@ -326,7 +327,7 @@ static int on_message_complete(http_parser *p)
     if (!c->responded)
         lw_httpd_respond(c, 500, "text/plain", "no response\n", 12, NULL);
     release_if_large(&c->body);
-    c->idle_since = uv_now(c->tcp.loop);
+    c->idle_since = ++h->seq;
     arm_timer(c, h->o.header_timeout_s); /* now the idle timeout of a kept-alive connection */
     return 0;
 }
@@ -445,7 +446,7 @@ static void on_connection(uv_stream_t *server, int status)
     h->live++;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
-    c->idle_since = uv_now(server->loop);
+    c->idle_since = ++h->seq;
     const char *why = admit(h, c);
     if (why) {
         h->st.refused_connections++;

@@ -504,6 +504,51 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(len(got), 150)  # 30 requests x 5 unblocked attacks, each once
 
 
+class DefaultsTest(unittest.TestCase):
+    """Under the defaults, Firehose's largest deliveries are accepted: a 64 MiB
+    body, 10,000 records, records of 1,000 KiB (a 413 would be final)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.d = Daemon(self.tmp, free_port())
+        self.d.start()
+
+    def tearDown(self):
+        if self.d.proc and self.d.proc.poll() is None:
+            self.assertEqual(self.d.stop(), 0)
+        subprocess.call(["rm", "-rf", self.tmp])
+
+    def test_firehose_maximums_accepted_and_memory_bounded(self):
+        rng = random.Random(5)
+
+        # 1,000 KiB records of barely compressible text: 66 of them make a
+        # body just under 64 MiB once base64-encoded
+        def big_record(n):
+            msg = base64.b64encode(rng.randbytes(700 << 10)).decode()
+            rec = payload("/aws/lambda/big", "s", [msg], "big%d" % n)
+            data = gzip.compress(json.dumps(rec).encode(), compresslevel=1)
+            self.assertLessEqual(len(data), 1000 << 10)
+            return {"data": base64.b64encode(data).decode()}
+        body = delivery("req-max", [big_record(n) for n in range(66)])
+        self.assertGreater(len(body), 60 << 20)
+        self.assertLessEqual(len(body), 64 << 20)
+        before = self.d.rss_kb()
+        st, out = self.d.post(body, request_id="req-max")
+        self.assertEqual(st, 200, out)
+        after = self.d.rss_kb()
+        st, out = self.d.post(delivery("req-max2", [big_record(n + 66) for n in range(66)]), request_id="req-max2")
+        self.assertEqual(st, 200, out)
+        again = self.d.rss_kb()
+        sys.stderr.write("\nRSS around %d MiB requests: %d KiB before, %d KiB after one, %d KiB after two\n"
+                         % (len(body) >> 20, before, after, again))
+        # the scratch of one spike is reused or returned, never piled up
+        self.assertLess(again - after, 32 << 10)
+        many = delivery("req-10k", [record(payload("/aws/lambda/many", "s", ["line %d" % i], "m%d" % i))
+                                    for i in range(10000)])
+        self.assertEqual(self.d.post(many, request_id="req-10k", gz=True)[0], 200)
+        self.assertEqual(self.d.metric("lambdaward_ingest_events_total"), 2 * 66 + 10000)
+
+
 class MetricsTokenTest(unittest.TestCase):
     """[metrics] token: a scrape needs Authorization: Bearer TOKEN."""
     TOKEN = "scrape-token-0123456789abcdef"
