@@ -161,11 +161,17 @@ static void send_raw(lw_httpd_conn *c, int status, const char *ctype, const char
     }
 }
 
+static void release_if_large(lw_buf *b);
+
 void lw_httpd_respond(lw_httpd_conn *c, int status, const char *ctype, const char *body, size_t n, const char *extra)
 {
     if (c->responded || c->closing)
         return;
     c->responded = true;
+    /* The request is answered: its body goes back before the client has
+     * the answer (and may send the next one). */
+    if (body < c->body.p || body >= c->body.p + c->body.cap)
+        release_if_large(&c->body);
     send_raw(c, status, ctype, body, n, extra, !c->keep_alive || c->srv->stopping);
 }
 

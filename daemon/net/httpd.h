@@ -79,7 +79,9 @@ typedef struct lw_httpd_stats {
 /* Starts listening; NULL with err filled on failure. */
 lw_httpd *lw_httpd_start(uv_loop_t *loop, const lw_httpd_opts *o, char *err, size_t errlen);
 int lw_httpd_port(const lw_httpd *h);
-/* content_type may be NULL; extra_headers is "Name: value\r\n..." or NULL. */
+/* content_type may be NULL; extra_headers is "Name: value\r\n..." or NULL.
+ * The request's body is not to be used after this call: a large one is
+ * freed here, so a spike's memory is returned before the client is told. */
 void lw_httpd_respond(lw_httpd_conn *c, int status, const char *content_type, const char *body, size_t n,
                       const char *extra_headers);
 const lw_httpd_stats *lw_httpd_stats_get(const lw_httpd *h);

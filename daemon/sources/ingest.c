@@ -51,7 +51,7 @@ typedef struct ingest {
     lw_buf plains; /* every record's payload, read and checked, back to back */
     size_t *offs;  /* record i is plains[offs[i], offs[i+1]) */
     size_t offs_cap;
-    lw_buf plain, out;
+    lw_buf plain, out, key;
     lw_json json, rec;
     group_count *groups;
     int ngroups, groups_cap;
@@ -211,12 +211,12 @@ static int event_is_new(ingest *g, const lw_event *ev)
     if (!ev->event_id.n || g->event_retention_ms <= 0)
         return 1;
     unsigned char full[LW_DIGEST_LEN];
-    lw_buf k = LW_BUF_INIT;
-    lw_buf_append(&k, ev->group.p, ev->group.n);
-    lw_buf_putc(&k, '\0');
-    lw_buf_append(&k, ev->event_id.p, ev->event_id.n);
-    lw_secret_digest(k.p, k.len, full);
-    lw_buf_free(&k);
+    lw_buf *k = &g->key;
+    lw_buf_reset(k);
+    lw_buf_append(k, ev->group.p, ev->group.n);
+    lw_buf_putc(k, '\0');
+    lw_buf_append(k, ev->event_id.p, ev->event_id.n);
+    lw_secret_digest(k->p, k->len, full); /* SHA-256: its first 16 bytes are the key */
     int rc = lw_state_firehose_event_add(lw_daemon_state(g->d), full, lw_wall_ms());
     if (rc < 0)
         g->state_error = true;
@@ -519,8 +519,8 @@ static void handle(void *ud, lw_httpd_conn *c, const lw_httpd_request *r)
     }
     if (status != 200)
         g->failures++;
+    release_scratch(g); /* before the answer: once Firehose has it, the spike is over */
     reply(g, c, status, rid, status == 200 ? NULL : why);
-    release_scratch(g);
 }
 
 /* Forgets request ids past their retention (longer than Firehose retries)
@@ -628,6 +628,7 @@ static void destroy(void *self)
     lw_buf_free(&g->plains);
     lw_buf_free(&g->plain);
     lw_buf_free(&g->out);
+    lw_buf_free(&g->key);
     lw_json_free(&g->json);
     lw_json_free(&g->rec);
     free(g->offs);
