@@ -21,6 +21,8 @@ from prom_text import exposition_problems, value  # noqa: E402
 
 BIN = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build", "lambdaward")
 KEY = "firehose-test-key-0123456789"
+with open(BIN, "rb") as _f:
+    SANITIZED = b"__asan_init" in _f.read()  # built with -DLW_SANITIZE=ON
 
 
 def read(path):
@@ -542,9 +544,11 @@ class DefaultsTest(unittest.TestCase):
         sys.stderr.write("\nRSS around %d MiB requests: %d KiB before, %d KiB after one, %d KiB after two\n"
                          % (len(body) >> 20, before, after, again))
         # the scratch of a spike (body, records, tokens: over 128 MiB at its
-        # peak) is returned before the answer, so never piles up
-        self.assertLess(after - before, 32 << 10)
-        self.assertLess(again - before, 32 << 10)
+        # peak) is returned before the answer, so never piles up. Not under
+        # ASan: its allocator holds freed memory in quarantine by design.
+        if not SANITIZED:
+            self.assertLess(after - before, 32 << 10)
+            self.assertLess(again - before, 32 << 10)
         many = delivery("req-10k", [record(payload("/aws/lambda/many", "s", ["line %d" % i], "m%d" % i))
                                     for i in range(10000)])
         self.assertEqual(self.d.post(many, request_id="req-10k", gz=True)[0], 200)
