@@ -108,8 +108,14 @@ typedef struct lw_config {
     double ingest_max_body;
     double ingest_max_decompressed;
     double ingest_max_records;
+    double ingest_max_record;
+    double ingest_max_record_decompressed;
     double ingest_max_connections;
+    double ingest_max_per_client;
     double ingest_timeout_s;
+    double ingest_header_timeout_s;
+    double ingest_request_retention_s;
+    double ingest_event_id_retention_s;
     int ingest_line;
 
     lw_watch_cfg *watches;

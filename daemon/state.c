@@ -17,7 +17,11 @@
 enum {
     Q_GROUP_GET, Q_GROUP_PUT, Q_GROUPS, Q_SEEN_ADD, Q_SEEN_PRUNE, Q_FINDING_ADD, Q_FINDING_COUNT,
     Q_OUTBOX_ADD, Q_OUTBOX_DUE, Q_OUTBOX_DONE, Q_OUTBOX_RETRY, Q_OUTBOX_EXPIRE, Q_OUTBOX_PENDING,
-    Q_DET_PUT, Q_DETS, Q_REQ_ADD, Q_COUNT
+    Q_DET_PUT, Q_DETS, Q_REQ_ADD,
+    /* Firehose's, prepared when first used: `status` may read a file from a
+     * release that had no such tables, and a read-only open adds none. */
+    Q_FH_FIRST, Q_FH_PRUNE_REQ = Q_FH_FIRST, Q_FH_EVENT_ADD, Q_FH_PRUNE_EVENTS, Q_FH_GROUP_ADD, Q_FH_GROUPS,
+    Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -51,6 +55,13 @@ static const char *const sql[Q_COUNT] = {
                   "ON CONFLICT(detector) DO UPDATE SET blob = ?2, saved_ms = ?3",
     [Q_DETS] = "SELECT detector, blob FROM detector_state ORDER BY detector",
     [Q_REQ_ADD] = "INSERT OR IGNORE INTO firehose_requests(request_id, received_ms) VALUES (?1, ?2)",
+    [Q_FH_PRUNE_REQ] = "DELETE FROM firehose_requests WHERE received_ms < ?1",
+    [Q_FH_EVENT_ADD] = "INSERT OR IGNORE INTO firehose_events(key, received_ms) VALUES (?1, ?2)",
+    [Q_FH_PRUNE_EVENTS] = "DELETE FROM firehose_events WHERE received_ms < ?1",
+    [Q_FH_GROUP_ADD] = "INSERT INTO firehose_groups(name, events, duplicates, last_event_ms) VALUES (?1, ?2, ?3, ?4) "
+                       "ON CONFLICT(name) DO UPDATE SET events = events + ?2, duplicates = duplicates + ?3, "
+                       "last_event_ms = max(last_event_ms, ?4)",
+    [Q_FH_GROUPS] = "SELECT name, events, duplicates, last_event_ms FROM firehose_groups ORDER BY name",
 };
 
 static const char schema[] =
@@ -70,7 +81,13 @@ static const char schema[] =
     "  PRIMARY KEY(webhook, finding_id));"
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up_ms IS NULL;"
     "CREATE TABLE IF NOT EXISTS detector_state(detector TEXT PRIMARY KEY, blob BLOB NOT NULL, saved_ms INTEGER);"
-    "CREATE TABLE IF NOT EXISTS firehose_requests(request_id TEXT PRIMARY KEY, received_ms INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS firehose_requests(request_id TEXT PRIMARY KEY, received_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS firehose_requests_age ON firehose_requests(received_ms);"
+    /* key: a digest of (group, event id), compact whatever their length */
+    "CREATE TABLE IF NOT EXISTS firehose_events(key BLOB PRIMARY KEY, received_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS firehose_events_age ON firehose_events(received_ms);"
+    "CREATE TABLE IF NOT EXISTS firehose_groups(name TEXT PRIMARY KEY, events INTEGER NOT NULL DEFAULT 0,"
+    "  duplicates INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0);";
 
 struct lw_state {
     sqlite3 *db;
@@ -137,7 +154,7 @@ static int prepare_file(const char *path, lw_state *s, char *err, size_t errlen)
 
 static int prepare_queries(lw_state *s, const char *path, char *err, size_t errlen)
 {
-    for (int i = 0; i < Q_COUNT; i++) {
+    for (int i = 0; i < Q_FH_FIRST; i++) {
         if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
             snprintf(err, errlen, "state file %s: preparing query %d: %s", path, i, sqlite3_errmsg(s->db));
             return -1;
@@ -264,6 +281,10 @@ void lw_state_rollback(lw_state *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL
 
 static sqlite3_stmt *q(lw_state *s, int i)
 {
+    if (!s->q[i] && sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+        fail(s, "preparing a query");
+        return NULL;
+    }
     sqlite3_reset(s->q[i]);
     sqlite3_clear_bindings(s->q[i]);
     return s->q[i];
@@ -474,4 +495,59 @@ int lw_state_request_add(lw_state *s, const char *request_id, int64_t now_ms)
     sqlite3_bind_text(st, 1, request_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now_ms);
     return exec(s, st, "recording a Firehose request id");
+}
+
+int lw_state_firehose_prune(lw_state *s, int64_t requests_before_ms, int64_t events_before_ms)
+{
+    sqlite3_stmt *st = q(s, Q_FH_PRUNE_REQ);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, requests_before_ms);
+    int a = exec(s, st, "pruning Firehose request ids");
+    if (a < 0 || !(st = q(s, Q_FH_PRUNE_EVENTS)))
+        return -1;
+    sqlite3_bind_int64(st, 1, events_before_ms);
+    int b = exec(s, st, "pruning Firehose event ids");
+    return b < 0 ? -1 : a + b;
+}
+
+int lw_state_firehose_event_add(lw_state *s, const unsigned char key[LW_STATE_EVENT_KEY], int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_FH_EVENT_ADD);
+    if (!st)
+        return -1;
+    sqlite3_bind_blob(st, 1, key, LW_STATE_EVENT_KEY, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    return exec(s, st, "recording a Firehose event id");
+}
+
+int lw_state_firehose_group_add(lw_state *s, const char *group, int64_t events, int64_t duplicates, int64_t now_ms)
+{
+    sqlite3_stmt *st = q(s, Q_FH_GROUP_ADD);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, events);
+    sqlite3_bind_int64(st, 3, duplicates);
+    sqlite3_bind_int64(st, 4, now_ms);
+    return exec(s, st, "counting a pushed group's events") < 0 ? -1 : 0;
+}
+
+int lw_state_firehose_groups(lw_state *s, void (*cb)(void *ud, const lw_firehose_group *g), void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_FH_GROUPS);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        lw_firehose_group g;
+        memset(&g, 0, sizeof g);
+        snprintf(g.name, sizeof g.name, "%s", (const char *)sqlite3_column_text(st, 0));
+        g.events = sqlite3_column_int64(st, 1);
+        g.duplicates = sqlite3_column_int64(st, 2);
+        g.last_event_ms = sqlite3_column_int64(st, 3);
+        cb(ud, &g);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "reading pushed groups");
 }

@@ -5,7 +5,8 @@
  * event ids seen inside the lookback window (so re-reading late data never
  * analyses an event twice), detector state blobs, the findings history
  * (the id is the primary key: a finding is recorded once, ever), the
- * webhook outbox, and the Firehose request ids already ingested.
+ * webhook outbox, and Firehose's: the request ids already ingested, the
+ * log event ids behind them, and per pushed group counts.
  *
  * Callers group writes in lw_state_begin/commit: advancing a checkpoint and
  * recording the findings it produced happen in one transaction, so a crash
@@ -92,5 +93,25 @@ int lw_state_detectors(lw_state *s, void (*cb)(void *ud, const char *detector, c
 
 /* 1 when the Firehose request id is new (recorded), 0 when seen before. */
 int lw_state_request_add(lw_state *s, const char *request_id, int64_t now_ms);
+/* Forgets request ids received before requests_before_ms and event ids
+ * received before events_before_ms; returns rows removed, -1 on error. */
+int lw_state_firehose_prune(lw_state *s, int64_t requests_before_ms, int64_t events_before_ms);
+/* A pushed event's key (a digest of its group and id): 1 new (recorded),
+ * 0 seen before. Firehose keeps request ids the same across retries only
+ * "best effort": this catches a retry under a new id. */
+#define LW_STATE_EVENT_KEY 16
+int lw_state_firehose_event_add(lw_state *s, const unsigned char key[LW_STATE_EVENT_KEY], int64_t now_ms);
+
+typedef struct lw_firehose_group {
+    char name[512];
+    int64_t events;          /* analysed, all time */
+    int64_t duplicates;      /* dropped as already seen (same event id) */
+    int64_t last_event_ms;   /* wall clock when an event last arrived */
+} lw_firehose_group;
+
+/* Adds a request's counts to a pushed group's. */
+int lw_state_firehose_group_add(lw_state *s, const char *group, int64_t events, int64_t duplicates, int64_t now_ms);
+/* Calls cb for every pushed group, ordered by name (for `status`). */
+int lw_state_firehose_groups(lw_state *s, void (*cb)(void *ud, const lw_firehose_group *g), void *ud);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <http_parser.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ struct lw_httpd {
     int port;
     bool stopping;
     int handles;               /* listener + connections not yet closed */
+    int live;                  /* connections in conns (not closing) */
+    uint64_t seq;
     void (*done)(void *ud);
     void *done_ud;
     struct lw_httpd_conn *conns;
@@ -38,6 +41,10 @@ struct lw_httpd_conn {
     bool responded;
     bool closing;
     bool keep_alive;
+    bool hdr_done;             /* hdr's last value is terminated */
+    bool early;                /* answered from the headers: read no more */
+    int writes;                /* responses not yet written */
+    uint64_t idle_since;       /* h->seq when the last request ended: orders idleness within a loop tick */
     char remote[64];
     struct lw_httpd_conn *next, **prev;
     int closes_pending;
@@ -85,6 +92,8 @@ static void conn_close(lw_httpd_conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->prev)
+        c->srv->live--;
     LW_LIST_UNLINK(c);
     c->closes_pending = 2;
     uv_close((uv_handle_t *)&c->timer, conn_closed);
@@ -101,6 +110,7 @@ typedef struct write_req {
 static void on_written(uv_write_t *req, int status)
 {
     write_req *w = (write_req *)req;
+    w->c->writes--;
     if (status < 0 || w->close_after)
         conn_close(w->c);
     free(w);
@@ -143,28 +153,69 @@ static void send_raw(lw_httpd_conn *c, int status, const char *ctype, const char
     w->close_after = close_after;
     uv_buf_t b = uv_buf_init(w->data, (unsigned)(head.len + n));
     lw_buf_free(&head);
+    c->writes++;
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
+        c->writes--;
         free(w);
         conn_close(c);
     }
 }
+
+static void release_if_large(lw_buf *b);
 
 void lw_httpd_respond(lw_httpd_conn *c, int status, const char *ctype, const char *body, size_t n, const char *extra)
 {
     if (c->responded || c->closing)
         return;
     c->responded = true;
+    /* The request is answered: its body goes back before the client has
+     * the answer (and may send the next one). */
+    if (body < c->body.p || body >= c->body.p + c->body.cap)
+        release_if_large(&c->body);
     send_raw(c, status, ctype, body, n, extra, !c->keep_alive || c->srv->stopping);
 }
 
-static void refuse(lw_httpd_conn *c, int status, const char *msg)
+/* The headers received so far as a request view (no body). Terminates
+ * the last value: called once no more header bytes will be parsed. */
+static void view_headers(lw_httpd_conn *c, lw_httpd_request *r)
 {
-    c->responded = true;
-    send_raw(c, status, "text/plain", msg, strlen(msg), NULL, true);
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    memset(r, 0, sizeof *r);
+    if (!c->hdr_done) {
+        lw_buf_putc(&c->hdr, '\0');
+        c->hdr_done = true;
+    }
+    for (int i = 0; i + 1 < c->nmarks && c->hdr_done && r->nheaders < LW_HTTPD_MAX_HEADERS; i += 2) {
+        r->header_name[r->nheaders] = c->hdr.p + c->hdr_marks[i];
+        r->header_value[r->nheaders] = c->hdr.p + c->hdr_marks[i + 1];
+        r->nheaders++;
+    }
+    r->method = http_method_str((enum http_method)c->parser.method);
+    r->path = r->query = "";
+    r->body = "";
+    r->remote = c->remote;
 }
 
-static void arm_timer(lw_httpd_conn *c);
+/* The server's own refusal: in the handler's format when it has one
+ * (Firehose wants JSON even from the HTTP layer), then close. */
+static void refuse(lw_httpd_conn *c, int status, const char *msg)
+{
+    lw_httpd *h = c->srv;
+    c->responded = true;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    if (!h->o.error_body) {
+        send_raw(c, status, "text/plain", msg, strlen(msg), NULL, true);
+        return;
+    }
+    lw_httpd_request r;
+    view_headers(c, &r);
+    lw_buf out = LW_BUF_INIT;
+    const char *ctype = "text/plain";
+    h->o.error_body(h->o.ud, &r, status, msg, &out, &ctype);
+    send_raw(c, status, ctype, out.p ? out.p : "", out.len, NULL, true);
+    lw_buf_free(&out);
+}
+
+static void arm_timer(lw_httpd_conn *c, double seconds);
 
 static int on_message_begin(http_parser *p)
 {
@@ -174,9 +225,10 @@ static int on_message_begin(http_parser *p)
     lw_buf_reset(&c->hdr);
     c->nmarks = 0;
     c->last_was_value = false;
+    c->hdr_done = false;
     c->responded = false;
     c->in_request = true;
-    arm_timer(c); /* the whole request must arrive within the timeout */
+    arm_timer(c, c->srv->o.header_timeout_s); /* headers first, and soon */
     return 0;
 }
 
@@ -220,8 +272,21 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
 static int on_headers_complete(http_parser *p)
 {
     lw_httpd_conn *c = p->data;
+    lw_httpd *h = c->srv;
+    c->keep_alive = false; /* an answer from the headers closes: the body is never read */
+    if (h->o.on_headers) {
+        lw_httpd_request r;
+        view_headers(c, &r);
+        h->o.on_headers(h->o.ud, c, &r);
+        if (c->responded) {
+            h->st.refused_at_headers++;
+            c->early = true;
+            return -1;
+        }
+    }
     c->keep_alive = http_should_keep_alive(p);
-    if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->srv->o.max_body) {
+    arm_timer(c, h->o.timeout_s); /* now the body, within the timeout */
+    if ((p->flags & F_CONTENTLENGTH) && p->content_length > h->o.max_body) {
         c->too_large = true;
         return -1; /* stop now: never read a body we will refuse */
     }
@@ -239,33 +304,37 @@ static int on_body(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
+/* A spike's buffer goes back to the system, not kept for the next
+ * request: glibc keeps large freed blocks in the heap unless trimmed. */
+static void release_if_large(lw_buf *b)
+{
+    if (b->cap <= (1u << 20))
+        return;
+    lw_buf_free(b);
+    malloc_trim(0);
+}
+
 static int on_message_complete(http_parser *p)
 {
     lw_httpd_conn *c = p->data;
     lw_httpd *h = c->srv;
     c->in_request = false;
     h->st.requests++;
-    lw_buf_putc(&c->hdr, '\0');
     lw_httpd_request r;
-    memset(&r, 0, sizeof r);
-    r.method = http_method_str((enum http_method)p->method);
+    view_headers(c, &r);
     char *q = memchr(c->url.p ? c->url.p : "", '?', c->url.len);
     if (q)
         *q = '\0';
     r.path = c->url.p ? c->url.p : "/";
     r.query = q ? q + 1 : "";
-    for (int i = 0; i + 1 < c->nmarks && r.nheaders < LW_HTTPD_MAX_HEADERS; i += 2) {
-        r.header_name[r.nheaders] = c->hdr.p + c->hdr_marks[i];
-        r.header_value[r.nheaders] = c->hdr.p + c->hdr_marks[i + 1];
-        r.nheaders++;
-    }
     r.body = c->body.p ? c->body.p : "";
     r.body_len = c->body.len;
-    r.remote = c->remote;
     h->o.handler(h->o.ud, c, &r);
     if (!c->responded)
         lw_httpd_respond(c, 500, "text/plain", "no response\n", 12, NULL);
-    arm_timer(c); /* now the idle timeout of a kept-alive connection */
+    release_if_large(&c->body);
+    c->idle_since = ++h->seq;
+    arm_timer(c, h->o.header_timeout_s); /* now the idle timeout of a kept-alive connection */
     return 0;
 }
 
@@ -274,15 +343,15 @@ static void on_timeout(uv_timer_t *t)
     lw_httpd_conn *c = t->data;
     if (c->in_request) {
         c->srv->st.timeouts++;
-        refuse(c, 408, "request timeout\n");
+        refuse(c, 408, "request not received within the timeout");
     } else {
         conn_close(c); /* an idle keep-alive connection: just close */
     }
 }
 
-static void arm_timer(lw_httpd_conn *c)
+static void arm_timer(lw_httpd_conn *c, double seconds)
 {
-    uv_timer_start(&c->timer, on_timeout, (uint64_t)(c->srv->o.timeout_s * 1000), 0);
+    uv_timer_start(&c->timer, on_timeout, (uint64_t)(seconds * 1000), 0);
 }
 
 static void alloc_cb(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
@@ -303,9 +372,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (n == 0 || c->closing)
         return;
     size_t used = http_parser_execute(&c->parser, &settings, buf->base, (size_t)n);
+    if (c->early) {
+        uv_read_stop(s); /* answered from the headers; closes once written */
+        return;
+    }
     if (c->too_large) {
         c->srv->st.refused_too_large++;
-        refuse(c, 413, "request body too large\n");
+        refuse(c, 413, "request body over max_body");
         return;
     }
     if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || used != (size_t)n) {
@@ -313,10 +386,42 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             return;
         c->srv->st.bad_requests++;
         char msg[128];
-        snprintf(msg, sizeof msg, "bad request: %s\n", http_errno_description(HTTP_PARSER_ERRNO(&c->parser)));
+        snprintf(msg, sizeof msg, "bad request: %s", http_errno_description(HTTP_PARSER_ERRNO(&c->parser)));
         if (!c->closing)
             refuse(c, 400, msg);
     }
+}
+
+/* An idle connection costs nothing to close (the client reconnects when
+ * it has a request): when full, the one idle longest makes room. */
+static bool evict_idle(lw_httpd *h, lw_httpd_conn *except)
+{
+    lw_httpd_conn *oldest = NULL;
+    for (lw_httpd_conn *c = h->conns; c; c = c->next)
+        if (c != except && !c->in_request && !c->writes && (!oldest || c->idle_since < oldest->idle_since))
+            oldest = c;
+    if (!oldest)
+        return false;
+    h->st.evicted_idle++;
+    conn_close(oldest);
+    return true;
+}
+
+/* Why c may not be served now, or NULL. */
+static const char *admit(lw_httpd *h, lw_httpd_conn *c)
+{
+    if (h->stopping)
+        return "stopping";
+    int same = 0;
+    for (lw_httpd_conn *o = h->conns; o; o = o->next)
+        same += !strcmp(o->remote, c->remote);
+    if (same > h->o.max_per_client) {
+        h->st.refused_per_client++;
+        return "too many connections from this address";
+    }
+    if (h->live > h->o.max_connections && !evict_idle(h, c))
+        return "too many connections";
+    return NULL;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -344,14 +449,17 @@ static void on_connection(uv_stream_t *server, int status)
             uv_ip4_name((struct sockaddr_in *)&sa, c->remote, sizeof c->remote);
     }
     LW_LIST_PUSH(h->conns, c);
+    h->live++;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
-    if (h->stopping || h->st.open_connections > h->o.max_connections) {
+    c->idle_since = ++h->seq;
+    const char *why = admit(h, c);
+    if (why) {
         h->st.refused_connections++;
-        refuse(c, 503, "too many connections\n");
+        refuse(c, 503, why);
         return;
     }
-    arm_timer(c);
+    arm_timer(c, h->o.header_timeout_s);
     uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
 }
 
@@ -371,6 +479,10 @@ lw_httpd *lw_httpd_start(uv_loop_t *loop, const lw_httpd_opts *o, char *err, siz
         h->o.max_connections = 64;
     if (h->o.timeout_s <= 0)
         h->o.timeout_s = 30;
+    if (h->o.header_timeout_s <= 0 || h->o.header_timeout_s > h->o.timeout_s)
+        h->o.header_timeout_s = h->o.timeout_s;
+    if (h->o.max_per_client <= 0 || h->o.max_per_client > h->o.max_connections)
+        h->o.max_per_client = h->o.max_connections;
     snprintf(h->bind, sizeof h->bind, "%s", o->bind ? o->bind : "127.0.0.1");
     struct sockaddr_storage sa;
     int rc = strchr(h->bind, ':') ? uv_ip6_addr(h->bind, o->port, (struct sockaddr_in6 *)&sa)

@@ -308,7 +308,7 @@ static void defaults_and_reference(void **st)
                                 ";window_s = 300\n"));
     assert_non_null(strstr(ref, ";request_timeout = 30s\n"));
     assert_non_null(strstr(ref, "; a size from 1k to 1000000000 (64k, 8M, 1G; a bare number is bytes)\n"
-                                ";max_body = 8M\n"));
+                                ";max_body = 64M\n"));
     assert_non_null(strstr(ref, "\n[rule NAME]\n"));
     assert_non_null(strstr(ref, ";severity = medium\n"));
     assert_non_null(strstr(ref, "; one of json, slack\n;format = json\n"));
