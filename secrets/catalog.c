@@ -76,7 +76,7 @@ static const lw_secret_format rows[] = {
      {"bittrex"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{32}", "bittrex"},
     {"bittrex_secret_key", "Bittrex Secret Key", LW_SC_PAYMENT, true, "(?i)(?:bittrex)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"bittrex"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{32}", "bittrex"},
-    {"cisco_meraki_api_key", "Cisco Meraki API Key", LW_SC_SAAS, false, "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:(?-i:[Mm]eraki|MERAKI))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([0-9a-f]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
+    {"cisco_meraki_api_key", "Cisco Meraki API Key", LW_SC_SAAS, false, "(?i:(?:(?-i:[Mm]eraki|MERAKI))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([0-9a-f]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"meraki"}, 0, 3.0, 0, "[0123456789abcdef]{40}", "Meraki"},
     {"clickhouse_cloud_api_secret_key", "Clickhouse Cloud API Secret Key", LW_SC_CLOUD, true, "\\b(4b1d[A-Za-z0-9]{38})\\b",
      {"4b1d"}, 4, 3.0, 0, "4b1d[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789]{38}", NULL},
@@ -90,7 +90,7 @@ static const lw_secret_format rows[] = {
      {"cloudflare", "v1.0-"}, 5, 2.0, 0, "v1.0-[abcdef0123456789]{24}-[abcdef0123456789]{146}", NULL},
     {"codecov_access_token", "Codecov Access Token", LW_SC_CLOUD, true, "(?i)(?:codecov)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"codecov"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{32}", "codecov"},
-    {"cohere_api_token", "Cohere API Token", LW_SC_AI, false, "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:cohere|CO_API_KEY)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-zA-Z0-9]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
+    {"cohere_api_token", "Cohere API Token", LW_SC_AI, false, "(?i:(?:cohere|CO_API_KEY)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-zA-Z0-9]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"cohere", "co_api_key"}, 0, 4.0, 0, "[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{40}", "cohere"},
     {"coinbase_access_token", "Coinbase Access Token", LW_SC_PAYMENT, true, "(?i)(?:coinbase)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9_-]{64})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"coinbase"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789_-]{64}", "coinbase"},
@@ -302,7 +302,7 @@ static const lw_secret_format rows[] = {
      {"nytimes", "new-york-times", "newyorktimes"}, 0, 0.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789=_-]{32}", "nytimes"},
     {"octopus_deploy_api_key", "Octopus Deploy API Key", LW_SC_CLOUD, true, "\\b(API-[A-Z0-9]{26})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"api-"}, 4, 3.0, 0, "API-[ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{26}", NULL},
-    {"okta_access_token", "Okta Access Token", LW_SC_CLOUD, true, "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:(?-i:[Oo]kta|OKTA))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(00[\\w=\\-]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
+    {"okta_access_token", "Okta Access Token", LW_SC_CLOUD, true, "(?i:(?:(?-i:[Oo]kta|OKTA))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(00[\\w=\\-]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"okta"}, 2, 4.0, 0, "00[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=-]{40}", "Okta"},
     {"openai_api_key", "OpenAI API Key", LW_SC_AI, false, "\\b(sk-(?:proj|svcacct|admin)-(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})T3BlbkFJ(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})\\b|sk-[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"t3blbkfj"}, 8, 3.0, 0, "sk-proj-[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{74}T3BlbkFJ[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]{74}", NULL},
@@ -326,7 +326,7 @@ static const lw_secret_format rows[] = {
      {"pmak-"}, 5, 3.0, 0, "PMAK-[abcdef0123456789]{24}-[abcdef0123456789]{34}", NULL},
     {"prefect_api_token", "Prefect API Token", LW_SC_CLOUD, true, "\\b(pnu_[a-zA-Z0-9]{36})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"pnu_"}, 4, 2.0, 0, "pnu_[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{36}", NULL},
-    {"privateai_api_token", "Privateai API Token", LW_SC_AI, false, "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:private[_-]?ai)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
+    {"privateai_api_token", "Privateai API Token", LW_SC_AI, false, "(?i:(?:private[_-]?ai)(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{32})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"privateai", "private_ai", "private-ai"}, 0, 3.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{32}", "privateai"},
     {"pulumi_api_token", "Pulumi API Token", LW_SC_CLOUD, true, "\\b(pul-[a-f0-9]{40})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"pul-"}, 4, 2.0, 0, "pul-[abcdef0123456789]{40}", NULL},
@@ -402,7 +402,7 @@ static const lw_secret_format rows[] = {
      {"squarespace"}, 0, 0.0, 0, "[0123456789abcdef]{8}-[0123456789abcdef]{4}-[0123456789abcdef]{4}-[0123456789abcdef]{4}-[0123456789abcdef]{12}", "squarespace"},
     {"stripe_access_token", "Stripe Access Token", LW_SC_PAYMENT, true, "\\b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"sk_test", "sk_live", "sk_prod", "rk_test", "rk_live", "rk_prod"}, 8, 2.0, 0, "sk_test_[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{10}", NULL},
-    {"sumologic_access_id", "Sumologic Access ID", LW_SC_SAAS, false, "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:(?-i:[Ss]umo|SUMO))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(su[a-zA-Z0-9]{12})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
+    {"sumologic_access_id", "Sumologic Access ID", LW_SC_SAAS, false, "(?i:(?:(?-i:[Ss]umo|SUMO))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(su[a-zA-Z0-9]{12})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"sumo"}, 2, 3.0, 0, "su[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]{12}", "Sumo"},
     {"sumologic_access_token", "Sumologic Access Token", LW_SC_SAAS, false, "(?i)(?:(?-i:[Ss]umo|SUMO))(?:[ \\t\\w.-]{0,20})[\\s'\"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}([a-z0-9]{64})(?:[\\x60'\"\\s;]|\\\\[nr]|$)",
      {"sumo"}, 0, 3.0, 0, "[abcdefghijklmnopqrstuvwxyz0123456789]{64}", "Sumo"},
@@ -539,7 +539,7 @@ static const lw_secret_format rows[] = {
     {"generic_secret", "secret-named value", LW_SC_GENERIC, false,
      "(?i)((?:pass(?:word|wd|phrase)?(?![A-Za-z])|pwd|secret|token(?!s|iz)|credential|creds|auth(?!or)|session(?!s)|"
      "signature|bearer|jwt|apikey|(?:api|access|secret|private|client|auth|app|master|signing|encryption|license|"
-     "account|service|admin|subscription|consumer|webhook)[_.\\-]?key)[A-Za-z0-9_.\\-]*)"
+     "account|service|admin|subscription|consumer|webhook)[_.\\-]?key)[A-Za-z0-9_.\\-]{0,64}+)"
      "\\\\*[\"']?[ \\t]*(?::=|=>|=|:(?=[\\s\"'\\\\]))[ \\t]*"
      "(?:\\\\+\"((?:[^\"\\\\\\r\\n]|\\\\+[^\"\\\\\\r\\n])+?)\\\\+\"|\"((?:[^\"\\\\\\r\\n]|\\\\.)+)\"|'([^'\\r\\n]+)'|"
      "([^\\s\"'\\\\,;&{}()\\[\\]<>][^\\s\"'\\\\,;&}\\]<>]*))",

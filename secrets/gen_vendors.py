@@ -207,8 +207,12 @@ def main(path):
         if rid in SKIP or "regex" not in r or "path" in r:  # path rules judge file names, not log lines
             continue
         rx = REGEX.get(rid, r["regex"])
-        keyword_rule = rx.startswith("(?i)[\\w.-]{0,50}?(?:")
-        if keyword_rule:
+        # the leading lazy [\\w.-]{0,50}? only widens a match to the left, and
+        # nested twice it costs ~2,500 steps at every position of a line
+        # without the keyword: 0.2 s for a 1 MB record
+        rx = rx.replace("[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?", "(?i:")
+        keyword_rule = rx.startswith("(?i)[\\w.-]{0,50}?(?:") or rx.startswith("(?i:(?:")
+        if rx.startswith("(?i)[\\w.-]{0,50}?(?:"):
             rx = "(?i)" + rx[len("(?i)[\\w.-]{0,50}?"):]
         if rid in WHOLE:
             rx = only_group(rx, 0)
