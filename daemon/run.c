@@ -14,6 +14,16 @@
 #define MAX_COMPONENTS 8
 #define TICK_MS 1000
 #define PERSIST_MS 60000
+/* Detectors advance by event time only (a backlog must decide as if read
+ * on time), so the tick passes the newest event time seen. When every
+ * source has been quiet for QUIET_MS nothing is arriving, and event time
+ * is taken to have moved on with the wall clock, less LATE_BOUND_MS: the
+ * oldest an event still on its way can be (Firehose buffers up to 900 s
+ * before it delivers, CloudWatch adds its own delay). That is what closes
+ * the last windows of a source gone silent. It never applies while events
+ * flow, so a backlog being read is never judged by the wall clock. */
+#define QUIET_MS 60000
+#define LATE_BOUND_MS (20 * 60000)
 
 typedef struct component {
     const lw_component_ops *ops;
@@ -22,7 +32,7 @@ typedef struct component {
 
 /* The daemon's own counters, rendered into /metrics. */
 typedef struct lw_daemon_counters {
-    uint64_t events, duplicates, batches, findings, findings_known, state_errors;
+    uint64_t events, duplicates, batches, findings, findings_known, state_errors, late;
 } lw_daemon_counters;
 
 struct lw_daemon {
@@ -39,6 +49,8 @@ struct lw_daemon {
     int exit_code;
     lw_daemon_counters counters;
     uint64_t findings_at_last_kick;
+    uint64_t events_at_tick, late_before; /* late_before: of pipelines since rebuilt */
+    int64_t quiet_since;                  /* wall clock of the last tick that saw events */
     lw_metrics *metrics;
     lw_metric_family *findings_by_detector;
     double *outbox_pending; /* refreshed at each scrape */
@@ -95,6 +107,7 @@ static void collect(void *ud)
 {
     lw_daemon *d = ud;
     *d->outbox_pending = (double)lw_state_outbox_pending(d->state);
+    d->counters.late = d->late_before + lw_pipeline_late(d->pipeline);
 }
 
 /* The daemon's own families, registered before any component's, so they
@@ -109,6 +122,9 @@ static void register_metrics(lw_daemon *d)
     lw_metrics_counter_ref(m, "lambdaward_findings_total",
                            "New findings recorded (one already recorded before a restart is not counted).",
                            &c->findings);
+    lw_metrics_counter_ref(m, "lambdaward_late_events_total",
+                           "Events that arrived after their detection window had closed (not counted in it).",
+                           &c->late);
     lw_metrics_counter_ref(m, "lambdaward_state_errors_total", "Writes to the state store (SQLite) that failed.",
                            &c->state_errors);
     d->outbox_pending = lw_metrics_gauge(m, "lambdaward_outbox_pending", "Webhook deliveries waiting.");
@@ -221,7 +237,15 @@ void lw_daemon_batch_abort(lw_daemon *d)
 static void on_tick(uv_timer_t *t)
 {
     lw_daemon *d = t->data;
-    lw_pipeline_tick(d->pipeline, lw_wall_ms());
+    int64_t wall = lw_wall_ms();
+    if (d->counters.events != d->events_at_tick || !d->quiet_since) {
+        d->events_at_tick = d->counters.events;
+        d->quiet_since = wall;
+    }
+    int64_t now = lw_pipeline_event_ms(d->pipeline);
+    if (now != INT64_MIN && wall - d->quiet_since >= QUIET_MS && wall - LATE_BOUND_MS > now)
+        now = wall - LATE_BOUND_MS;
+    lw_pipeline_tick(d->pipeline, now);
 }
 
 static void on_persist(uv_timer_t *t) { persist(t->data); }
@@ -319,6 +343,7 @@ static void on_hup(uv_signal_t *s, int signum)
     d->cfg = next;
     if (d->cfg.log_level)
         lw_log_set_level(d->cfg.log_level);
+    d->late_before += lw_pipeline_late(d->pipeline);
     lw_pipeline_free(d->pipeline);
     d->pipeline = make_pipeline(d);
     lw_state_detectors(d->state, restore_one, d);

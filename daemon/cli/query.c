@@ -414,7 +414,7 @@ int lw_cmd_query(int argc, char **argv)
         if (lw_file_read(&fo, files[i]) < 0)
             q.input_errors++;
     lw_pipeline_finish(q.p);
-    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, &q.out);
+    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;
