@@ -34,6 +34,11 @@
 typedef struct lw_emitter {
     void (*emit)(void *ud, lw_finding *f);
     void *ud;
+    /* The source's event-time progress (the newest event time it has
+     * given, or a tick's clock) as this record arrives: what a detector
+     * needs to tell, at a later tick, a key gone silent from one that is
+     * only behind the others. */
+    int64_t clock_ms;
 } lw_emitter;
 
 static inline void lw_emit(const lw_emitter *out, lw_finding *f) { out->emit(out->ud, f); }

@@ -9,7 +9,6 @@ void *lw_fold_det_new(size_t size, size_t state_size, size_t max_keys, uint32_t 
     lw_fold_det *d = lw_keyed_det_new(size, state_size, max_keys, format, valid);
     d->window_ms = (int64_t)(window_s * 1000);
     d->on_close = on_close;
-    d->clock_ms = LW_FOLD_NO_CLOCK;
     return d;
 }
 
@@ -41,24 +40,16 @@ void *lw_fold_det_count(void *self, lw_str function, lw_str what, int64_t now_ms
         s->start_ms = now_ms;
     s->last_ms = now_ms;
     s->count++;
-    s->seen_clock = d->clock_ms;
+    s->seen_clock = out->clock_ms;
     return s;
 }
 
 void lw_fold_det_tick(void *self, int64_t now_ms, const lw_emitter *out)
 {
     lw_fold_det *d = self;
-    if (now_ms > d->clock_ms)
-        d->clock_ms = now_ms;
-    if (d->clock_ms == LW_FOLD_NO_CLOCK)
-        return;
     lw_map_foreach(&d->keyed.keys.map, e) {
         lw_fold *s = e->val;
-        if (!s->count)
-            continue;
-        if (s->seen_clock == LW_FOLD_NO_CLOCK)
-            s->seen_clock = d->clock_ms; /* counted before any tick: silent from now on */
-        else if (d->clock_ms - s->seen_clock > d->window_ms)
+        if (s->count && now_ms - s->seen_clock > d->window_ms)
             close_one(d, e->key, e->klen, s, out);
     }
 }

@@ -23,10 +23,8 @@
 typedef struct lw_fold {
     int64_t start_ms, last_ms;
     uint64_t count;     /* events in this window */
-    int64_t seen_clock; /* the tick's clock at the last event; LW_FOLD_NO_CLOCK before any tick */
+    int64_t seen_clock; /* the source's event-time progress at the last event (lw_emitter) */
 } lw_fold;
-
-#define LW_FOLD_NO_CLOCK INT64_MIN
 
 typedef void (*lw_fold_close_cb)(void *self, const char *key, size_t klen, lw_fold *state, const lw_emitter *out);
 
@@ -34,7 +32,6 @@ typedef struct lw_fold_det {
     lw_keyed_det keyed; /* key: function \x1f what */
     int64_t window_ms;
     lw_fold_close_cb on_close;
-    int64_t clock_ms; /* the latest tick's clock */
 } lw_fold_det;
 
 void *lw_fold_det_new(size_t size, size_t state_size, size_t max_keys, uint32_t format,

@@ -48,7 +48,7 @@ static void close_one(lw_wseries *s, const lw_wparams *p)
 
 void lw_wseries_close_until(lw_wseries *s, const lw_wparams *p, int64_t ts_ms)
 {
-    if (!s->cur)
+    if (!s->started)
         return;
     int64_t upto = lw_window_of(ts_ms, p->width_ms) - 1; /* the last window ending by ts_ms */
     for (int n = 0; n < LW_WINDOW_OPEN && s->cur <= upto; n++)
@@ -65,17 +65,20 @@ void lw_wseries_close_until(lw_wseries *s, const lw_wparams *p, int64_t ts_ms)
     s->cur = upto + 1;
 }
 
+/* Up to the last window with events: the empty ones after it are not
+ * history yet (nothing says they ended). */
 void lw_wseries_close_all(lw_wseries *s, const lw_wparams *p)
 {
-    for (int n = 0; s->cur && n < LW_WINDOW_OPEN; n++)
+    for (int n = 0; s->started && s->used && n < LW_WINDOW_OPEN; n++)
         close_one(s, p);
 }
 
 int lw_wseries_place(lw_wseries *s, const lw_wparams *p, int64_t ts_ms)
 {
     int64_t w = lw_window_of(ts_ms, p->width_ms);
-    if (!s->cur) {
+    if (!s->started) {
         /* The oldest window an on-time event could still belong to. */
+        s->started = 1;
         s->cur = lw_window_of(ts_ms - p->lateness_ms, p->width_ms);
         s->max_ms = ts_ms;
     } else if (ts_ms > s->max_ms) {
@@ -94,7 +97,8 @@ int lw_wseries_place(lw_wseries *s, const lw_wparams *p, int64_t ts_ms)
 bool lw_wseries_valid(const void *state)
 {
     const lw_wseries *s = state;
-    return s->at < LW_WINDOW_HIST && s->filled <= LW_WINDOW_HIST && s->used < (1u << LW_WINDOW_OPEN);
+    return s->at < LW_WINDOW_HIST && s->filled <= LW_WINDOW_HIST && s->used < (1u << LW_WINDOW_OPEN) &&
+           s->started <= 1;
 }
 
 void *lw_window_det_new(size_t size, size_t state_size, size_t max_functions, double window_s, double lateness_s,
@@ -124,7 +128,7 @@ void *lw_window_det_at(void *self, const lw_record *rec, const lw_emitter *out, 
     d->out = out;
     d->function = rec->function;
     int i = lw_wseries_place(s, &d->params, ts);
-    s->seen_clock = d->clock_ms;
+    s->seen_clock = out->clock_ms;
     if (i < 0) {
         d->late++;
         return NULL;
@@ -146,15 +150,11 @@ void lw_window_det_tick(void *self, int64_t now_ms, const lw_emitter *out)
     lw_window_det *d = self;
     if (now_ms > d->clock_ms)
         d->clock_ms = now_ms;
-    if (d->clock_ms == LW_WINDOW_NO_CLOCK)
-        return;
     d->out = out;
     int64_t idle = d->params.lateness_ms + d->params.width_ms;
     lw_map_foreach(&d->keyed.keys.map, e) {
         lw_wseries *s = e->val;
-        if (s->seen_clock == LW_WINDOW_NO_CLOCK)
-            s->seen_clock = d->clock_ms; /* arrived before any tick: idle from now on */
-        if (!s->cur || d->clock_ms - s->seen_clock <= idle)
+        if (!s->started || d->clock_ms - s->seen_clock <= idle)
             continue;
         d->function = function_of(e->key, e->klen);
         lw_wseries_close_until(s, &d->params, d->clock_ms - d->params.lateness_ms);

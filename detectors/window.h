@@ -21,10 +21,10 @@
  * moves. Its windows close on tick(): the clock tick() gets is the source's
  * event-time progress (the newest event time of the whole source, moved on
  * by the daemon when every source is quiet; see daemon/run.c). A function
- * counts as idle once that clock (as ticks give it: not this detector's own
- * events, which are a part of the source's) has gone more than a window
- * plus the lateness past where it stood when the function's last event
- * arrived (an
+ * counts as idle once that clock has gone more than a window plus the
+ * lateness past where it stood when the function's last event arrived (the
+ * emitter carries it with every record: the whole source's progress, not
+ * this detector's share of the events; an
  * active function has its own watermark; this only catches the silent
  * ones, so it can afford to be generous): measured in arrivals,
  * not in event time, so a group read hours behind the others (a backlog
@@ -43,11 +43,13 @@
 #define LW_WINDOW_OPEN 4 /* windows held open at once: lateness <= 3 windows */
 
 typedef struct lw_wseries {
-    int64_t cur;       /* oldest open window; 0 = none yet */
+    int64_t cur;       /* oldest open window, once started */
+    uint32_t started;  /* cur is set (window 0 is a time before 1970, not "none") */
     double a[LW_WINDOW_OPEN], b[LW_WINDOW_OPEN]; /* open windows' accumulators, slot = window % OPEN */
     uint32_t used;     /* bit per slot: that window has had an event */
+    uint32_t pad;
     int64_t max_ms;    /* newest event time of this key */
-    int64_t seen_clock;/* the source clock when this key's last event arrived */
+    int64_t seen_clock;/* the source's event-time progress when this key's last event arrived */
     float hist_a[LW_WINDOW_HIST], hist_b[LW_WINDOW_HIST];
     uint32_t at, filled;
     double prev_a;     /* the last closed window's a */
@@ -70,7 +72,7 @@ static inline int64_t lw_window_of(int64_t ts_ms, int64_t width_ms)
     int64_t q = ts_ms / width_ms;
     if (ts_ms % width_ms < 0)
         q--; /* floor: times before 1970 are still times */
-    return q + 1; /* +1: 0 means "none" */
+    return q + 1; /* +1: the numbering findings have always used in their keys */
 }
 
 /* The event time at which window w starts. */

@@ -146,7 +146,7 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
     p->no_summaries = o->no_summaries;
     p->config = o->config;
     p->findings = lw_findings_new(o->dedupe_capacity, o->sink, o->ud);
-    p->emitter = (lw_emitter){emit, p};
+    p->emitter = (lw_emitter){emit, p, INT64_MIN};
     p->event_ms = p->clock_ms = INT64_MIN;
     int n = 0;
     while (lw_detector_registry[n])
@@ -169,6 +169,8 @@ void lw_pipeline_event(lw_pipeline *p, const lw_event *ev)
     p->counts.message_bytes += ev->message.n;
     if (ev->timestamp > p->event_ms)
         p->event_ms = ev->timestamp;
+    if (p->event_ms > p->emitter.clock_ms)
+        p->emitter.clock_ms = p->event_ms;
     lw_reasm_feed(p->reasm, ev);
 }
 
@@ -182,6 +184,7 @@ void lw_pipeline_tick(lw_pipeline *p, int64_t now_ms)
         p->clock_ms = p->event_ms;
     if (p->clock_ms == INT64_MIN)
         return; /* no event yet: no time has passed */
+    p->emitter.clock_ms = p->clock_ms;
     lw_reasm_expire(p->reasm, p->clock_ms);
     for (int i = 0; i < p->ndet; i++)
         if (p->det[i].ops->tick)
