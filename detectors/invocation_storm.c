@@ -24,7 +24,8 @@
 #include "detectors/window.h"
 
 typedef struct storm_cfg {
-    double window_s, lateness_s, warmup_windows, min_count, factor, growth_windows, growth_ratio, growth_min, max_functions;
+    double window_s, lateness_s, warmup_windows, min_count, factor, growth_windows, growth_ratio, growth_min;
+    double max_functions;
 } storm_cfg;
 
 static const lw_option options[] = {
