@@ -15,14 +15,19 @@
 #define TICK_MS 1000
 #define PERSIST_MS 60000
 /* Detectors advance by event time only (a backlog must decide as if read
- * on time), so the tick passes the newest event time seen. When every
- * source has been quiet for QUIET_MS nothing is arriving, and event time
- * is taken to have moved on with the wall clock, less LATE_BOUND_MS: the
- * oldest an event still on its way can be (Firehose buffers up to 900 s
- * before it delivers, CloudWatch adds its own delay). That is what closes
- * the last windows of a source gone silent. It never applies while events
- * flow, so a backlog being read is never judged by the wall clock. */
-#define QUIET_MS 60000
+ * on time). The tick passes the source's event-time progress: the newest
+ * event time seen, but never less than the wall clock minus LATE_BOUND_MS,
+ * the oldest a live event still on its way can be (Firehose buffers up to
+ * 900 s, CloudWatch adds its own delay). What is in a window never depends
+ * on this clock (each function's own watermark decides that); the clock
+ * only tells when a function has gone silent (no event while the clock
+ * moved on a window and its lateness), so that its last window closes:
+ *  - a source gone quiet: 20 minutes after its last event;
+ *  - a backlog older than 20 minutes: the clock moves with the wall clock,
+ *    not with the newest group's events, so a group whose pages come
+ *    round-robin behind another's is not taken for silent while its pages
+ *    keep coming every few seconds (the event times of a leading group
+ *    would jump the clock by a whole page). */
 #define LATE_BOUND_MS (20 * 60000)
 
 typedef struct component {
@@ -49,8 +54,7 @@ struct lw_daemon {
     int exit_code;
     lw_daemon_counters counters;
     uint64_t findings_at_last_kick;
-    uint64_t events_at_tick, late_before; /* late_before: of pipelines since rebuilt */
-    int64_t quiet_since;                  /* wall clock of the last tick that saw events */
+    uint64_t late_before; /* late events of the pipelines a reload replaced */
     lw_metrics *metrics;
     lw_metric_family *findings_by_detector;
     double *outbox_pending; /* refreshed at each scrape */
@@ -237,14 +241,9 @@ void lw_daemon_batch_abort(lw_daemon *d)
 static void on_tick(uv_timer_t *t)
 {
     lw_daemon *d = t->data;
-    int64_t wall = lw_wall_ms();
-    if (d->counters.events != d->events_at_tick || !d->quiet_since) {
-        d->events_at_tick = d->counters.events;
-        d->quiet_since = wall;
-    }
-    int64_t now = lw_pipeline_event_ms(d->pipeline);
-    if (now != INT64_MIN && wall - d->quiet_since >= QUIET_MS && wall - LATE_BOUND_MS > now)
-        now = wall - LATE_BOUND_MS;
+    int64_t now = lw_pipeline_event_ms(d->pipeline), floor = lw_wall_ms() - LATE_BOUND_MS;
+    if (now != INT64_MIN && floor > now)
+        now = floor; /* no event yet: no clock, nothing to close */
     lw_pipeline_tick(d->pipeline, now);
 }
 

@@ -49,9 +49,13 @@ void lw_fold_det_tick(void *self, int64_t now_ms, const lw_emitter *out)
     lw_fold_det *d = self;
     lw_map_foreach(&d->keyed.keys.map, e) {
         lw_fold *s = e->val;
+        /* as in window.c: the first tick's jump is no sign of silence */
+        if (!d->ticked && s->seen_clock < now_ms)
+            s->seen_clock = now_ms;
         if (s->count && now_ms - s->seen_clock > d->window_ms)
             close_one(d, e->key, e->klen, s, out);
     }
+    d->ticked = true;
 }
 
 void lw_fold_det_flush(void *self, const lw_emitter *out)

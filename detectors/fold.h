@@ -32,6 +32,7 @@ typedef struct lw_fold_det {
     lw_keyed_det keyed; /* key: function \x1f what */
     int64_t window_ms;
     lw_fold_close_cb on_close;
+    bool ticked; /* a tick has come: the keys' clocks are the ticks' */
 } lw_fold_det;
 
 void *lw_fold_det_new(size_t size, size_t state_size, size_t max_keys, uint32_t format,

@@ -148,12 +148,18 @@ static lw_str function_of(const char *key, size_t klen)
 void lw_window_det_tick(void *self, int64_t now_ms, const lw_emitter *out)
 {
     lw_window_det *d = self;
+    bool first = d->clock_ms == LW_WINDOW_NO_CLOCK;
     if (now_ms > d->clock_ms)
         d->clock_ms = now_ms;
     d->out = out;
     int64_t idle = d->params.lateness_ms + d->params.width_ms;
     lw_map_foreach(&d->keyed.keys.map, e) {
         lw_wseries *s = e->val;
+        /* Before the first tick the clock was the events' alone (or a
+         * saved state's): a first tick that jumps it (the daemon's floor)
+         * is no sign of silence. */
+        if (first && s->seen_clock < d->clock_ms)
+            s->seen_clock = d->clock_ms;
         if (!s->started || d->clock_ms - s->seen_clock <= idle)
             continue;
         d->function = function_of(e->key, e->klen);

@@ -19,16 +19,16 @@
  *
  * An idle function (its events stopped) has no watermark of its own that
  * moves. Its windows close on tick(): the clock tick() gets is the source's
- * event-time progress (the newest event time of the whole source, moved on
- * by the daemon when every source is quiet; see daemon/run.c). A function
- * counts as idle once that clock has gone more than a window plus the
- * lateness past where it stood when the function's last event arrived (the
- * emitter carries it with every record: the whole source's progress, not
- * this detector's share of the events; an
- * active function has its own watermark; this only catches the silent
- * ones, so it can afford to be generous): measured in arrivals,
- * not in event time, so a group read hours behind the others (a backlog
- * read group after group) is not idle while its events keep coming.
+ * event-time progress (the newest event time of the whole source, floored
+ * by the daemon at the wall clock less 20 minutes; see daemon/run.c). A
+ * function counts as idle once that clock has gone more than a window plus
+ * the lateness past where it stood when the function's last event arrived
+ * (the emitter carries it with every record: the whole source's progress,
+ * not this detector's share of the events). Measured in arrivals, not
+ * against the function's own event times, so a group read hours behind the
+ * others (a backlog read group after group) is not idle while its events
+ * keep coming; an active function has its own watermark, so this only
+ * catches the silent ones and can afford to be generous.
  */
 #ifndef LW_WINDOW_H
 #define LW_WINDOW_H

@@ -262,9 +262,15 @@ static void number_streams(evs *e)
 
 /* Delivery as CloudWatch does it: in order within a stream, each event on
  * its way for up to jitter_ms, streams shuffled against each other (a
- * stream's event waits for the one before it). group_after_group: every
- * function's events after the previous function's (a poller reading one
- * group's backlog after another's). */
+ * stream's event waits for the one before it). Then, by way:
+ *   MIXED     the groups together;
+ *   GROUPS    every function's events after the previous function's (a
+ *             poller reading one group's backlog after another's);
+ *   PAGES     pages of PAGE events of each group in turn (a poller paging
+ *             through every group's backlog round-robin: the sparse
+ *             groups' pages span more time, so the groups drift apart). */
+enum { MIXED, GROUPS, PAGES };
+#define PAGE 2000
 static int64_t *arrival;
 static int by_arrival(const void *a, const void *b)
 {
@@ -275,7 +281,7 @@ static int by_arrival(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static ev *delivered(const evs *e, int64_t jitter_ms, bool group_after_group, uint64_t seed)
+static ev *delivered(const evs *e, int64_t jitter_ms, int way, uint64_t seed)
 {
     rng_state = seed;
     arrival = calloc(e->n, sizeof *arrival);
@@ -295,7 +301,7 @@ static ev *delivered(const evs *e, int64_t jitter_ms, bool group_after_group, ui
         if (a < last[x->fn][x->stream])
             a = last[x->fn][x->stream];
         last[x->fn][x->stream] = a;
-        if (group_after_group)
+        if (way == GROUPS)
             a += order[x->fn] * 24 * 3600 * 1000LL;
         arrival[x->seq] = a;
     }
@@ -303,6 +309,19 @@ static ev *delivered(const evs *e, int64_t jitter_ms, bool group_after_group, ui
     memcpy(v, e->v, e->n * sizeof *v);
     qsort(v, e->n, sizeof *v, by_arrival);
     free(arrival);
+    if (way == PAGES) {
+        ev *paged = malloc(e->n * sizeof *paged);
+        size_t at[NFN] = {0}, out = 0;
+        while (out < e->n)
+            for (int g = 0; g < NFN; g++)
+                for (int k = 0; k < PAGE && at[order[g]] < e->n; at[order[g]]++)
+                    if (v[at[order[g]]].fn == order[g]) {
+                        paged[out++] = v[at[order[g]]];
+                        k++;
+                    }
+        free(v);
+        v = paged;
+    }
     return v;
 }
 
@@ -341,18 +360,26 @@ static void feed(lw_pipeline *p, const ev *x)
     lw_pipeline_event(p, &e);
 }
 
-/* The tick as daemon/run.c produces it while events flow. */
-static void tick(lw_pipeline *p) { lw_pipeline_tick(p, lw_pipeline_event_ms(p)); }
+/* The tick as daemon/run.c produces it: the newest event time, floored at
+ * the wall clock less 20 minutes (wall 0: no floor, a daemon keeping up). */
+#define LATE_BOUND (20 * MIN)
+static void tick_at(lw_pipeline *p, int64_t wall)
+{
+    int64_t now = lw_pipeline_event_ms(p);
+    lw_pipeline_tick(p, wall && wall - LATE_BOUND > now ? wall - LATE_BOUND : now);
+}
+static void tick(lw_pipeline *p) { tick_at(p, 0); }
 
 typedef struct run {
     found f;
     uint64_t late;
 } run;
 
-/* batch: events between ticks (0 = one tick after all). Ends as a daemon
- * does when its sources fall quiet: a tick an hour on, and no flush; then
- * the end of input, which must add nothing. */
-static void replay(const ev *v, size_t n, size_t batch, bool random_batches, run *r)
+/* batch: events between ticks (0 = one tick after all); wall: the wall
+ * clock at the first batch (0: a daemon keeping up), a second more at each
+ * batch. Ends as a daemon does when its sources fall quiet: a tick an hour
+ * on, and no flush; then the end of input, which must add nothing. */
+static void replay(const ev *v, size_t n, size_t batch, bool random_batches, int64_t wall, run *r)
 {
     memset(r, 0, sizeof *r);
     lw_pipeline_opts po = {.sink = sink, .ud = &r->f, .no_summaries = true};
@@ -361,11 +388,12 @@ static void replay(const ev *v, size_t n, size_t batch, bool random_batches, run
     for (size_t i = 0; i < n; i++) {
         feed(p, &v[i]);
         if (i + 1 == next) {
-            tick(p);
+            tick_at(p, wall);
+            wall += wall ? 1000 : 0;
             next += random_batches ? 1 + rnd() % (2 * batch) : batch;
         }
     }
-    tick(p);
+    tick_at(p, wall);
     lw_pipeline_tick(p, lw_pipeline_event_ms(p) + 3600 * 1000LL);
     int before = r->f.n;
     lw_pipeline_finish(p);
@@ -450,7 +478,7 @@ static void backlog_gives_the_live_findings(void **st)
     number_streams(&e);
 
     run live;
-    replay(e.v, e.n, 50, false, &live);
+    replay(e.v, e.n, 50, false, 0, &live);
     assert_int_equal(live.late, 0);
     /* What there is to find, at the event time of the window that shows it. */
     assert_int_equal(live.f.n, 3);
@@ -463,26 +491,30 @@ static void backlog_gives_the_live_findings(void **st)
     assert_int_equal(live.f.time_ms[flood], T0 + 75 * MIN);
     assert_int_equal(find(&live.f, "invocation_storm", "steady"), -1);
 
+    /* Read 5 hours after the first event: 3 after the last. */
+    const int64_t late = T0 + 5 * 3600 * 1000LL;
     static const struct {
         int64_t jitter_ms;
-        bool group_after_group;
+        int way;
         size_t batch;
-        bool random;
+        bool random, daemon_clock;
     } ways[] = {
-        {90000, false, 0, false},    /* hours late, streams shuffled, one batch */
-        {90000, false, 500, true},   /* ... in many batches of any size */
-        {90000, true, 2000, false},  /* one group's backlog after another's */
-        {90000, true, 0, false},
-        {5000, false, 1, false},     /* a tick after every event */
+        {90000, MIXED, 0, false, true},    /* hours late, streams shuffled, one batch */
+        {90000, MIXED, 500, true, true},   /* ... in many batches of any size */
+        {90000, GROUPS, 2000, false, true}, /* one group's backlog after another's */
+        {90000, GROUPS, 2000, false, false},
+        {90000, GROUPS, 0, false, true},
+        {90000, PAGES, PAGE, false, true},  /* pages of each group in turn */
+        {5000, MIXED, 1, false, false},     /* a tick after every event */
     };
     for (size_t w = 0; w < sizeof ways / sizeof *ways; w++) {
-        ev *v = delivered(&e, ways[w].jitter_ms, ways[w].group_after_group, 0x9e3779b97f4a7c15ull + w);
+        ev *v = delivered(&e, ways[w].jitter_ms, ways[w].way, 0x9e3779b97f4a7c15ull + w);
         size_t moved = 0;
         for (size_t i = 1; i < e.n; i++)
             moved += v[i].ts < v[i - 1].ts;
         assert_true(moved > 1000); /* the order really is another one */
         run r;
-        replay(v, e.n, ways[w].batch, ways[w].random, &r);
+        replay(v, e.n, ways[w].batch, ways[w].random, ways[w].daemon_clock ? late : 0, &r);
         assert_int_equal(r.late, 0);
         same(&live.f, &r.f);
         if (w == 0) {
@@ -500,9 +532,9 @@ static void backlog_gives_the_live_findings(void **st)
     }
 
     /* Disorder beyond the lateness allowance is counted, never hidden. */
-    ev *v = delivered(&e, 20 * MIN, false, 7);
+    ev *v = delivered(&e, 20 * MIN, MIXED, 7);
     run r;
-    replay(v, e.n, 100, false, &r);
+    replay(v, e.n, 100, false, late, &r);
     assert_true(r.late > 0);
     free(v);
 
