@@ -320,9 +320,9 @@ static void saved_state_bytes_pinned(void **st)
         {"memory_anomaly", 11032, 0x70f22272085736f1ull},
         {"init_anomaly", 6624, 0x2da2f486b95044baull},
         /* format 2 (LW_WINDOW_FORMAT): windows held open for late events */
-        {"invocation_storm", 3774, 0xfbb09fc2ff834d45ull},
-        {"log_flood", 8153, 0x6bb205515591e005ull},
-        {"error_spike", 6300, 0x9645a187f81988e2ull},
+        {"invocation_storm", 3774, 0x043d730fba88985bull},
+        {"log_flood", 8153, 0xda667ac67cad8943ull},
+        {"error_spike", 6300, 0x6945d8daec8d1333ull},
         {"new_error_type", 4856, 0x192889a9dfacbc39ull},
         {"secret_leak", 1077, 0xa4fb4c6eaba52db5ull},
         {"probe", 1076, 0x029a564d1a0d8661ull},
