@@ -14,6 +14,21 @@
 #define MAX_COMPONENTS 8
 #define TICK_MS 1000
 #define PERSIST_MS 60000
+/* Detectors advance by event time only (a backlog must decide as if read
+ * on time). The tick passes the source's event-time progress: the newest
+ * event time seen, but never less than the wall clock minus LATE_BOUND_MS,
+ * the oldest a live event still on its way can be (Firehose buffers up to
+ * 900 s, CloudWatch adds its own delay). What is in a window never depends
+ * on this clock (each function's own watermark decides that); the clock
+ * only tells when a function has gone silent (no event while the clock
+ * moved on a window and its lateness), so that its last window closes:
+ *  - a source gone quiet: 20 minutes after its last event;
+ *  - a backlog older than 20 minutes: the clock moves with the wall clock,
+ *    not with the newest group's events, so a group whose pages come
+ *    round-robin behind another's is not taken for silent while its pages
+ *    keep coming every few seconds (the event times of a leading group
+ *    would jump the clock by a whole page). */
+#define LATE_BOUND_MS (20 * 60000)
 
 typedef struct component {
     const lw_component_ops *ops;
@@ -22,7 +37,7 @@ typedef struct component {
 
 /* The daemon's own counters, rendered into /metrics. */
 typedef struct lw_daemon_counters {
-    uint64_t events, duplicates, batches, findings, findings_known, state_errors;
+    uint64_t events, duplicates, batches, findings, findings_known, state_errors, late;
 } lw_daemon_counters;
 
 struct lw_daemon {
@@ -39,6 +54,7 @@ struct lw_daemon {
     int exit_code;
     lw_daemon_counters counters;
     uint64_t findings_at_last_kick;
+    uint64_t late_before; /* late events of the pipelines a reload replaced */
     lw_metrics *metrics;
     lw_metric_family *findings_by_detector;
     double *outbox_pending; /* refreshed at each scrape */
@@ -95,6 +111,7 @@ static void collect(void *ud)
 {
     lw_daemon *d = ud;
     *d->outbox_pending = (double)lw_state_outbox_pending(d->state);
+    d->counters.late = d->late_before + lw_pipeline_late(d->pipeline);
 }
 
 /* The daemon's own families, registered before any component's, so they
@@ -109,6 +126,9 @@ static void register_metrics(lw_daemon *d)
     lw_metrics_counter_ref(m, "lambdaward_findings_total",
                            "New findings recorded (one already recorded before a restart is not counted).",
                            &c->findings);
+    lw_metrics_counter_ref(m, "lambdaward_late_events_total",
+                           "Events that arrived after their detection window had closed (not counted in it).",
+                           &c->late);
     lw_metrics_counter_ref(m, "lambdaward_state_errors_total", "Writes to the state store (SQLite) that failed.",
                            &c->state_errors);
     d->outbox_pending = lw_metrics_gauge(m, "lambdaward_outbox_pending", "Webhook deliveries waiting.");
@@ -221,7 +241,10 @@ void lw_daemon_batch_abort(lw_daemon *d)
 static void on_tick(uv_timer_t *t)
 {
     lw_daemon *d = t->data;
-    lw_pipeline_tick(d->pipeline, lw_wall_ms());
+    int64_t now = lw_pipeline_event_ms(d->pipeline), floor = lw_wall_ms() - LATE_BOUND_MS;
+    if (now != INT64_MIN && floor > now)
+        now = floor; /* no event yet: no clock, nothing to close */
+    lw_pipeline_tick(d->pipeline, now);
 }
 
 static void on_persist(uv_timer_t *t) { persist(t->data); }
@@ -319,6 +342,7 @@ static void on_hup(uv_signal_t *s, int signum)
     d->cfg = next;
     if (d->cfg.log_level)
         lw_log_set_level(d->cfg.log_level);
+    d->late_before += lw_pipeline_late(d->pipeline);
     lw_pipeline_free(d->pipeline);
     d->pipeline = make_pipeline(d);
     lw_state_detectors(d->state, restore_one, d);

@@ -12,7 +12,10 @@
  *     the emitter (strings in the finding are borrowed for the call);
  *   - may keep state, bounded, and save/restore it as an opaque blob so a
  *     restarted daemon neither relearns nor re-alerts;
- *   - gets tick() with the event clock (daemon) and flush() at end of input.
+ *   - gets tick() with the source's event-time progress (never the wall
+ *     clock: a backlog read late must decide as if read on time) and
+ *     flush() at end of input; one that holds windows open for late events
+ *     says through late() how many came later than it could take.
  *
  * What detectors share is written once, and a detector's struct opens with
  * the part it uses: lw_stateless_det (below) for the finding alone,
@@ -31,6 +34,11 @@
 typedef struct lw_emitter {
     void (*emit)(void *ud, lw_finding *f);
     void *ud;
+    /* The source's event-time progress (the newest event time it has
+     * given, or a tick's clock) as this record arrives: what a detector
+     * needs to tell, at a later tick, a key gone silent from one that is
+     * only behind the others. */
+    int64_t clock_ms;
 } lw_emitter;
 
 static inline void lw_emit(const lw_emitter *out, lw_finding *f) { out->emit(out->ud, f); }
@@ -67,6 +75,7 @@ typedef struct lw_detector_ops {
     void (*flush)(void *self, const lw_emitter *out);                /* optional */
     void (*save)(void *self, lw_buf *out);                           /* optional */
     int (*restore)(void *self, const char *p, size_t n);             /* optional */
+    uint64_t (*late)(void *self);                                    /* optional */
 } lw_detector_ops;
 
 /* A detector that keeps nothing between records but the finding it fills

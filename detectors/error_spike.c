@@ -8,6 +8,12 @@
  * counted once). Fires when failures >= min_errors, the failure rate >=
  * min_rate and >= factor x the baseline rate (median of past windows).
  * Without history only a rate of >= cold_rate counts. One per episode.
+ *
+ * Decided when the window closes (window.h: once the function's events are
+ * `lateness_s` past its end), on the whole window: a rate seen part-way
+ * through depends on which of the window's events came first, which late
+ * or out-of-order delivery changes; the whole window's does not. The
+ * finding's time is the window's start.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -19,11 +25,13 @@
 #include "detectors/window.h"
 
 typedef struct spike_cfg {
-    double window_s, warmup_windows, min_errors, min_rate, factor, cold_rate, max_functions;
+    double window_s, lateness_s, warmup_windows, min_errors, min_rate, factor, cold_rate, max_functions;
 } spike_cfg;
 
 static const lw_option options[] = {
     LW_OPT("window_s", LW_OPT_DURATION, "300", offsetof(spike_cfg, window_s), 1, 86400, "window length"),
+    LW_OPT("lateness_s", LW_OPT_DURATION, "120", offsetof(spike_cfg, lateness_s), 0, 86400,
+           "how late an event may arrive behind its function's newest (at most 3 windows)"),
     LW_OPT("warmup_windows", LW_OPT_INT, "3", offsetof(spike_cfg, warmup_windows), 0, LW_WINDOW_HIST,
            "windows of history before the baseline is used (at most the history kept)"),
     LW_OPT("min_errors", LW_OPT_INT, "10", offsetof(spike_cfg, min_errors), 1, 1e9,
@@ -54,12 +62,40 @@ static double base_rate(const lw_wseries *w)
     return inv > 0 ? lw_wseries_median_a(w) / inv : 0;
 }
 
-static void on_close(void *ud, lw_wseries *w, int64_t window, double errors, double inv)
+static void alert(spike *s, int64_t window, double errors, double inv, double rate, double base, bool warm)
 {
-    (void)window;
+    lw_finding *f = &s->base.keyed.f;
+    lw_finding_init(f, "error_spike", LW_SEV_MEDIUM, NULL);
+    f->function = s->base.function;
+    f->time_ms = lw_window_start(window, s->base.params.width_ms);
+    snprintf(s->key, sizeof s->key, "%" PRId64, window);
+    f->key = lw_str_c(s->key);
+    f->count = (uint64_t)errors;
+    lw_finding_title(f, "Error spike: %.0f of %.0f invocations failed (%.0f%%, usual %.1f%%)", errors, inv,
+                     100 * rate, 100 * base);
+    lw_finding_num(f, "failures_in_window", errors);
+    lw_finding_num(f, "invocations_in_window", inv);
+    lw_finding_num(f, "failure_rate", rate);
+    lw_finding_num(f, "baseline_rate", base);
+    lw_finding_num(f, "window_s", s->cfg.window_s);
+    lw_finding_bool(f, "baseline_ready", warm);
+    lw_emit(s->base.out, f);
+}
+
+static void on_close(void *ud, lw_wseries *w, int64_t window, double errors, double reports)
+{
     spike *s = ud;
+    double inv = reports > errors ? reports : errors;
     double rate = inv > 0 ? errors / inv : 0;
-    if (w->episode && (errors < s->cfg.min_errors / 2 || rate < 2 * base_rate(w)))
+    double base = base_rate(w);
+    if (!w->episode && errors >= s->cfg.min_errors) {
+        bool warm = w->filled >= (uint32_t)s->cfg.warmup_windows;
+        if (warm ? (rate >= s->cfg.min_rate && rate >= s->cfg.factor * base) : rate >= s->cfg.cold_rate) {
+            w->episode = 1;
+            alert(s, window, errors, inv, rate, base, warm);
+        }
+    }
+    if (w->episode && (errors < s->cfg.min_errors / 2 || rate < 2 * base))
         w->episode = 0;
 }
 
@@ -81,12 +117,11 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     bool fail = failed(rec);
     if (!report && !fail)
         return;
-    fn_state *st = lw_window_det_at(s, rec, out);
+    int slot;
+    fn_state *st = lw_window_det_at(s, rec, out, &slot);
     if (!st)
         return;
-    lw_wseries *w = &st->w;
-    if (report)
-        w->b++;
+    lw_wseries_add(&st->w, slot, 0, report);
     if (!fail)
         return;
     lw_str rid = lw_record_request_id(rec);
@@ -97,37 +132,14 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
                 return;
         st->recent[st->at++ % 8] = h;
     }
-    w->a++;
-    if (w->episode || w->a < s->cfg.min_errors)
-        return;
-    double inv = w->b > w->a ? w->b : w->a;
-    double rate = w->a / inv;
-    double base = base_rate(w);
-    bool warm = w->filled >= (uint32_t)s->cfg.warmup_windows;
-    bool hit = warm ? (rate >= s->cfg.min_rate && rate >= s->cfg.factor * base) : rate >= s->cfg.cold_rate;
-    if (!hit)
-        return;
-    w->episode = 1;
-    lw_finding *f = &s->base.keyed.f;
-    lw_finding_init(f, "error_spike", LW_SEV_MEDIUM, rec);
-    snprintf(s->key, sizeof s->key, "%" PRId64, w->cur);
-    f->key = lw_str_c(s->key);
-    f->count = (uint64_t)w->a;
-    lw_finding_title(f, "Error spike: %.0f of %.0f invocations failed (%.0f%%, usual %.1f%%)", w->a, inv,
-                     100 * rate, 100 * base);
-    lw_finding_num(f, "failures_in_window", w->a);
-    lw_finding_num(f, "invocations_in_window", inv);
-    lw_finding_num(f, "failure_rate", rate);
-    lw_finding_num(f, "baseline_rate", base);
-    lw_finding_num(f, "window_s", s->cfg.window_s);
-    lw_finding_bool(f, "baseline_ready", warm);
-    lw_emit(out, f);
+    lw_wseries_add(&st->w, slot, 1, 0);
 }
 
 static void *create(const void *cfg)
 {
     const spike_cfg *c = cfg;
-    spike *s = lw_window_det_new(sizeof *s, sizeof(fn_state), (size_t)c->max_functions, c->window_s, on_close);
+    spike *s = lw_window_det_new(sizeof *s, sizeof(fn_state), (size_t)c->max_functions, c->window_s, c->lateness_s,
+                                  on_close);
     s->cfg = *c;
     return s;
 }
@@ -141,6 +153,8 @@ const lw_detector_ops lw_detector_error_spike = {
     .destroy = lw_keyed_det_destroy,
     .on_record = on_record,
     .tick = lw_window_det_tick,
+    .flush = lw_window_det_flush,
     .save = lw_keyed_det_save,
     .restore = lw_keyed_det_restore,
+    .late = lw_window_det_late,
 };

@@ -40,24 +40,30 @@ void *lw_fold_det_count(void *self, lw_str function, lw_str what, int64_t now_ms
         s->start_ms = now_ms;
     s->last_ms = now_ms;
     s->count++;
+    s->seen_clock = out->clock_ms;
     return s;
-}
-
-/* all: every window (end of input), else those opened before before_ms. A
- * flag, not a negative time: event times before 1970 are still times. */
-static void close_before(lw_fold_det *d, int64_t before_ms, bool all, const lw_emitter *out)
-{
-    lw_map_foreach(&d->keyed.keys.map, e) {
-        lw_fold *s = e->val;
-        if (s->count && (all || s->start_ms < before_ms))
-            close_one(d, e->key, e->klen, s, out);
-    }
 }
 
 void lw_fold_det_tick(void *self, int64_t now_ms, const lw_emitter *out)
 {
     lw_fold_det *d = self;
-    close_before(d, now_ms - d->window_ms, false, out);
+    lw_map_foreach(&d->keyed.keys.map, e) {
+        lw_fold *s = e->val;
+        /* as in window.c: the first tick's jump is no sign of silence */
+        if (!d->ticked && s->seen_clock < now_ms)
+            s->seen_clock = now_ms;
+        if (s->count && now_ms - s->seen_clock > d->window_ms)
+            close_one(d, e->key, e->klen, s, out);
+    }
+    d->ticked = true;
 }
 
-void lw_fold_det_flush(void *self, const lw_emitter *out) { close_before(self, 0, true, out); }
+void lw_fold_det_flush(void *self, const lw_emitter *out)
+{
+    lw_fold_det *d = self;
+    lw_map_foreach(&d->keyed.keys.map, e) {
+        lw_fold *s = e->val;
+        if (s->count)
+            close_one(d, e->key, e->klen, s, out);
+    }
+}

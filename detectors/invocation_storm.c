@@ -2,15 +2,18 @@
  * invocation_storm: a function suddenly invoked far more than usual.
  *
  * Invocations (START lines) are counted per function per window (event
- * time). Two signals:
- *   surge   the current window passes max(min_count, factor x the median
- *           of the last 60 windows): raised as soon as the count crosses,
- *           not at the window's end;
+ * time). Two signals, both decided when a window closes (window.h: once
+ * the function's events are `lateness_s` past its end), so that events
+ * arriving late or out of order across streams decide the same as on time:
+ *   surge   a window passes max(min_count, factor x the median of the last
+ *           60 windows);
  *   growth  `growth_windows` consecutive windows each >= growth_ratio x the
  *           previous one (and >= growth_min): the exponential shape of a
  *           recursive loop or a retry storm, caught before it is big.
  * One finding per episode; the episode ends when a window falls back under
- * twice the baseline.
+ * twice the baseline. A finding's time is the start of its window: the
+ * window is what triggered it, and its start does not depend on which of
+ * its events happened to arrive first.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -21,11 +24,14 @@
 #include "detectors/window.h"
 
 typedef struct storm_cfg {
-    double window_s, warmup_windows, min_count, factor, growth_windows, growth_ratio, growth_min, max_functions;
+    double window_s, lateness_s, warmup_windows, min_count, factor, growth_windows, growth_ratio, growth_min;
+    double max_functions;
 } storm_cfg;
 
 static const lw_option options[] = {
     LW_OPT("window_s", LW_OPT_DURATION, "60", offsetof(storm_cfg, window_s), 1, 86400, "window length"),
+    LW_OPT("lateness_s", LW_OPT_DURATION, "120", offsetof(storm_cfg, lateness_s), 0, 86400,
+           "how late an event may arrive behind its function's newest (at most 3 windows)"),
     LW_OPT("warmup_windows", LW_OPT_INT, "5", offsetof(storm_cfg, warmup_windows), 0, LW_WINDOW_HIST,
            "windows of history before a surge can fire (at most the history kept)"),
     LW_OPT("min_count", LW_OPT_INT, "100", offsetof(storm_cfg, min_count), 1, 1e9,
@@ -51,9 +57,9 @@ typedef struct storm {
 static void alert(storm *s, lw_wseries *w, int64_t window, double count, bool growth)
 {
     lw_finding *f = &s->base.keyed.f;
-    lw_finding_init(f, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, s->base.rec);
+    lw_finding_init(f, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, NULL);
     f->function = s->base.function;
-    f->time_ms = (int64_t)((window - 1) * s->cfg.window_s * 1000);
+    f->time_ms = lw_window_start(window, s->base.params.width_ms);
     snprintf(s->key, sizeof s->key, "%s:%" PRId64, growth ? "growth" : "surge", window);
     f->key = lw_str_c(s->key);
     f->count = (uint64_t)count;
@@ -90,7 +96,9 @@ static void on_close(void *ud, lw_wseries *w, int64_t window, double count, doub
         w->streak++;
     else
         w->streak = 0;
-    if (!w->episode && w->streak >= (uint32_t)s->cfg.growth_windows)
+    if (!w->episode && surging(s, w, count))
+        alert(s, w, window, count, false);
+    else if (!w->episode && w->streak >= (uint32_t)s->cfg.growth_windows)
         alert(s, w, window, count, true);
     double base = lw_wseries_median_a(w);
     if (w->episode && w->streak == 0 && count < 2 * (base > 1 ? base : 1))
@@ -102,18 +110,17 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     storm *s = self;
     if (rec->kind != LW_REC_PLATFORM || rec->platform->type != LW_PL_START)
         return;
-    lw_wseries *w = lw_window_det_at(s, rec, out);
-    if (!w)
-        return;
-    w->a++;
-    if (!w->episode && surging(s, w, w->a))
-        alert(s, w, w->cur, w->a, false);
+    int slot;
+    lw_wseries *w = lw_window_det_at(s, rec, out, &slot);
+    if (w)
+        lw_wseries_add(w, slot, 1, 0);
 }
 
 static void *create(const void *cfg)
 {
     const storm_cfg *c = cfg;
-    storm *s = lw_window_det_new(sizeof *s, sizeof(lw_wseries), (size_t)c->max_functions, c->window_s, on_close);
+    storm *s = lw_window_det_new(sizeof *s, sizeof(lw_wseries), (size_t)c->max_functions, c->window_s, c->lateness_s,
+                                  on_close);
     s->cfg = *c;
     return s;
 }
@@ -130,4 +137,5 @@ const lw_detector_ops lw_detector_invocation_storm = {
     .flush = lw_window_det_flush,
     .save = lw_keyed_det_save,
     .restore = lw_keyed_det_restore,
+    .late = lw_window_det_late,
 };

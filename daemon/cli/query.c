@@ -420,7 +420,7 @@ int lw_cmd_query(int argc, char **argv)
     /* Platform lines whose fields could not be read leave durations,
      * memory and cost short: an input error, said, never silent. */
     uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
-    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, &q.out);
+    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;

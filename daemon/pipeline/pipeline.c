@@ -30,6 +30,8 @@ struct lw_pipeline {
     lw_pipeline_counts counts;
     const lw_config *config; /* detector settings and rules; NULL = defaults */
     lw_ruleset *rules; /* the config's [rule NAME] sections, compiled once */
+    int64_t event_ms;  /* the newest event time seen */
+    int64_t clock_ms;  /* event-time progress: never behind event_ms, never back */
 };
 
 static void dispatch(lw_pipeline *p, const lw_record *rec)
@@ -147,7 +149,8 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o)
     p->no_summaries = o->no_summaries;
     p->config = o->config;
     p->findings = lw_findings_new(o->dedupe_capacity, o->sink, o->ud);
-    p->emitter = (lw_emitter){emit, p};
+    p->emitter = (lw_emitter){emit, p, INT64_MIN};
+    p->event_ms = p->clock_ms = INT64_MIN;
     int n = 0;
     while (lw_detector_registry[n])
         n++;
@@ -167,6 +170,10 @@ void lw_pipeline_event(lw_pipeline *p, const lw_event *ev)
 {
     p->counts.events++;
     p->counts.message_bytes += ev->message.n;
+    if (ev->timestamp > p->event_ms)
+        p->event_ms = ev->timestamp;
+    if (p->event_ms > p->emitter.clock_ms)
+        p->emitter.clock_ms = p->event_ms;
     lw_reasm_feed(p->reasm, ev);
 }
 
@@ -174,10 +181,28 @@ void lw_pipeline_event_cb(void *p, const lw_event *ev) { lw_pipeline_event(p, ev
 
 void lw_pipeline_tick(lw_pipeline *p, int64_t now_ms)
 {
-    lw_reasm_expire(p->reasm, now_ms);
+    if (now_ms > p->clock_ms)
+        p->clock_ms = now_ms;
+    if (p->event_ms > p->clock_ms)
+        p->clock_ms = p->event_ms;
+    if (p->clock_ms == INT64_MIN)
+        return; /* no event yet: no time has passed */
+    p->emitter.clock_ms = p->clock_ms;
+    lw_reasm_expire(p->reasm, p->clock_ms);
     for (int i = 0; i < p->ndet; i++)
         if (p->det[i].ops->tick)
-            p->det[i].ops->tick(p->det[i].self, now_ms, &p->emitter);
+            p->det[i].ops->tick(p->det[i].self, p->clock_ms, &p->emitter);
+}
+
+int64_t lw_pipeline_event_ms(const lw_pipeline *p) { return p->event_ms; }
+
+uint64_t lw_pipeline_late(const lw_pipeline *p)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < p->ndet; i++)
+        if (p->det[i].ops->late)
+            n += p->det[i].ops->late(p->det[i].self);
+    return n;
 }
 
 void lw_pipeline_finish(lw_pipeline *p)

@@ -43,7 +43,17 @@ lw_pipeline *lw_pipeline_new(const lw_pipeline_opts *o);
 void lw_pipeline_event(lw_pipeline *p, const lw_event *ev);
 /* Same signature as lw_event_cb, for wiring a decoder straight in. */
 void lw_pipeline_event_cb(void *p, const lw_event *ev);
+/* Event-time progress: detectors close only windows that event time has
+ * passed, never by the wall clock. now_ms is the source's event-time
+ * clock; the pipeline never lets it go back, nor stay behind the newest
+ * event it has seen, so lw_pipeline_tick(p, lw_pipeline_event_ms(p)) is
+ * always right. A driver that knows more (daemon/run.c: every source is
+ * quiet, so event time has moved on with the wall clock) passes more. */
 void lw_pipeline_tick(lw_pipeline *p, int64_t now_ms);
+/* The newest event time seen; INT64_MIN before any event. */
+int64_t lw_pipeline_event_ms(const lw_pipeline *p);
+/* Events detectors had to count as late (their window had closed). */
+uint64_t lw_pipeline_late(const lw_pipeline *p);
 /* End of input: open records become malformed, detectors flush. */
 void lw_pipeline_finish(lw_pipeline *p);
 /* Detector state, one opaque blob per detector that keeps any, so a

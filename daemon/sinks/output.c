@@ -97,19 +97,30 @@ static void money(lw_buf *out, double usd, int width)
     lw_buf_printf(out, "%*s", width, tmp);
 }
 
-void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, lw_buf *out)
+static void late_note(uint64_t late, lw_buf *out)
+{
+    if (late)
+        lw_buf_printf(out, "\n%llu events came later than the detectors' lateness allowance: left out of their "
+                           "windows.\n", (unsigned long long)late);
+}
+
+void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, uint64_t late, lw_buf *out)
 {
     if (fmt == LW_OUT_JSON) {
         lw_map_foreach(&s->fns, e) {
             lw_stats_summary_json(s, e->key, e->klen, e->val, out);
             lw_buf_putc(out, '\n');
         }
+        if (late)
+            lw_buf_printf(out, "{\"kind\":\"late_events\",\"count\":%llu}\n", (unsigned long long)late);
         return;
     }
     if (!findings)
         lw_buf_puts(out, "No findings.\n");
-    if (!lw_map_count(&s->fns))
+    if (!lw_map_count(&s->fns)) {
+        late_note(late, out);
         return;
+    }
     lw_buf_puts(out, "\nFUNCTION            INVOC  COLD  ERR TMO OOM    P50ms    P99ms ATK B/U    COST$\n");
     double total = 0;
     lw_map_foreach(&s->fns, e) {
@@ -132,4 +143,5 @@ void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, l
     lw_buf_printf(out, "%-70s", "TOTAL (estimated USD at public on-demand prices)");
     money(out, total, 9);
     lw_buf_putc(out, '\n');
+    late_note(late, out);
 }

@@ -81,7 +81,7 @@ static void detect(const char *msg, got *g)
     rec.app = &app;
     rec.function = lw_function_name(ev.group, LW_STR_NULL);
     memset(g, 0, sizeof *g);
-    lw_emitter out = {collect, g};
+    lw_emitter out = {.emit = collect, .ud = g};
     ops()->on_record(d, &rec, &out);
     ops()->destroy(d);
 }

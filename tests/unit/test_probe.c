@@ -107,7 +107,7 @@ static void *mk(void) { return mk2(NULL, NULL, NULL, NULL); }
 
 static void feed(void *d, const lw_record *r, got *g)
 {
-    lw_emitter out = {collect, g};
+    lw_emitter out = {.emit = collect, .ud = g};
     ops()->on_record(d, r, &out);
 }
 

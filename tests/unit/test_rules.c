@@ -94,7 +94,7 @@ static void rule_matches_with_its_severity(void **st)
     void *d = mk(rs, NULL, NULL);
     lw_ruleset_free(rs); /* the detector holds its own references */
     got g = {0};
-    lw_emitter out = {collect, &g};
+    lw_emitter out = {.emit = collect, .ud = &g};
     rb b;
     lw_detector_rules.on_record(d, app_line(&b, "orders", 1000, "pq: SYNTAX ERROR at or near \"FROM\" (password=hunter2)"), &out);
     lw_detector_rules.on_record(d, app_line(&b, "orders", 2000, "all good"), &out);
@@ -146,7 +146,7 @@ static void repeats_fold_into_one_counted_finding(void **st)
     assert_int_equal(lw_ruleset_add(rs, "oops", "oops", LW_SEV_MEDIUM, NULL, 0), 0);
     void *d = mk(rs, "max_per_window", "2");
     got g = {0};
-    lw_emitter out = {collect, &g};
+    lw_emitter out = {.emit = collect, .ud = &g};
     rb b;
     for (int i = 0; i < 5; i++)
         lw_detector_rules.on_record(d, app_line(&b, "f", 1000 + i * 1000, "oops"), &out);
@@ -191,7 +191,7 @@ static void each_detector_keeps_its_own_set(void **st)
     void *c = mk(NULL, NULL, NULL); /* no set: no rules */
     lw_ruleset_free(one);       /* a reload: running detectors keep theirs */
     got g = {0};
-    lw_emitter out = {collect, &g};
+    lw_emitter out = {.emit = collect, .ud = &g};
     rb r;
     const char *line = "needle in a haystack";
     lw_detector_rules.on_record(a, app_line(&r, "f", 1, line), &out);
@@ -217,7 +217,7 @@ static void invalid_utf8_and_match_limit(void **st)
     assert_int_equal(lw_ruleset_add(rs, "slow", "^(a+)+$", LW_SEV_INFO, NULL, 0), 0);
     void *d = mk(rs, "match_limit", "1000");
     got g = {0};
-    lw_emitter out = {collect, &g};
+    lw_emitter out = {.emit = collect, .ud = &g};
     rb b;
     lw_detector_rules.on_record(d, app_line(&b, "f", 1, "\xff\xfe caf\xc3\xa9 au lait"), &out);
     assert_int_equal(g.n, 1);

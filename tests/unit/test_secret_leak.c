@@ -111,7 +111,7 @@ static void *mk(const char *opt, const char *v)
 
 static void feed(void *d, const lw_record *r, got *g)
 {
-    lw_emitter out = {collect, g};
+    lw_emitter out = {.emit = collect, .ud = g};
     ops()->on_record(d, r, &out);
 }
 
