@@ -241,7 +241,7 @@ typedef struct rwin {
 } rwin;
 
 /* The saved state is the rwin table: a new layout needs a new number. */
-#define RULES_FORMAT 1
+#define RULES_FORMAT 2 /* 2: fold state keeps the source clock at the last event */
 
 static bool valid(const void *p)
 {

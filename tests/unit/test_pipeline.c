@@ -328,7 +328,7 @@ static void saved_state_bytes_pinned(void **st)
         {"probe", 1076, 0x029a564d1a0d8661ull},
         /* lw_fold gained the tick clock at the last match: the old blob's
          * state size differs, so it is refused (fresh windows), not misread */
-        {"rules", 177, 0x28244a209b197d84ull},
+        {"rules", 177, 0x0629f38f63c264c1ull},
     };
     char path[] = "/tmp/lw-test-pipeline-XXXXXX";
     int fd = mkstemp(path);
