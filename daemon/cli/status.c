@@ -44,6 +44,19 @@ static void row(void *ud, const lw_group_state *g)
     (*rows)++;
 }
 
+/* A group pushed through Firehose has no poll or watermark: its lag is
+ * how long ago its last event arrived. */
+static void pushed_row(void *ud, const lw_firehose_group *g)
+{
+    int *rows = ud;
+    if (!*rows)
+        printf("\n%-40s %8s %10s %10s\n", "PUSHED LOG GROUP", "LAST", "EVENTS", "DUPLICATES");
+    char last[16];
+    ago(last, sizeof last, g->last_event_ms ? lw_wall_ms() - g->last_event_ms : 0);
+    lw_print(stdout, "%-40.40s %8s %10lld %10lld", g->name, last, (long long)g->events, (long long)g->duplicates);
+    (*rows)++;
+}
+
 int lw_cmd_status(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -91,6 +104,8 @@ int lw_cmd_status(int argc, char **argv)
     lw_state_groups(s, row, &rows);
     if (!rows)
         puts("(no log group checkpoints yet)");
+    int pushed = 0;
+    lw_state_firehose_groups(s, pushed_row, &pushed); /* none in a state that never took a push */
     printf("\nfindings recorded: %lld; webhook deliveries pending: %lld\n", (long long)lw_state_finding_count(s),
            (long long)lw_state_outbox_pending(s));
     lw_state_close(s);

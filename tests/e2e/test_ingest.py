@@ -389,6 +389,13 @@ class IngestTest(unittest.TestCase):
         rows = db.execute("select name, events from firehose_groups order by name").fetchall()
         db.close()
         self.assertEqual(rows, [("/aws/lambda/a", 2), ("/aws/lambda/b", 1)])
+        # `status` shows the pushed groups, read-only beside the running daemon
+        st = subprocess.run([BIN, "status", "--state", self.d.db], capture_output=True, text=True, timeout=30)
+        self.assertEqual(st.returncode, 0, st.stderr)
+        pushed = st.stdout.split("PUSHED LOG GROUP", 1)
+        self.assertEqual(len(pushed), 2, st.stdout)
+        self.assertEqual([l.split()[0::2] for l in pushed[1].splitlines()[1:3]],
+                         [["/aws/lambda/a", "2"], ["/aws/lambda/b", "1"]], st.stdout)
         # all time, from the state: the same after a restart
         self.assertEqual(self.d.stop(), 0)
         self.d.start()
