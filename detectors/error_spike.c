@@ -64,12 +64,7 @@ static double base_rate(const lw_wseries *w)
 
 static void alert(spike *s, int64_t window, double errors, double inv, double rate, double base, bool warm)
 {
-    lw_finding *f = &s->base.keyed.f;
-    lw_finding_init(f, "error_spike", LW_SEV_MEDIUM, NULL);
-    f->function = s->base.function;
-    f->time_ms = lw_window_start(window, s->base.params.width_ms);
-    snprintf(s->key, sizeof s->key, "%" PRId64, window);
-    f->key = lw_str_c(s->key);
+    lw_finding *f = lw_window_finding(&s->base, "error_spike", LW_SEV_MEDIUM, window, NULL, s->key, sizeof s->key);
     f->count = (uint64_t)errors;
     lw_finding_title(f, "Error spike: %.0f of %.0f invocations failed (%.0f%%, usual %.1f%%)", errors, inv,
                      100 * rate, 100 * base);

@@ -56,12 +56,8 @@ typedef struct storm {
 
 static void alert(storm *s, lw_wseries *w, int64_t window, double count, bool growth)
 {
-    lw_finding *f = &s->base.keyed.f;
-    lw_finding_init(f, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, NULL);
-    f->function = s->base.function;
-    f->time_ms = lw_window_start(window, s->base.params.width_ms);
-    snprintf(s->key, sizeof s->key, "%s:%" PRId64, growth ? "growth" : "surge", window);
-    f->key = lw_str_c(s->key);
+    lw_finding *f = lw_window_finding(&s->base, "invocation_storm", growth ? LW_SEV_HIGH : LW_SEV_MEDIUM, window,
+                                      growth ? "growth" : "surge", s->key, sizeof s->key);
     f->count = (uint64_t)count;
     double base = lw_wseries_median_a(w);
     if (growth)

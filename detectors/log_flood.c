@@ -49,12 +49,7 @@ typedef struct flood {
 
 static void alert(flood *s, int64_t window, double bytes, double events, double base)
 {
-    lw_finding *f = &s->base.keyed.f;
-    lw_finding_init(f, "log_flood", LW_SEV_MEDIUM, NULL);
-    f->function = s->base.function;
-    f->time_ms = lw_window_start(window, s->base.params.width_ms);
-    snprintf(s->key, sizeof s->key, "%" PRId64, window);
-    f->key = lw_str_c(s->key);
+    lw_finding *f = lw_window_finding(&s->base, "log_flood", LW_SEV_MEDIUM, window, NULL, s->key, sizeof s->key);
     double per_day_gb = bytes / s->cfg.window_s * 86400 / 1e9;
     lw_finding_title(f, "Log flood: %.1f MB in %.0fs (usual %.1f MB), ~$%.2f/day to ingest at this rate", bytes / 1e6,
                      s->cfg.window_s, base / 1e6, per_day_gb * INGEST_USD_PER_GB);

@@ -1,6 +1,8 @@
 /* window: see window.h. */
 #include "detectors/window.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,3 +180,18 @@ void lw_window_det_flush(void *self, const lw_emitter *out)
 }
 
 uint64_t lw_window_det_late(void *self) { return ((lw_window_det *)self)->late; }
+
+lw_finding *lw_window_finding(lw_window_det *d, const char *detector, lw_severity sev, int64_t window,
+                              const char *tag, char *key, size_t keylen)
+{
+    lw_finding *f = &d->keyed.f;
+    lw_finding_init(f, detector, sev, NULL);
+    f->function = d->function;
+    f->time_ms = lw_window_start(window, d->params.width_ms);
+    if (tag)
+        snprintf(key, keylen, "%s:%" PRId64, tag, window);
+    else
+        snprintf(key, keylen, "%" PRId64, window);
+    f->key = lw_str_c(key);
+    return f;
+}

@@ -126,6 +126,12 @@ typedef struct lw_window_det {
 
 void *lw_window_det_new(size_t size, size_t state_size, size_t max_functions, double window_s, double lateness_s,
                         lw_wclose_cb on_close);
+/* The finding of a closed window, from on_close: the series' function, the
+ * window's start as its time, and "<tag>:<window>" (or "<window>" when tag
+ * is NULL) as its key, written into key, the detector's buffer, which
+ * outlives the finding. */
+lw_finding *lw_window_finding(lw_window_det *d, const char *detector, lw_severity sev, int64_t window,
+                              const char *tag, char *key, size_t keylen);
 /* The state of rec's function with its closed windows closed, and in *slot
  * the open window rec belongs in; NULL when rec is late (counted) or past
  * max_functions. */
