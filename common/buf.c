@@ -2,6 +2,7 @@
 #include "common/buf.h"
 
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 static void oom(size_t n)
@@ -51,6 +52,15 @@ void lw_buf_reserve(lw_buf *b, size_t extra)
         cap *= 2;
     b->p = lw_xrealloc(b->p, cap);
     b->cap = cap;
+}
+
+bool lw_buf_release_large(lw_buf *b)
+{
+    if (b->cap <= LW_BUF_KEEP)
+        return false;
+    lw_buf_free(b);
+    malloc_trim(0);
+    return true;
 }
 
 void lw_buf_free(lw_buf *b)

@@ -10,6 +10,7 @@
 #define LW_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -28,6 +29,12 @@ typedef struct lw_buf {
 
 void lw_buf_reserve(lw_buf *b, size_t extra);
 void lw_buf_free(lw_buf *b);
+/* After a spike: frees b when it grew past LW_BUF_KEEP, so one huge request
+ * does not pin its size for the life of the process, and then returns the
+ * heap's free top to the system (glibc keeps large freed blocks unless
+ * trimmed). Returns whether it freed. */
+#define LW_BUF_KEEP ((size_t)1 << 20)
+bool lw_buf_release_large(lw_buf *b);
 void lw_buf_printf(lw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lw_buf_vprintf(lw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 

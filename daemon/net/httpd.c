@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <http_parser.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +160,6 @@ static void send_raw(lw_httpd_conn *c, int status, const char *ctype, const char
     }
 }
 
-static void release_if_large(lw_buf *b);
 
 void lw_httpd_respond(lw_httpd_conn *c, int status, const char *ctype, const char *body, size_t n, const char *extra)
 {
@@ -171,7 +169,7 @@ void lw_httpd_respond(lw_httpd_conn *c, int status, const char *ctype, const cha
     /* The request is answered: its body goes back before the client has
      * the answer (and may send the next one). */
     if (body < c->body.p || body >= c->body.p + c->body.cap)
-        release_if_large(&c->body);
+        lw_buf_release_large(&c->body);
     send_raw(c, status, ctype, body, n, extra, !c->keep_alive || c->srv->stopping);
 }
 
@@ -304,16 +302,6 @@ static int on_body(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
-/* A spike's buffer goes back to the system, not kept for the next
- * request: glibc keeps large freed blocks in the heap unless trimmed. */
-static void release_if_large(lw_buf *b)
-{
-    if (b->cap <= (1u << 20))
-        return;
-    lw_buf_free(b);
-    malloc_trim(0);
-}
-
 static int on_message_complete(http_parser *p)
 {
     lw_httpd_conn *c = p->data;
@@ -332,7 +320,7 @@ static int on_message_complete(http_parser *p)
     h->o.handler(h->o.ud, c, &r);
     if (!c->responded)
         lw_httpd_respond(c, 500, "text/plain", "no response\n", 12, NULL);
-    release_if_large(&c->body);
+    lw_buf_release_large(&c->body);
     c->idle_since = ++h->seq;
     arm_timer(c, h->o.header_timeout_s); /* now the idle timeout of a kept-alive connection */
     return 0;

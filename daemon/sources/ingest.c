@@ -22,9 +22,6 @@
 /* Pushed groups exported on /metrics: bounded, as group names come from
  * the payloads (the rest are still counted in the state). */
 #define MAX_GROUP_SERIES 1000
-/* Buffers past this are freed after their request: a 64 MiB spike must
- * not stay resident. */
-#define KEEP_BUF (1u << 20)
 
 typedef struct group_count {
     char *name;
@@ -374,25 +371,19 @@ static void count_committed(ingest *g)
     }
 }
 
-static void release(lw_buf *b)
-{
-    if (b->cap > KEEP_BUF)
-        lw_buf_free(b);
-}
-
 /* After a large request, its buffers go back to the system. */
 static void release_scratch(ingest *g)
 {
     for (int i = 0; i < g->ngroups; i++)
         free(g->groups[i].name);
     g->ngroups = 0;
-    bool big = g->body.cap > KEEP_BUF || g->plains.cap > KEEP_BUF || g->plain.cap > KEEP_BUF ||
+    bool big = g->body.cap > LW_BUF_KEEP || g->plains.cap > LW_BUF_KEEP || g->plain.cap > LW_BUF_KEEP ||
                g->json.cap > 65536 || g->rec.cap > 65536;
     if (!big)
         return;
-    release(&g->body);
-    release(&g->plains);
-    release(&g->plain);
+    lw_buf_release_large(&g->body);
+    lw_buf_release_large(&g->plains);
+    lw_buf_release_large(&g->plain);
     lw_json_free(&g->json);
     lw_json_init(&g->json);
     lw_json_free(&g->rec);
