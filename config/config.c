@@ -784,21 +784,47 @@ void lw_config_free(lw_config *c)
     memset(c, 0, sizeof *c);
 }
 
+/* One walk of the sections prints both references, so lambdaward.conf(5)
+ * lists exactly what --reference does. The format is a file-scope flag
+ * rather than a parameter of every call: the walk runs once, in a
+ * one-shot command (check-config, or the man page generator). */
+static bool ref_man;
+
+static void ref_options(FILE *to, const opt *opts)
+{
+    if (ref_man)
+        lw_options_reference_man(to, opts);
+    else
+        lw_options_reference(to, opts);
+}
+
 static void ref_section(FILE *to, const char *header, const char *about, const opt *opts)
 {
-    fprintf(to, "\n%s\n", header);
-    if (about)
-        fprintf(to, "; %s\n", about);
-    lw_options_reference(to, opts);
+    if (ref_man) {
+        lw_options_man_heading(to, header, about);
+    } else {
+        fprintf(to, "\n%s\n", header);
+        if (about)
+            fprintf(to, "; %s\n", about);
+    }
+    ref_options(to, opts);
+}
+
+void lw_config_reference_man(FILE *to)
+{
+    ref_man = true;
+    lw_config_reference(to);
+    ref_man = false;
 }
 
 void lw_config_reference(FILE *to)
 {
-    fputs("; lambdaward configuration reference: every option with its meaning, type,\n"
-          "; range and default. Lines starting with ';' are comments. Durations: 250ms,\n"
-          "; 30s, 5m, 2h, 1d (a bare number is seconds). Sizes: 64k, 8M, 1G (a bare\n"
-          "; number is bytes). Severities: info, low, medium, high, critical.\n",
-          to);
+    if (!ref_man)
+        fputs("; lambdaward configuration reference: every option with its meaning, type,\n"
+              "; range and default. Lines starting with ';' are comments. Durations: 250ms,\n"
+              "; 30s, 5m, 2h, 1d (a bare number is seconds). Sizes: 64k, 8M, 1G (a bare\n"
+              "; number is bytes). Severities: info, low, medium, high, critical.\n",
+              to);
     ref_section(to, "[aws]", NULL, aws_opts);
     ref_section(to, "[watch NAME]", "one section per set of log groups; repeat as needed", watch_opts);
     ref_section(to, "[webhook NAME]", "one section per destination; repeat as needed", webhook_opts);
@@ -812,6 +838,6 @@ void lw_config_reference(FILE *to)
         char header[96];
         snprintf(header, sizeof header, "[detector %s]", d->name);
         ref_section(to, header, d->summary, detector_opts);
-        lw_options_reference(to, d->options);
+        ref_options(to, d->options);
     }
 }

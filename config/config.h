@@ -134,5 +134,8 @@ int lw_config_load(const char *path, lw_config *cfg);
 void lw_config_free(lw_config *cfg);
 /* Writes the full option reference as a commented INI file. */
 void lw_config_reference(FILE *to);
+/* The same reference as man(7) subsections, one per section, for the
+ * OPTIONS of lambdaward.conf(5) (built by man/gen_conf_man.c). */
+void lw_config_reference_man(FILE *to);
 
 #endif

@@ -264,3 +264,65 @@ void lw_options_reference(FILE *to, const lw_option *table)
         fprintf(to, ";%s = %s\n", o->name, o->dflt ? o->dflt : "");
     }
 }
+
+/* Text as roff takes it: backslashes and hyphens escaped (a "-" would be
+ * set as a hyphen, and copied from the page it would not be the ASCII
+ * minus an option value needs), and a leading "." or "'" kept from
+ * reading as a request. */
+static void roff(FILE *to, const char *text)
+{
+    if (*text == '.' || *text == '\'')
+        fputs("\\&", to);
+    for (const char *p = text; *p; p++) {
+        if (*p == '\\')
+            fputs("\\e", to);
+        else if (*p == '-')
+            fputs("\\-", to);
+        else
+            fputc(*p, to);
+    }
+}
+
+void lw_options_reference_man(FILE *to, const lw_option *table)
+{
+    for (const lw_option *o = table; o && o->name; o++) {
+        char d[192];
+        describe(o, d, sizeof d);
+        fputs(".TP\n.B ", to);
+        roff(to, o->name);
+        fputs("\n", to);
+        /* Help is written as a phrase ("how often ..."); the page sets it
+         * as a sentence. */
+        char *help = strdup(o->help ? o->help : "");
+        if (help)
+            help[0] = (char)toupper((unsigned char)help[0]);
+        roff(to, help ? help : "");
+        free(help);
+        fputs(".\n.br\n", to);
+        /* The type line starts upper case as a sentence of its own. */
+        fputs("Type: ", to);
+        roff(to, d);
+        if (o->dflt && *o->dflt) {
+            fputs(". Default: \\fB", to);
+            roff(to, o->dflt);
+            fputs("\\fR", to);
+        }
+        fputs(".\n", to);
+    }
+}
+
+void lw_options_man_heading(FILE *to, const char *header, const char *about)
+{
+    fputs(".SS \"", to);
+    roff(to, header);
+    fputs("\"\n", to);
+    if (about && *about) {
+        fputs(".PP\n", to);
+        char *text = strdup(about);
+        if (text)
+            text[0] = (char)toupper((unsigned char)text[0]);
+        roff(to, text ? text : "");
+        free(text);
+        fputs(".\n", to);
+    }
+}

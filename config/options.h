@@ -38,4 +38,10 @@ int lw_options_set(const lw_option *table, void *base, const char *name, const c
  * then ";name = default". */
 void lw_options_reference(FILE *to, const lw_option *table);
 
+/* The same reference as man(7) lines for lambdaward.conf(5): a tagged
+ * paragraph per option with its help, type and range, and default. */
+void lw_options_reference_man(FILE *to, const lw_option *table);
+/* A section's heading there ("[watch NAME]") and what it is about (or NULL). */
+void lw_options_man_heading(FILE *to, const char *header, const char *about);
+
 #endif
