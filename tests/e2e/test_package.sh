@@ -27,6 +27,19 @@ cat "$tmp/lintian"
 check "lintian exits 0" test $rc -eq 0
 check "lintian: no E: or W:" test "$(grep -c '^[EW]: ' "$tmp/lintian")" -eq 0
 
+# Hardening (top CMakeLists.txt) as lintian's informational tags judge it:
+# PIE, RELRO, BIND_NOW, fortified libc calls, stack protector.
+lintian -I "$deb" 2>/dev/null | grep 'hardening-' > "$tmp/hardening"
+check "lintian: no hardening tag ($(tr '\n' ' ' < "$tmp/hardening"))" test ! -s "$tmp/hardening"
+# What an operator looks for: both man pages, bash completion, monitoring.
+dpkg-deb -c "$deb" | awk '{print $6}' > "$tmp/contents"
+for f in ./usr/share/man/man1/lambdaward.1.gz ./usr/share/man/man5/lambdaward.conf.5.gz \
+         ./usr/share/bash-completion/completions/lambdaward \
+         ./usr/share/doc/lambdaward/examples/grafana/lambdaward.json \
+         ./usr/share/doc/lambdaward/examples/prometheus/lambdaward.rules.yml; do
+    check "the package ships $f" grep -qxF "$f" "$tmp/contents"
+done
+
 # --- what lintian cannot judge --------------------------------------------------
 dpkg-deb -e "$deb" "$tmp/control"
 check "the config is a conffile" grep -qx /etc/lambdaward/lambdaward.conf "$tmp/control/conffiles"
