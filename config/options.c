@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/buf.h"
 #include "common/timeutil.h"
 #include "detectors/finding.h"
 
@@ -293,12 +294,13 @@ void lw_options_reference_man(FILE *to, const lw_option *table)
         fputs("\n", to);
         /* Help is written as a phrase ("how often ..."); the page sets it
          * as a sentence. */
-        char *help = strdup(o->help ? o->help : "");
-        if (help)
+        if (o->help && *o->help) {
+            char *help = lw_xstrndup(o->help, strlen(o->help));
             help[0] = (char)toupper((unsigned char)help[0]);
-        roff(to, help ? help : "");
-        free(help);
-        fputs(".\n.br\n", to);
+            roff(to, help);
+            free(help);
+            fputs(".\n.br\n", to);
+        }
         /* The type line starts upper case as a sentence of its own. */
         fputs("Type: ", to);
         roff(to, d);
@@ -318,10 +320,9 @@ void lw_options_man_heading(FILE *to, const char *header, const char *about)
     fputs("\"\n", to);
     if (about && *about) {
         fputs(".PP\n", to);
-        char *text = strdup(about);
-        if (text)
-            text[0] = (char)toupper((unsigned char)text[0]);
-        roff(to, text ? text : "");
+        char *text = lw_xstrndup(about, strlen(about));
+        text[0] = (char)toupper((unsigned char)text[0]);
+        roff(to, text);
         free(text);
         fputs(".\n", to);
     }
