@@ -19,6 +19,7 @@ extern const lw_detector_ops lw_detector_secret_leak;
 extern const lw_detector_ops lw_detector_probe;
 extern const lw_detector_ops lw_detector_rules;
 extern const lw_detector_ops lw_detector_stale_runtime;
+extern const lw_detector_ops lw_detector_resource_exhaustion;
 
 const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_attack,
@@ -37,6 +38,7 @@ const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_probe,
     &lw_detector_rules,
     &lw_detector_stale_runtime,
+    &lw_detector_resource_exhaustion,
     NULL,
 };
 
