@@ -20,6 +20,7 @@ extern const lw_detector_ops lw_detector_probe;
 extern const lw_detector_ops lw_detector_rules;
 extern const lw_detector_ops lw_detector_stale_runtime;
 extern const lw_detector_ops lw_detector_resource_exhaustion;
+extern const lw_detector_ops lw_detector_persistence;
 
 const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_attack,
@@ -39,6 +40,7 @@ const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_rules,
     &lw_detector_stale_runtime,
     &lw_detector_resource_exhaustion,
+    &lw_detector_persistence,
     NULL,
 };
 
