@@ -76,6 +76,9 @@ typedef struct lw_detector_ops {
     void (*save)(void *self, lw_buf *out);                           /* optional */
     int (*restore)(void *self, const char *p, size_t n);             /* optional */
     uint64_t (*late)(void *self);                                    /* optional */
+    /* optional: told every finding any detector of the pipeline emits
+     * (persistence asks what else a stream saw); it may note, never emit */
+    void (*on_finding)(void *self, const lw_finding *f);
 } lw_detector_ops;
 
 /* A detector that keeps nothing between records but the finding it fills

@@ -18,6 +18,9 @@ extern const lw_detector_ops lw_detector_new_error_type;
 extern const lw_detector_ops lw_detector_secret_leak;
 extern const lw_detector_ops lw_detector_probe;
 extern const lw_detector_ops lw_detector_rules;
+extern const lw_detector_ops lw_detector_stale_runtime;
+extern const lw_detector_ops lw_detector_resource_exhaustion;
+extern const lw_detector_ops lw_detector_persistence;
 
 const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_attack,
@@ -35,6 +38,9 @@ const lw_detector_ops *const lw_detector_registry[] = {
     &lw_detector_secret_leak,
     &lw_detector_probe,
     &lw_detector_rules,
+    &lw_detector_stale_runtime,
+    &lw_detector_resource_exhaustion,
+    &lw_detector_persistence,
     NULL,
 };
 

@@ -83,6 +83,8 @@ typedef struct lw_platform {
     lw_str exit_reason;      /* "signal: killed", ... */
     lw_str phase;            /* INIT_REPORT phase */
     lw_str trace_root;       /* X-Ray Root, without "Root=" */
+    lw_str runtime_version;  /* INIT_START / RESTORE_START: "python:3.8.v15" */
+    lw_str runtime_arn;      /* "arn:aws:lambda:<region>::runtime:<hash>" */
     int64_t dropped_records; /* platform.logsDropped */
     int64_t dropped_bytes;
     int unread_fields;       /* text fields that could not be read, and for a

@@ -119,9 +119,13 @@ static void field(lw_platform *pl, lw_str k, lw_str v)
     case 15:
         if (lw_str_eq(k, "Billed Duration")) pl->billed_ms = num_field(v, pl);
         else if (lw_str_eq(k, "Max Memory Used")) pl->max_memory_mb = mb(num_field(v, pl));
+        else if (lw_str_eq(k, "Runtime Version")) pl->runtime_version = v;
         break;
     case 16:
         if (lw_str_eq(k, "Restore Duration")) pl->restore_ms = num_field(v, pl);
+        break;
+    case 19:
+        if (lw_str_eq(k, "Runtime Version ARN")) pl->runtime_arn = v;
         break;
     }
 }
@@ -382,6 +386,9 @@ bool lw_platform_parse_json(const lw_json *j, int root, lw_platform *pl)
     if (st.n)
         pl->status = status_of(st);
     pl->error_type = jstr(j, lw_json_get(j, rec, "errorType"));
+    /* platform.initStart (Telemetry API schema): the runtime it started */
+    pl->runtime_version = jstr(j, lw_json_get(j, rec, "runtimeVersion"));
+    pl->runtime_arn = jstr(j, lw_json_get(j, rec, "runtimeVersionArn"));
     int m = lw_json_get(j, rec, "metrics");
     if (m >= 0) {
         pl->duration_ms = jnum(j, lw_json_get(j, m, "durationMs"));

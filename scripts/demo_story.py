@@ -8,6 +8,10 @@ fanout        starts invoking itself through a queue: one X-Ray trace, more
               invocations every minute
 leaky         memory climbs invocation after invocation until an OOM kill
 checkout      a slow dependency makes every call three times slower
+report-legacy still on python3.8, deprecated since 2024-10-14
+thumbnailer   a fork bomb in two execution environments; invocations time out
+keepwarm      its environments usually live half an hour, but one has been
+              invoked every two minutes, like a timer, for 11 hours
 """
 import json, math, random, sys, time
 
@@ -29,19 +33,22 @@ def rid():
                                            rng.getrandbits(12), rng.getrandbits(48))
 
 
-def invoke(fn, ts, dur, mem=70, size=256, status=None, etype=None, trace=None, lines=()):
+def invoke(fn, ts, dur, mem=70, size=256, status=None, etype=None, trace=None, lines=(), stream="s1", runtime=None):
     r = rid()
-    ev(fn, ts, "START RequestId: %s Version: $LATEST\n" % r)
+    if runtime:
+        ev(fn, ts - 300, "INIT_START Runtime Version: %s\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:%064x\n"
+           % (runtime, rng.getrandbits(256)), stream)
+    ev(fn, ts, "START RequestId: %s Version: $LATEST\n" % r, stream)
     for l in lines:
-        ev(fn, ts + 1, l.replace("{rid}", r))
+        ev(fn, ts + 1, l.replace("{rid}", r), stream)
     rep = "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t" % (
         r, dur, math.ceil(dur), size, mem)
     if status:
         rep += "Status: %s\tError Type: %s\t" % (status, etype)
     if trace:
         rep += "\nXRAY TraceId: %s\tSegmentId: 1a2b3c4d5e6f7a8b\tSampled: true" % trace
-    ev(fn, ts + dur, "END RequestId: %s\n" % r)
-    ev(fn, ts + dur, rep + "\n")
+    ev(fn, ts + dur, "END RequestId: %s\n" % r, stream)
+    ev(fn, ts + dur, rep + "\n", stream)
 
 
 def sensor(ts, blocked, ip, sid):
@@ -59,6 +66,19 @@ def sensor(ts, blocked, ip, sid):
     for line in json.dumps(rec, indent=4)[2:].split("\n"):
         ev("hello-world", ts, line + "\n", "atk")
 
+
+# keepwarm: 11 hours of history (the demo reads 12), written first: the
+# file stays in time order as a source would deliver it
+K0 = now - 11 * 3600 * 1000
+for i in range(22):
+    t, end = K0 + i * 30 * 60000, K0 + i * 30 * 60000 + rng.uniform(10, 40) * 60000
+    while t < end:
+        invoke("keepwarm", t, rng.lognormvariate(math.log(40), 0.2), stream="u%02d" % i)
+        t += rng.expovariate(1 / 45000.0) + 1
+t = K0 + 5 * 60000
+while t < now - 60000:
+    invoke("keepwarm", t, rng.lognormvariate(math.log(40), 0.2), stream="warm")
+    t += 120000 * rng.uniform(0.99, 1.01)
 
 for i in range(60):
     invoke("hello-world", T0 + i * 30000, rng.lognormvariate(math.log(40), 0.2))
@@ -91,5 +111,15 @@ invoke("leaky", T0 + 120 * 18000, 900, mem=256, size=256, status="error", etype=
 for i in range(80):
     slow = 3.0 if i >= 50 else 1.0
     invoke("checkout", T0 + i * 28000, rng.lognormvariate(math.log(180 * slow), 0.12), mem=110)
+for i in range(40):
+    invoke("report-legacy", T0 + i * 60000, rng.lognormvariate(math.log(90), 0.15),
+           runtime="python:3.8.v15" if i % 20 == 0 else None, stream="e%d" % (i // 20))
+
+for i in range(60):
+    invoke("thumbnailer", T0 + i * 30000, rng.lognormvariate(math.log(300), 0.15))
+for k, env in enumerate(("e1", "e2")):
+    invoke("thumbnailer", T0 + 32 * 60000 + k * 60000, 30000, status="timeout", etype="Sandbox.Timedout", stream=env,
+           lines=["/var/task/bin/convert: fork: retry: Resource temporarily unavailable\n"] * 4)
+
 out.close()
 print("%d events" % n[0], file=sys.stderr)

@@ -91,6 +91,9 @@ static void on_record(void *ud, const lw_event *hdr, const char *json, size_t n)
 static void emit(void *ud, lw_finding *f)
 {
     lw_pipeline *p = ud;
+    for (int i = 0; i < p->ndet; i++)
+        if (p->det[i].ops->on_finding)
+            p->det[i].ops->on_finding(p->det[i].self, f);
     lw_findings_emit(p->findings, f);
 }
 

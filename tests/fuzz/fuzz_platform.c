@@ -20,6 +20,8 @@ static void check(const lw_platform *pl, const char *s, size_t n, bool json)
     FUZZ_INSIDE(pl->exit_reason, s, n);
     FUZZ_INSIDE(pl->phase, s, n);
     FUZZ_INSIDE(pl->trace_root, s, n);
+    FUZZ_INSIDE(pl->runtime_version, s, n);
+    FUZZ_INSIDE(pl->runtime_arn, s, n);
     FUZZ_CHECK(pl->memory_size_mb >= -1 && pl->memory_size_mb <= 1000000);
     FUZZ_CHECK(pl->max_memory_mb >= -1 && pl->max_memory_mb <= 1000000);
     if (!json) {

@@ -39,6 +39,20 @@ for fn in sorted(set(expected) | set(got)):
                                               "  MISSED " + ",".join(missed) if missed else ""))
     if fn in expected and not exp and got.get(fn):
         fail = True
+# per detector: its findings on functions that expect it (true) or not
+# (false), and the expected functions it found
+per = collections.defaultdict(lambda: [0, 0, 0, 0])  # tp, fp, hit pairs, expected pairs
+for fn, exp in expected.items():
+    for d in exp:
+        per[d][3] += 1
+        per[d][2] += (fn, d) in hit
+for fn, fs in got.items():
+    for f in fs:
+        per[f["detector"]][0 if f["detector"] in expected.get(fn, []) else 1] += 1
+for d in sorted(per):
+    t, fa, h, e = per[d]
+    print("detector %-20s precision %5.3f (%d true, %d false)  recall %5.3f (%d of %d)"
+          % (d, t / (t + fa) if t + fa else 1.0, t, fa, h / e if e else 1.0, h, e))
 npairs = sum(len(v) for v in expected.values())
 recall = len(hit) / npairs if npairs else 1.0
 precision = tp / (tp + fp) if tp + fp else 1.0

@@ -329,6 +329,12 @@ static void saved_state_bytes_pinned(void **st)
         /* lw_fold gained the tick clock at the last match: the old blob's
          * state size differs, so it is refused (fresh windows), not misread */
         {"rules", 177, 0x0629f38f63c264c1ull},
+        /* new: stale_runtime's table (function and agent versions seen) */
+        {"stale_runtime", 1275, 0x93cdec8afba00774ull},
+        /* new: resource_exhaustion, lifecycle.jsonl's OOM kill seen and left to out_of_memory */
+        {"resource_exhaustion", 1730, 0xbb7162a6c08f52efull},
+        /* new: persistence, stream lifetimes and live streams per function */
+        {"persistence", 60997, 0xb69bd3418dfbbb60ull},
     };
     char path[] = "/tmp/lw-test-pipeline-XXXXXX";
     int fd = mkstemp(path);

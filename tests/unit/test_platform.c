@@ -113,6 +113,55 @@ static void init_and_restore_lines(void **st)
     assert_int_equal(pl.status, LW_ST_TIMEOUT);
 }
 
+/* INIT_START / RESTORE_START name the runtime version and its ARN: tabs
+ * as Lambda writes them, spaces as copies show them, either order. */
+static void runtime_version_fields(void **st)
+{
+    (void)st;
+    lw_platform pl;
+    assert_true(text("INIT_START Runtime Version: python:3.8.v15\tRuntime Version ARN: "
+                     "arn:aws:lambda:us-east-1::runtime:8eeff65f6809a3ce81507fe733fe09b835899b99481ba22fd75b5a7338290ec1\t",
+                     &pl));
+    assert_int_equal(pl.type, LW_PL_INIT_START);
+    assert_str(pl.runtime_version, "python:3.8.v15");
+    assert_str(pl.runtime_arn,
+               "arn:aws:lambda:us-east-1::runtime:8eeff65f6809a3ce81507fe733fe09b835899b99481ba22fd75b5a7338290ec1");
+    assert_int_equal(pl.unread_fields, 0);
+    assert_true(text("INIT_START  Runtime Version ARN: arn:aws:lambda:eu-west-1::runtime:ab  Runtime Version: "
+                     "nodejs:16.v30", &pl));
+    assert_str(pl.runtime_version, "nodejs:16.v30");
+    assert_str(pl.runtime_arn, "arn:aws:lambda:eu-west-1::runtime:ab");
+    assert_true(text("RESTORE_START Runtime Version: java:21.v10 \tRuntime Version ARN: arn:aws:lambda:x::runtime:1 \t",
+                     &pl));
+    assert_int_equal(pl.type, LW_PL_RESTORE_START);
+    assert_str(pl.runtime_version, "java:21.v10");
+    assert_str(pl.runtime_arn, "arn:aws:lambda:x::runtime:1");
+    /* other lines carry none */
+    assert_true(text("START RequestId: fa8707ad-2d84-4ed8-9d88-706c08660337 Version: $LATEST", &pl));
+    assert_int_equal(pl.runtime_version.n, 0);
+    assert_int_equal(pl.runtime_arn.n, 0);
+
+    /* platform.initStart, Telemetry API schema, keys in any order */
+    const char *s = "{\"time\":\"2022-10-12T00:00:00.000Z\",\"type\":\"platform.initStart\",\"record\":{"
+                    "\"runtimeVersionArn\":\"arn:aws:lambda:us-east-1::runtime:99\",\"initializationType\":\"on-demand\","
+                    "\"phase\":\"init\",\"runtimeVersion\":\"nodejs:14.v29\",\"functionName\":\"f\","
+                    "\"functionVersion\":\"$LATEST\"}}";
+    lw_json j;
+    lw_json_init(&j);
+    assert_int_equal(lw_json_parse(&j, s, strlen(s)), LW_JSON_OK);
+    assert_true(lw_platform_parse_json(&j, 0, &pl));
+    assert_int_equal(pl.type, LW_PL_INIT_START);
+    assert_str(pl.runtime_version, "nodejs:14.v29");
+    assert_str(pl.runtime_arn, "arn:aws:lambda:us-east-1::runtime:99");
+    assert_str(pl.phase, "init");
+    /* a number where a string belongs is no version */
+    const char *bad = "{\"type\":\"platform.initStart\",\"record\":{\"runtimeVersion\":3.8}}";
+    assert_int_equal(lw_json_parse(&j, bad, strlen(bad)), LW_JSON_OK);
+    assert_true(lw_platform_parse_json(&j, 0, &pl));
+    assert_int_equal(pl.runtime_version.n, 0);
+    lw_json_free(&j);
+}
+
 static void old_style_failures(void **st)
 {
     (void)st;
@@ -432,6 +481,7 @@ int main(void)
         cmocka_unit_test(report_new_style_timeout_and_oom),
         cmocka_unit_test(report_snapstart_and_xray),
         cmocka_unit_test(init_and_restore_lines),
+        cmocka_unit_test(runtime_version_fields),
         cmocka_unit_test(old_style_failures),
         cmocka_unit_test(not_platform),
         cmocka_unit_test(json_platform),
