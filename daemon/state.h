@@ -42,15 +42,35 @@ typedef struct lw_outbox_item {
     char *json;              /* the finding, owned by the item */
 } lw_outbox_item;
 
-/* Opens (creating if needed) and migrates. On failure returns NULL and
+/* The schema's migration steps, in order: PRAGMA user_version N means
+ * steps 1..N are applied. Each step's SQL runs in one transaction with its
+ * user_version bump, so a failing step changes nothing; an "ALTER TABLE t
+ * ADD COLUMN c" whose column is there already is skipped. */
+typedef struct lw_state_migration {
+    const char *what;        /* for errors: what the step adds */
+    const char *sql;
+} lw_state_migration;
+extern const lw_state_migration lw_state_migrations[];
+extern const int lw_state_nmigrations;
+
+/* Opens (creating if needed) and migrates. A file whose user_version is
+ * newer than lw_state_nmigrations is refused, untouched. On failure returns NULL and
  * describes why in err. The file, its -wal and its -shm are 0600 whatever
  * the umask: an existing one we own that others could read is set so, one
  * owned by another user is left; lw_state_warning says which. */
 lw_state *lw_state_open(const char *path, char *err, size_t errlen);
 /* Opens for reading only (`lambdaward status`): never creates, migrates or
  * writes anything, works on a read-only file in a read-only directory. A
- * missing file is an error naming it. Only the reading calls may be used. */
+ * missing file is an error naming it. Only the reading calls may be used.
+ * An older file is read as it is while its tables answer our queries, else
+ * the error says to start the daemon once; a newer one is refused. */
 lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen);
+/* lw_state_open with other steps than lw_state_migrations: for tests. */
+lw_state *lw_state_open_steps(const char *path, const lw_state_migration *steps, int nsteps, char *err,
+                              size_t errlen);
+/* The file's user_version: after lw_state_open, lw_state_nmigrations; a
+ * read-only open says what it found. */
+int lw_state_schema_version(const lw_state *s);
 /* What lw_state_open changed or found wrong with the files' modes, for the
  * log; "" when nothing. */
 const char *lw_state_warning(const lw_state *s);
