@@ -22,15 +22,21 @@ enum {
     Q_COUNT
 };
 
+#define GROUP_COLS                                                                                             \
+    "watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, deep_poll_ms, rate_eps, "   \
+    "late_prev_ms, late_cur_ms"
+/* The same read from a file before step 2, which `status` opens as it is. */
+#define GROUP_COLS_1                                                                                           \
+    "watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, deep_poll_ms, 0.0, 0, 0"
+
 static const char *const sql[Q_COUNT] = {
-    [Q_GROUP_GET] = "SELECT watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, "
-                    "deep_poll_ms FROM groups WHERE name = ?1",
+    [Q_GROUP_GET] = "SELECT " GROUP_COLS " FROM groups WHERE name = ?1",
     [Q_GROUP_PUT] = "INSERT INTO groups(name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, "
-                    "last_error_ms, deep_poll_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO UPDATE "
+                    "last_error_ms, deep_poll_ms, rate_eps, late_prev_ms, late_cur_ms) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(name) DO UPDATE "
                     "SET watermark_ms = ?2, last_poll_ms = ?3, last_event_ms = ?4, events = ?5, last_error = ?6, "
-                    "last_error_ms = ?7, deep_poll_ms = ?8",
-    [Q_GROUPS] = "SELECT name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, "
-                 "deep_poll_ms FROM groups ORDER BY name",
+                    "last_error_ms = ?7, deep_poll_ms = ?8, rate_eps = ?9, late_prev_ms = ?10, late_cur_ms = ?11",
+    [Q_GROUPS] = "SELECT name, " GROUP_COLS " FROM groups ORDER BY name",
     [Q_SEEN_ADD] = "INSERT OR IGNORE INTO seen(group_name, event_id, ts_ms) VALUES (?1, ?2, ?3)",
     [Q_SEEN_PRUNE] = "DELETE FROM seen WHERE group_name = ?1 AND ts_ms < ?2",
     [Q_FINDING_ADD] = "INSERT OR IGNORE INTO findings(id, detector, severity, function, time_ms, json, created_ms) "
@@ -96,6 +102,15 @@ const lw_state_migration lw_state_migrations[] = {
      "CREATE INDEX IF NOT EXISTS firehose_events_age ON firehose_events(received_ms);"
      "CREATE TABLE IF NOT EXISTS firehose_groups(name TEXT PRIMARY KEY, events INTEGER NOT NULL DEFAULT 0,"
      "  duplicates INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0);"},
+    {"the scheduler's estimates per group",
+     "ALTER TABLE groups ADD COLUMN rate_eps REAL NOT NULL DEFAULT 0;"
+     "ALTER TABLE groups ADD COLUMN late_prev_ms INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE groups ADD COLUMN late_cur_ms INTEGER NOT NULL DEFAULT 0;"},
+};
+/* Read by the read-only open of a file before step 2, instead of sql[]. */
+static const char *const sql_1[Q_COUNT] = {
+    [Q_GROUP_GET] = "SELECT " GROUP_COLS_1 " FROM groups WHERE name = ?1",
+    [Q_GROUPS] = "SELECT name, " GROUP_COLS_1 " FROM groups ORDER BY name",
 };
 const int lw_state_nmigrations = (int)(sizeof lw_state_migrations / sizeof lw_state_migrations[0]);
 
@@ -163,10 +178,19 @@ static int prepare_file(const char *path, lw_state *s, char *err, size_t errlen)
     return 0;
 }
 
-static int prepare_queries(lw_state *s, const char *path, char *err, size_t errlen)
+static const char *query_sql(const lw_state *s, int i)
+{
+    return s->version < 2 && sql_1[i] ? sql_1[i] : sql[i];
+}
+
+/* A read-only open prepares only the queries that read: an older file's
+ * tables may lack a column only the writes name (and writes are refused). */
+static int prepare_queries(lw_state *s, const char *path, bool readonly, char *err, size_t errlen)
 {
     for (int i = 0; i < Q_FH_FIRST; i++) {
-        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+        if (readonly && strncmp(sql[i], "SELECT", 6) != 0)
+            continue;
+        if (sqlite3_prepare_v3(s->db, query_sql(s, i), -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
             snprintf(err, errlen, "state file %s: preparing query %d: %s", path, i, sqlite3_errmsg(s->db));
             return -1;
         }
@@ -300,7 +324,7 @@ lw_state *lw_state_open_steps(const char *path, const lw_state_migration *steps,
         }
     }
     s->version = nsteps;
-    if (prepare_queries(s, path, err, errlen) < 0) {
+    if (prepare_queries(s, path, false, err, errlen) < 0) {
         lw_state_close(s);
         return NULL;
     }
@@ -365,7 +389,7 @@ lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen)
     /* Never migrates: an older file is read as it is while its tables
      * answer our queries (release 1's do, for what status reads). */
     char why[512];
-    if (prepare_queries(s, path, why, sizeof why) < 0) {
+    if (prepare_queries(s, path, true, why, sizeof why) < 0) {
         if (s->version < lw_state_nmigrations)
             snprintf(err, errlen, "state file %s has schema version %d, older than this lambdaward's %d: "
                      "start the daemon (lambdaward run) once to migrate it (%s)", path, s->version,
@@ -406,7 +430,7 @@ void lw_state_rollback(lw_state *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL
 
 static sqlite3_stmt *q(lw_state *s, int i)
 {
-    if (!s->q[i] && sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+    if (!s->q[i] && sqlite3_prepare_v3(s->db, query_sql(s, i), -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
         fail(s, "preparing a query");
         return NULL;
     }
@@ -451,6 +475,9 @@ static void read_group(sqlite3_stmt *st, int base, lw_group_state *g)
     copy_col(g->last_error, sizeof g->last_error, st, base + 4);
     g->last_error_ms = sqlite3_column_int64(st, base + 5);
     g->deep_poll_ms = sqlite3_column_int64(st, base + 6);
+    g->rate_eps = sqlite3_column_double(st, base + 7);
+    g->late_prev_ms = sqlite3_column_int64(st, base + 8);
+    g->late_cur_ms = sqlite3_column_int64(st, base + 9);
 }
 
 int lw_state_group_get(lw_state *s, const char *group, lw_group_state *out)
@@ -478,6 +505,9 @@ int lw_state_group_put(lw_state *s, const lw_group_state *g)
         sqlite3_bind_text(st, 6, g->last_error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, g->last_error_ms);
     sqlite3_bind_int64(st, 8, g->deep_poll_ms);
+    sqlite3_bind_double(st, 9, g->rate_eps);
+    sqlite3_bind_int64(st, 10, g->late_prev_ms);
+    sqlite3_bind_int64(st, 11, g->late_cur_ms);
     return exec(s, st, "writing a group checkpoint") < 0 ? -1 : 0;
 }
 

@@ -31,6 +31,11 @@ typedef struct lw_group_state {
     int64_t events;          /* events analysed, all time */
     char last_error[256];
     int64_t last_error_ms;
+    /* The scheduler's estimates, kept so that a restart does not forget
+     * them (schema step 2; 0 in older files). */
+    double rate_eps;         /* new events per second, smoothed over polls */
+    int64_t late_prev_ms;    /* largest ingestion lag seen in the previous full-poll cycle */
+    int64_t late_cur_ms;     /* ... and in the current one */
 } lw_group_state;
 
 typedef struct lw_outbox_item {

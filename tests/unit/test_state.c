@@ -59,6 +59,9 @@ static void checkpoints_and_seen(void **st)
     g.watermark_ms = 1000;
     g.deep_poll_ms = 777;
     g.events = 5;
+    g.rate_eps = 12.5;
+    g.late_prev_ms = 41000;
+    g.late_cur_ms = 3000;
     snprintf(g.last_error, sizeof g.last_error, "ThrottlingException: Rate exceeded");
     assert_int_equal(lw_state_group_put(s, &g), 0);
     assert_int_equal(lw_state_seen_add(s, "/aws/lambda/a", "e1", 900), 1);
@@ -74,6 +77,9 @@ static void checkpoints_and_seen(void **st)
     assert_int_equal(g.watermark_ms, 1000);
     assert_int_equal(g.deep_poll_ms, 777);
     assert_int_equal(g.events, 5);
+    assert_true(g.rate_eps == 12.5);
+    assert_int_equal(g.late_prev_ms, 41000);
+    assert_int_equal(g.late_cur_ms, 3000);
     assert_string_equal(g.last_error, "ThrottlingException: Rate exceeded");
     lw_state_close(s);
 }
@@ -402,21 +408,31 @@ static void release_1_file_is_migrated(void **st)
     assert_non_null(r);
     assert_int_equal(lw_state_schema_version(r), 0);
     assert_int_equal(lw_state_finding_count(r), 2);
+    lw_group_state g;
+    assert_int_equal(lw_state_group_get(r, "/aws/lambda/checkout", &g), 1);
+    assert_int_equal(g.events, 4211);
+    assert_true(g.rate_eps == 0);
+    int n = 0;
+    lw_state_groups(r, count_groups, &n);
+    assert_int_equal(n, 2);
     lw_state_close(r);
     sql_answer(path, "PRAGMA user_version", out, sizeof out);
     assert_string_equal(out, "0"); /* and left it as it was */
 
     lw_state *s = open_db_at(path);
     assert_int_equal(lw_state_schema_version(s), lw_state_nmigrations);
-    lw_group_state g;
     assert_int_equal(lw_state_group_get(s, "/aws/lambda/checkout", &g), 1);
     assert_int_equal(g.watermark_ms, 1764720000000);
     assert_int_equal(g.last_poll_ms, 1764720030000);
     assert_int_equal(g.deep_poll_ms, 1764719900000);
     assert_int_equal(g.events, 4211);
+    /* step 2's columns: no estimate yet, as for a group never polled */
+    assert_true(g.rate_eps == 0);
+    assert_int_equal(g.late_prev_ms, 0);
+    assert_int_equal(g.late_cur_ms, 0);
     assert_int_equal(lw_state_group_get(s, "/aws/lambda/payments", &g), 1);
     assert_string_equal(g.last_error, "ThrottlingException: Rate exceeded");
-    int n = 0;
+    n = 0;
     lw_state_groups(s, count_groups, &n);
     assert_int_equal(n, 2);
     /* seen ids, findings, requests and pushed event keys are still known */
