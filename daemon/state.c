@@ -15,7 +15,7 @@
 enum {
     Q_GROUP_GET, Q_GROUP_PUT, Q_GROUPS, Q_SEEN_ADD, Q_SEEN_PRUNE, Q_FINDING_ADD, Q_FINDING_COUNT,
     Q_OUTBOX_ADD, Q_OUTBOX_DUE, Q_OUTBOX_DONE, Q_OUTBOX_RETRY, Q_OUTBOX_EXPIRE, Q_OUTBOX_PENDING,
-    Q_DET_PUT, Q_DETS, Q_REQ_ADD,
+    Q_DET_PUT, Q_DETS, Q_REQ_ADD, Q_FINDING_SUPPRESS, Q_FINDINGS,
     /* Firehose's, prepared when first used: `status` may read a file from a
      * release that had no such tables, and a read-only open adds none. */
     Q_FH_FIRST, Q_FH_PRUNE_REQ = Q_FH_FIRST, Q_FH_EVENT_ADD, Q_FH_PRUNE_EVENTS, Q_FH_GROUP_ADD, Q_FH_GROUPS,
@@ -28,6 +28,8 @@ enum {
 /* The same read from a file before step 2, which `status` opens as it is. */
 #define GROUP_COLS_1                                                                                           \
     "watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, deep_poll_ms, 0.0, 0, 0"
+
+#define FINDING_COLS "id, detector, severity, function, time_ms, created_ms, json, suppressed_by"
 
 static const char *const sql[Q_COUNT] = {
     [Q_GROUP_GET] = "SELECT " GROUP_COLS " FROM groups WHERE name = ?1",
@@ -59,6 +61,9 @@ static const char *const sql[Q_COUNT] = {
                   "ON CONFLICT(detector) DO UPDATE SET blob = ?2, saved_ms = ?3",
     [Q_DETS] = "SELECT detector, blob FROM detector_state ORDER BY detector",
     [Q_REQ_ADD] = "INSERT OR IGNORE INTO firehose_requests(request_id, received_ms) VALUES (?1, ?2)",
+    [Q_FINDING_SUPPRESS] = "UPDATE findings SET suppressed_by = ?2 WHERE id = ?1",
+    [Q_FINDINGS] = "SELECT " FINDING_COLS " FROM findings WHERE time_ms >= ?1 AND severity >= ?2 "
+                   "AND (?3 IS NULL OR detector = ?3) AND (suppressed_by IS NOT NULL) = ?4 ORDER BY time_ms, id",
     [Q_FH_PRUNE_REQ] = "DELETE FROM firehose_requests WHERE received_ms < ?1",
     [Q_FH_EVENT_ADD] = "INSERT OR IGNORE INTO firehose_events(key, received_ms) VALUES (?1, ?2)",
     [Q_FH_PRUNE_EVENTS] = "DELETE FROM firehose_events WHERE received_ms < ?1",
@@ -106,11 +111,19 @@ const lw_state_migration lw_state_migrations[] = {
      "ALTER TABLE groups ADD COLUMN rate_eps REAL NOT NULL DEFAULT 0;"
      "ALTER TABLE groups ADD COLUMN late_prev_ms INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE groups ADD COLUMN late_cur_ms INTEGER NOT NULL DEFAULT 0;"},
+    /* the [suppress NAME] that muted a finding: kept, never delivered */
+    {"suppressed findings", "ALTER TABLE findings ADD COLUMN suppressed_by TEXT;"},
 };
 /* Read by the read-only open of a file before step 2, instead of sql[]. */
 static const char *const sql_1[Q_COUNT] = {
     [Q_GROUP_GET] = "SELECT " GROUP_COLS_1 " FROM groups WHERE name = ?1",
     [Q_GROUPS] = "SELECT name, " GROUP_COLS_1 " FROM groups ORDER BY name",
+};
+/* ... and before step 3: nothing was suppressed then. */
+static const char *const sql_2[Q_COUNT] = {
+    [Q_FINDINGS] = "SELECT id, detector, severity, function, time_ms, created_ms, json, NULL FROM findings "
+                   "WHERE time_ms >= ?1 AND severity >= ?2 AND (?3 IS NULL OR detector = ?3) AND ?4 = 0 "
+                   "ORDER BY time_ms, id",
 };
 const int lw_state_nmigrations = (int)(sizeof lw_state_migrations / sizeof lw_state_migrations[0]);
 
@@ -180,7 +193,9 @@ static int prepare_file(const char *path, lw_state *s, char *err, size_t errlen)
 
 static const char *query_sql(const lw_state *s, int i)
 {
-    return s->version < 2 && sql_1[i] ? sql_1[i] : sql[i];
+    if (s->version < 2 && sql_1[i])
+        return sql_1[i];
+    return s->version < 3 && sql_2[i] ? sql_2[i] : sql[i];
 }
 
 /* A read-only open prepares only the queries that read: an older file's
@@ -551,6 +566,50 @@ int lw_state_finding_add(lw_state *s, const char *id, const char *detector, int 
     sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now_ms);
     return exec(s, st, "recording a finding");
+}
+
+int lw_state_finding_suppress(lw_state *s, const char *id, const char *suppression)
+{
+    sqlite3_stmt *st = q(s, Q_FINDING_SUPPRESS);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, suppression, -1, SQLITE_STATIC);
+    return exec(s, st, "marking a finding suppressed");
+}
+
+int lw_state_findings(lw_state *s, const lw_finding_filter *f, int (*cb)(void *ud, const lw_finding_row *r), void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_FINDINGS);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, f->since_ms);
+    sqlite3_bind_int(st, 2, f->min_severity);
+    if (f->detector)
+        sqlite3_bind_text(st, 3, f->detector, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, f->suppressed ? 1 : 0);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        lw_finding_row r;
+        memset(&r, 0, sizeof r);
+        copy_col(r.id, sizeof r.id, st, 0);
+        copy_col(r.detector, sizeof r.detector, st, 1);
+        r.severity = sqlite3_column_int(st, 2);
+        copy_col(r.function, sizeof r.function, st, 3);
+        r.time_ms = sqlite3_column_int64(st, 4);
+        r.created_ms = sqlite3_column_int64(st, 5);
+        r.json = (const char *)sqlite3_column_text(st, 6);
+        r.json_len = (size_t)sqlite3_column_bytes(st, 6);
+        copy_col(r.suppressed_by, sizeof r.suppressed_by, st, 7);
+        if (!r.json)
+            r.json = "{}";
+        if (cb(ud, &r) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "listing findings");
 }
 
 static int64_t count(lw_state *s, int which)

@@ -101,6 +101,33 @@ int lw_state_seen_prune(lw_state *s, const char *group, int64_t before_ms);
 int lw_state_finding_add(lw_state *s, const char *id, const char *detector, int severity, const char *function,
                          int64_t time_ms, const char *json, int64_t now_ms);
 int64_t lw_state_finding_count(lw_state *s);
+/* Marks a recorded finding as muted by [suppress NAME] (schema step 3):
+ * kept for `findings --suppressed`, never queued for a webhook. */
+int lw_state_finding_suppress(lw_state *s, const char *id, const char *suppression);
+
+typedef struct lw_finding_filter {
+    int64_t since_ms;        /* event time (the finding's time) at or after */
+    int min_severity;        /* lw_severity */
+    const char *detector;    /* exact; NULL = any */
+    bool suppressed;         /* only the suppressed ones, else only the others */
+} lw_finding_filter;
+
+typedef struct lw_finding_row {
+    char id[72];
+    char detector[128];
+    int severity;
+    char function[256];
+    int64_t time_ms;         /* event time */
+    int64_t created_ms;      /* wall clock when recorded */
+    const char *json;        /* valid during the callback only */
+    size_t json_len;
+    char suppressed_by[128]; /* "" when not suppressed */
+} lw_finding_row;
+
+/* Calls cb for every finding f selects, oldest event time first; cb
+ * returning non-zero stops the walk. Works on a read-only open of any
+ * schema version. */
+int lw_state_findings(lw_state *s, const lw_finding_filter *f, int (*cb)(void *ud, const lw_finding_row *r), void *ud);
 
 int lw_state_outbox_add(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms);
 /* Up to max items due at now_ms, oldest first; *n set. Free with _items_free. */

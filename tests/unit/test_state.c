@@ -546,6 +546,79 @@ static void newer_file_is_refused_untouched(void **st)
     free(after);
 }
 
+
+typedef struct listed {
+    char ids[512];
+    int n;
+    int stop_after;
+} listed;
+
+static int list_ids(void *ud, const lw_finding_row *r)
+{
+    listed *l = ud;
+    size_t k = strlen(l->ids);
+    snprintf(l->ids + k, sizeof l->ids - k, "%s%s%s%s", k ? " " : "", r->id, r->suppressed_by[0] ? "/" : "",
+             r->suppressed_by);
+    assert_non_null(strstr(r->json, r->id)); /* the row's own JSON */
+    l->n++;
+    return l->stop_after && l->n >= l->stop_after;
+}
+
+static void list(lw_state *s, lw_finding_filter f, listed *l)
+{
+    memset(l, 0, sizeof *l);
+    assert_int_equal(lw_state_findings(s, &f, list_ids, l), 0);
+}
+
+/* The history `lambdaward findings` reads: by event time, filtered in the
+ * store, the suppressed ones apart. */
+static void findings_listed_and_suppressed(void **st)
+{
+    (void)st;
+    char path[200], err[512];
+    snprintf(path, sizeof path, "%s/list.db", dir);
+    lw_state *s = open_db_at(path);
+    /* recorded out of event-time order, as a backlog would */
+    assert_int_equal(lw_state_finding_add(s, "c3", "timeout", 3, "api", 3000, "{\"id\":\"c3\"}", 10), 1);
+    assert_int_equal(lw_state_finding_add(s, "a1", "attack", 4, "api", 1000, "{\"id\":\"a1\"}", 11), 1);
+    assert_int_equal(lw_state_finding_add(s, "b2", "timeout", 1, "worker", 2000, "{\"id\":\"b2\"}", 12), 1);
+    assert_int_equal(lw_state_finding_add(s, "d4", "timeout", 3, "worker", 4000, "{\"id\":\"d4\"}", 13), 1);
+    assert_int_equal(lw_state_finding_suppress(s, "d4", "known-slow"), 1);
+    assert_int_equal(lw_state_finding_suppress(s, "nope", "known-slow"), 0);
+    listed l;
+    list(s, (lw_finding_filter){0}, &l);
+    assert_string_equal(l.ids, "a1 b2 c3");
+    list(s, (lw_finding_filter){.suppressed = true}, &l);
+    assert_string_equal(l.ids, "d4/known-slow");
+    list(s, (lw_finding_filter){.since_ms = 2000}, &l);
+    assert_string_equal(l.ids, "b2 c3");
+    list(s, (lw_finding_filter){.min_severity = 3}, &l);
+    assert_string_equal(l.ids, "a1 c3");
+    list(s, (lw_finding_filter){.detector = "timeout"}, &l);
+    assert_string_equal(l.ids, "b2 c3");
+    memset(&l, 0, sizeof l);
+    l.stop_after = 1;
+    lw_finding_filter all = {0};
+    assert_int_equal(lw_state_findings(s, &all, list_ids, &l), 0);
+    assert_string_equal(l.ids, "a1");
+    lw_state_close(s);
+    lw_state *r = lw_state_open_readonly(path, err, sizeof err);
+    assert_non_null(r);
+    list(r, (lw_finding_filter){.suppressed = true}, &l);
+    assert_string_equal(l.ids, "d4/known-slow");
+    lw_state_close(r);
+    /* a release 1 file, read as it is: its findings, none suppressed */
+    snprintf(path, sizeof path, "%s/list1.db", dir);
+    load_release_1(path);
+    r = lw_state_open_readonly(path, err, sizeof err);
+    assert_non_null(r);
+    list(r, (lw_finding_filter){0}, &l);
+    assert_string_equal(l.ids, "0a0b0c0d0e0f1011 f1a2b3c4d5e6f708");
+    list(r, (lw_finding_filter){.suppressed = true}, &l);
+    assert_int_equal(l.n, 0);
+    lw_state_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +634,7 @@ int main(void)
         cmocka_unit_test(release_1_file_is_migrated),
         cmocka_unit_test(failed_step_changes_nothing),
         cmocka_unit_test(newer_file_is_refused_untouched),
+        cmocka_unit_test(findings_listed_and_suppressed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
