@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static int digits(const char *s, size_t n, size_t at, int count, int *out)
@@ -107,6 +108,32 @@ int lw_parse_duration(const char *s, int64_t *ms)
         return -1;
     *ms = (int64_t)(v * mult);
     return 0;
+}
+
+int lw_time_parse_arg(const char *s, int64_t now_ms, int64_t *out_ms)
+{
+    size_t n = strlen(s);
+    int64_t v;
+    if (!n)
+        return -1;
+    /* Digits alone are epoch ms (a bare number of seconds would be a
+     * duration to lw_parse_duration: here a unit is required). */
+    if (strspn(s, "0123456789") == n) {
+        if (n > 15) /* past the year 33658: a mistake, not a time */
+            return -1;
+        *out_ms = strtoll(s, NULL, 10);
+        return 0;
+    }
+    if (lw_parse_iso8601(s, n, &v) == n) {
+        *out_ms = v;
+        return 0;
+    }
+    if (((s[n - 1] >= 'a' && s[n - 1] <= 'z') || (s[n - 1] >= 'A' && s[n - 1] <= 'Z')) &&
+        lw_parse_duration(s, &v) == 0 && v <= now_ms) {
+        *out_ms = now_ms - v;
+        return 0;
+    }
+    return -1;
 }
 
 void lw_fmt_iso8601(lw_buf *b, int64_t ms)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "common/buf.h"
+#include "common/timeutil.h"
 #include "common/url.h"
 #include "common/wipe.h"
 #include "config/options.h"
@@ -133,6 +134,16 @@ static const opt rule_opts[] = {
     LW_OPT("pattern", LW_OPT_STR, NULL, R(pattern), 0, 0,
            "PCRE2 regex matched against each log line and sensor payload"),
     LW_OPT("severity", LW_OPT_SEVERITY, "medium", R(severity), 0, 0, "severity of the rule's findings"),
+    LW_OPT_END,
+};
+
+#define S(f) offsetof(lw_suppress_cfg, f)
+
+static const opt suppress_opts[] = {
+    LW_OPT("detector", LW_OPT_STR, NULL, S(detector), 0, 0, "the detector whose findings are muted (a name, rule:NAME, or * for any)"),
+    LW_OPT("function", LW_OPT_STR, NULL, S(function), 0, 0, "only findings of functions matching this glob (* ? [...])"),
+    LW_OPT("match", LW_OPT_LINES, NULL, S(match), 0, 0, "FIELD=GLOB: only findings whose evidence field FIELD (or top-level field, e.g. log_group) matches GLOB; repeatable, all must match"),
+    LW_OPT("expires", LW_OPT_STR, NULL, S(expires), 0, 0, "ISO 8601 date or time after which the section mutes nothing (judged by the wall clock when the finding is recorded)"),
     LW_OPT_END,
 };
 
@@ -497,6 +508,15 @@ static void enter_section(loader *L, const char *section)
             return;
         }
         NAMED_SECTION(L, c->rules, name, rule_opts);
+    } else if (!strcmp(kind, "suppress")) {
+        if (!*name) {
+            errf(L, "[suppress] needs a name: [suppress NAME]");
+            return;
+        }
+        for (lw_suppress_cfg *x = c->suppressions; x; x = x->next)
+            if (!strcmp(x->name, name))
+                errf(L, "suppress '%s' is defined twice", name);
+        NAMED_SECTION(L, c->suppressions, name, suppress_opts);
     } else {
         errf(L, "unknown section [%s]", section);
     }
@@ -622,6 +642,27 @@ static void validate(loader *L)
             errf(L, "rule '%s' has no pattern", r->name);
         else if (lw_rule_check(r->pattern, err, sizeof err) < 0)
             errf(L, "rule '%s': %s", r->name, err);
+    }
+    for (lw_suppress_cfg *x = c->suppressions; x; x = x->next) {
+        L->line = x->line;
+        if (!x->detector)
+            errf(L, "suppress '%s' has no detector (a detector name, rule:NAME, or *)", x->name);
+        else if (strcmp(x->detector, "*") && !lw_detector_find(x->detector) && strncmp(x->detector, "rule:", 5))
+            errf(L, "suppress '%s': unknown detector '%s'", x->name, x->detector);
+        for (int i = 0; i < x->match.n; i++) {
+            const char *eq = strchr(x->match.v[i], '=');
+            if (!eq || eq == x->match.v[i])
+                errf(L, "suppress '%s': match = %s is not FIELD=GLOB", x->name, x->match.v[i]);
+        }
+        if (x->expires) {
+            int64_t ms;
+            size_t n = strlen(x->expires);
+            if (lw_parse_iso8601(x->expires, n, &ms) != n || ms <= 0)
+                errf(L, "suppress '%s': expires = %s is not an ISO 8601 date or time (2026-12-31, "
+                        "2026-12-31T18:00:00Z)", x->name, x->expires);
+            else
+                x->expires_ms = ms;
+        }
     }
     if (c->ingest_enabled && !c->ingest_access_key) {
         L->line = c->ingest_line;
@@ -778,6 +819,16 @@ void lw_config_free(lw_config *c)
         free(r->pattern);
         free(r);
     }
+    while (c->suppressions) {
+        lw_suppress_cfg *x = c->suppressions;
+        c->suppressions = x->next;
+        free(x->name);
+        free(x->detector);
+        free(x->function);
+        free_list(&x->match);
+        free(x->expires);
+        free(x);
+    }
     free_list(&c->disabled_detectors);
     free_list(&c->errors);
     free_list(&c->warnings);
@@ -833,6 +884,8 @@ void lw_config_reference(FILE *to)
     ref_section(to, "[log]", NULL, log_opts);
     ref_section(to, "[metrics]", NULL, metrics_opts);
     ref_section(to, "[rule NAME]", "a user rule: findings named rule:NAME when a log line matches", rule_opts);
+    ref_section(to, "[suppress NAME]", "mutes known-benign findings: recorded (lambdaward findings --suppressed), "
+                "never sent to a webhook; repeat as needed", suppress_opts);
     for (int i = 0; lw_detector_registry[i]; i++) {
         const lw_detector_ops *d = lw_detector_registry[i];
         char header[96];

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "detectors/finding.h"
@@ -81,6 +82,18 @@ typedef struct lw_rule_cfg {
     struct lw_rule_cfg *next;
 } lw_rule_cfg;
 
+/* [suppress NAME]: mutes known-benign findings (config/suppress.h). */
+typedef struct lw_suppress_cfg {
+    char *name;
+    char *detector;           /* a detector name, rule:NAME, or "*" */
+    char *function;           /* glob (fnmatch) on the function; NULL = any */
+    lw_strlist match;         /* "FIELD=GLOB" on the finding's evidence; all must hold */
+    char *expires;            /* as written: ISO 8601 */
+    int64_t expires_ms;       /* 0 = never */
+    int line;
+    struct lw_suppress_cfg *next;
+} lw_suppress_cfg;
+
 typedef struct lw_config {
     char *path;
     /* [aws] */
@@ -123,6 +136,7 @@ typedef struct lw_config {
     lw_detector_setting *detector_settings;
     lw_strlist disabled_detectors;
     lw_rule_cfg *rules;
+    lw_suppress_cfg *suppressions;
 
     /* problems found while loading */
     lw_strlist errors;        /* "FILE:LINE: message" */

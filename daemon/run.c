@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "config/suppress.h"
 #include "daemon/pipeline/pipeline.h"
 
 #define MAX_COMPONENTS 8
@@ -57,6 +58,7 @@ struct lw_daemon {
     uint64_t late_before; /* late events of the pipelines a reload replaced */
     lw_metrics *metrics;
     lw_metric_family *findings_by_detector;
+    lw_metric_family *suppressed_by_detector;
     double *outbox_pending; /* refreshed at each scrape */
 };
 
@@ -74,7 +76,6 @@ void lw_daemon_add_component(lw_daemon *d, const lw_component_ops *ops, void *se
  * inside the source's open transaction. */
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
-    (void)n;
     lw_daemon *d = ud;
     char fn[256];
     snprintf(fn, sizeof fn, "%.*s", (int)f->function.n, f->function.p);
@@ -87,6 +88,20 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
     }
     if (rc == 0) {
         d->counters.findings_known++; /* seen before a restart: never re-alert */
+        return;
+    }
+    /* Muted by a [suppress NAME]: kept (findings --suppressed), counted
+     * apart, never handed to the sinks. Expiry by the wall clock now: see
+     * config/suppress.h for why not the event time. */
+    const lw_suppress_cfg *sup = lw_suppress_match(d->cfg.suppressions, f->detector, fn, json, n, now);
+    if (sup) {
+        if (lw_state_finding_suppress(d->state, id, sup->name) < 0) {
+            d->counters.state_errors++;
+            LW_ERROR("state: %s", lw_state_error(d->state));
+        }
+        (*lw_metric_u64(d->suppressed_by_detector, f->detector))++;
+        LW_INFO("finding %s %s %s suppressed by [suppress %s]: %s", id, lw_severity_name(f->severity), fn,
+                sup->name, f->title.p ? f->title.p : "");
         return;
     }
     d->counters.findings++;
@@ -135,6 +150,10 @@ static void register_metrics(lw_daemon *d)
     lw_metrics_on_collect(m, collect, d);
     d->findings_by_detector = lw_metrics_family(m, "lambdaward_findings_by_detector_total",
                                                 "New findings recorded, by detector.", LW_METRIC_COUNTER, "detector");
+    d->suppressed_by_detector = lw_metrics_family(m, "lambdaward_findings_suppressed_total",
+                                                  "New findings muted by a [suppress] section, by detector: recorded, "
+                                                  "never sent to a webhook, not in lambdaward_findings_total.",
+                                                  LW_METRIC_COUNTER, "detector");
 }
 
 static lw_pipeline *make_pipeline(lw_daemon *d)

@@ -12,27 +12,33 @@
 
 #include "common/buf.h"
 
-#define SCHEMA_VERSION 1
-
 enum {
     Q_GROUP_GET, Q_GROUP_PUT, Q_GROUPS, Q_SEEN_ADD, Q_SEEN_PRUNE, Q_FINDING_ADD, Q_FINDING_COUNT,
     Q_OUTBOX_ADD, Q_OUTBOX_DUE, Q_OUTBOX_DONE, Q_OUTBOX_RETRY, Q_OUTBOX_EXPIRE, Q_OUTBOX_PENDING,
-    Q_DET_PUT, Q_DETS, Q_REQ_ADD,
+    Q_DET_PUT, Q_DETS, Q_REQ_ADD, Q_FINDING_SUPPRESS, Q_FINDINGS,
     /* Firehose's, prepared when first used: `status` may read a file from a
      * release that had no such tables, and a read-only open adds none. */
     Q_FH_FIRST, Q_FH_PRUNE_REQ = Q_FH_FIRST, Q_FH_EVENT_ADD, Q_FH_PRUNE_EVENTS, Q_FH_GROUP_ADD, Q_FH_GROUPS,
     Q_COUNT
 };
 
+#define GROUP_COLS                                                                                             \
+    "watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, deep_poll_ms, rate_eps, "   \
+    "late_prev_ms, late_cur_ms"
+/* The same read from a file before step 2, which `status` opens as it is. */
+#define GROUP_COLS_1                                                                                           \
+    "watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, deep_poll_ms, 0.0, 0, 0"
+
+#define FINDING_COLS "id, detector, severity, function, time_ms, created_ms, json, suppressed_by"
+
 static const char *const sql[Q_COUNT] = {
-    [Q_GROUP_GET] = "SELECT watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, "
-                    "deep_poll_ms FROM groups WHERE name = ?1",
+    [Q_GROUP_GET] = "SELECT " GROUP_COLS " FROM groups WHERE name = ?1",
     [Q_GROUP_PUT] = "INSERT INTO groups(name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, "
-                    "last_error_ms, deep_poll_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO UPDATE "
+                    "last_error_ms, deep_poll_ms, rate_eps, late_prev_ms, late_cur_ms) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(name) DO UPDATE "
                     "SET watermark_ms = ?2, last_poll_ms = ?3, last_event_ms = ?4, events = ?5, last_error = ?6, "
-                    "last_error_ms = ?7, deep_poll_ms = ?8",
-    [Q_GROUPS] = "SELECT name, watermark_ms, last_poll_ms, last_event_ms, events, last_error, last_error_ms, "
-                 "deep_poll_ms FROM groups ORDER BY name",
+                    "last_error_ms = ?7, deep_poll_ms = ?8, rate_eps = ?9, late_prev_ms = ?10, late_cur_ms = ?11",
+    [Q_GROUPS] = "SELECT name, " GROUP_COLS " FROM groups ORDER BY name",
     [Q_SEEN_ADD] = "INSERT OR IGNORE INTO seen(group_name, event_id, ts_ms) VALUES (?1, ?2, ?3)",
     [Q_SEEN_PRUNE] = "DELETE FROM seen WHERE group_name = ?1 AND ts_ms < ?2",
     [Q_FINDING_ADD] = "INSERT OR IGNORE INTO findings(id, detector, severity, function, time_ms, json, created_ms) "
@@ -55,6 +61,9 @@ static const char *const sql[Q_COUNT] = {
                   "ON CONFLICT(detector) DO UPDATE SET blob = ?2, saved_ms = ?3",
     [Q_DETS] = "SELECT detector, blob FROM detector_state ORDER BY detector",
     [Q_REQ_ADD] = "INSERT OR IGNORE INTO firehose_requests(request_id, received_ms) VALUES (?1, ?2)",
+    [Q_FINDING_SUPPRESS] = "UPDATE findings SET suppressed_by = ?2 WHERE id = ?1",
+    [Q_FINDINGS] = "SELECT " FINDING_COLS " FROM findings WHERE time_ms >= ?1 AND severity >= ?2 "
+                   "AND (?3 IS NULL OR detector = ?3) AND (suppressed_by IS NOT NULL) = ?4 ORDER BY time_ms, id",
     [Q_FH_PRUNE_REQ] = "DELETE FROM firehose_requests WHERE received_ms < ?1",
     [Q_FH_EVENT_ADD] = "INSERT OR IGNORE INTO firehose_events(key, received_ms) VALUES (?1, ?2)",
     [Q_FH_PRUNE_EVENTS] = "DELETE FROM firehose_events WHERE received_ms < ?1",
@@ -64,34 +73,64 @@ static const char *const sql[Q_COUNT] = {
     [Q_FH_GROUPS] = "SELECT name, events, duplicates, last_event_ms FROM firehose_groups ORDER BY name",
 };
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE IF NOT EXISTS groups(name TEXT PRIMARY KEY, watermark_ms INTEGER NOT NULL DEFAULT 0,"
-    "  last_poll_ms INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0,"
-    "  events INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_error_ms INTEGER NOT NULL DEFAULT 0,"
-    "  deep_poll_ms INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS seen(group_name TEXT NOT NULL, event_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
-    "  PRIMARY KEY(group_name, event_id)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS seen_ts ON seen(group_name, ts_ms);"
-    "CREATE TABLE IF NOT EXISTS findings(id TEXT PRIMARY KEY, detector TEXT NOT NULL, severity INTEGER NOT NULL,"
-    "  function TEXT, time_ms INTEGER, json TEXT NOT NULL, created_ms INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS outbox(webhook TEXT NOT NULL, finding_id TEXT NOT NULL,"
-    "  created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,"
-    "  last_status INTEGER, last_error TEXT, delivered_ms INTEGER, gave_up_ms INTEGER,"
-    "  PRIMARY KEY(webhook, finding_id));"
-    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up_ms IS NULL;"
-    "CREATE TABLE IF NOT EXISTS detector_state(detector TEXT PRIMARY KEY, blob BLOB NOT NULL, saved_ms INTEGER);"
-    "CREATE TABLE IF NOT EXISTS firehose_requests(request_id TEXT PRIMARY KEY, received_ms INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS firehose_requests_age ON firehose_requests(received_ms);"
-    /* key: a digest of (group, event id), compact whatever their length */
-    "CREATE TABLE IF NOT EXISTS firehose_events(key BLOB PRIMARY KEY, received_ms INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS firehose_events_age ON firehose_events(received_ms);"
-    "CREATE TABLE IF NOT EXISTS firehose_groups(name TEXT PRIMARY KEY, events INTEGER NOT NULL DEFAULT 0,"
-    "  duplicates INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0);";
+/* The schema, as migration steps: PRAGMA user_version N means steps 1..N
+ * are applied. Each step runs in one transaction with its user_version bump,
+ * so a step that fails changes nothing. Never edit a released step: append
+ * one. Step 1 is release 1's tables, written idempotently: release 1 kept its
+ * version in meta and left user_version 0, so its files (and older ones,
+ * before deep_poll_ms) run step 1 over tables that are already there. */
+const lw_state_migration lw_state_migrations[] = {
+    {"release 1 tables",
+     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+     "CREATE TABLE IF NOT EXISTS groups(name TEXT PRIMARY KEY, watermark_ms INTEGER NOT NULL DEFAULT 0,"
+     "  last_poll_ms INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0,"
+     "  events INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_error_ms INTEGER NOT NULL DEFAULT 0,"
+     "  deep_poll_ms INTEGER NOT NULL DEFAULT 0);"
+     /* a file from before deep_poll_ms: 0 makes the first poll a full re-read
+      * from last_poll_ms - lookback, exactly what that version did on every poll */
+     "ALTER TABLE groups ADD COLUMN deep_poll_ms INTEGER NOT NULL DEFAULT 0;"
+     "CREATE TABLE IF NOT EXISTS seen(group_name TEXT NOT NULL, event_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+     "  PRIMARY KEY(group_name, event_id)) WITHOUT ROWID;"
+     "CREATE INDEX IF NOT EXISTS seen_ts ON seen(group_name, ts_ms);"
+     "CREATE TABLE IF NOT EXISTS findings(id TEXT PRIMARY KEY, detector TEXT NOT NULL, severity INTEGER NOT NULL,"
+     "  function TEXT, time_ms INTEGER, json TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS outbox(webhook TEXT NOT NULL, finding_id TEXT NOT NULL,"
+     "  created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,"
+     "  last_status INTEGER, last_error TEXT, delivered_ms INTEGER, gave_up_ms INTEGER,"
+     "  PRIMARY KEY(webhook, finding_id));"
+     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up_ms IS NULL;"
+     "CREATE TABLE IF NOT EXISTS detector_state(detector TEXT PRIMARY KEY, blob BLOB NOT NULL, saved_ms INTEGER);"
+     "CREATE TABLE IF NOT EXISTS firehose_requests(request_id TEXT PRIMARY KEY, received_ms INTEGER NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS firehose_requests_age ON firehose_requests(received_ms);"
+     /* key: a digest of (group, event id), compact whatever their length */
+     "CREATE TABLE IF NOT EXISTS firehose_events(key BLOB PRIMARY KEY, received_ms INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX IF NOT EXISTS firehose_events_age ON firehose_events(received_ms);"
+     "CREATE TABLE IF NOT EXISTS firehose_groups(name TEXT PRIMARY KEY, events INTEGER NOT NULL DEFAULT 0,"
+     "  duplicates INTEGER NOT NULL DEFAULT 0, last_event_ms INTEGER NOT NULL DEFAULT 0);"},
+    {"the scheduler's estimates per group",
+     "ALTER TABLE groups ADD COLUMN rate_eps REAL NOT NULL DEFAULT 0;"
+     "ALTER TABLE groups ADD COLUMN late_prev_ms INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE groups ADD COLUMN late_cur_ms INTEGER NOT NULL DEFAULT 0;"},
+    /* the [suppress NAME] that muted a finding: kept, never delivered */
+    {"suppressed findings", "ALTER TABLE findings ADD COLUMN suppressed_by TEXT;"},
+};
+/* Read by the read-only open of a file before step 2, instead of sql[]. */
+static const char *const sql_1[Q_COUNT] = {
+    [Q_GROUP_GET] = "SELECT " GROUP_COLS_1 " FROM groups WHERE name = ?1",
+    [Q_GROUPS] = "SELECT name, " GROUP_COLS_1 " FROM groups ORDER BY name",
+};
+/* ... and before step 3: nothing was suppressed then. */
+static const char *const sql_2[Q_COUNT] = {
+    [Q_FINDINGS] = "SELECT id, detector, severity, function, time_ms, created_ms, json, NULL FROM findings "
+                   "WHERE time_ms >= ?1 AND severity >= ?2 AND (?3 IS NULL OR detector = ?3) AND ?4 = 0 "
+                   "ORDER BY time_ms, id",
+};
+const int lw_state_nmigrations = (int)(sizeof lw_state_migrations / sizeof lw_state_migrations[0]);
 
 struct lw_state {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
+    int version;             /* the file's user_version */
     char err[512];
     char warning[1024];
 };
@@ -152,10 +191,21 @@ static int prepare_file(const char *path, lw_state *s, char *err, size_t errlen)
     return 0;
 }
 
-static int prepare_queries(lw_state *s, const char *path, char *err, size_t errlen)
+static const char *query_sql(const lw_state *s, int i)
+{
+    if (s->version < 2 && sql_1[i])
+        return sql_1[i];
+    return s->version < 3 && sql_2[i] ? sql_2[i] : sql[i];
+}
+
+/* A read-only open prepares only the queries that read: an older file's
+ * tables may lack a column only the writes name (and writes are refused). */
+static int prepare_queries(lw_state *s, const char *path, bool readonly, char *err, size_t errlen)
 {
     for (int i = 0; i < Q_FH_FIRST; i++) {
-        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+        if (readonly && strncmp(sql[i], "SELECT", 6) != 0)
+            continue;
+        if (sqlite3_prepare_v3(s->db, query_sql(s, i), -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
             snprintf(err, errlen, "state file %s: preparing query %d: %s", path, i, sqlite3_errmsg(s->db));
             return -1;
         }
@@ -163,7 +213,88 @@ static int prepare_queries(lw_state *s, const char *path, char *err, size_t errl
     return 0;
 }
 
+/* PRAGMA user_version, or -1 when the file cannot be read as a database. */
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* SQLite has no ADD COLUMN IF NOT EXISTS, and fails such a statement
+ * while preparing it: true when p is an "ALTER TABLE t ADD COLUMN c ..."
+ * whose column t already has, so that the step skips it. */
+static bool column_already_there(sqlite3 *db, const char *p)
+{
+    char table[128], column[128];
+    int n = 0;
+    if (sscanf(p, "ALTER TABLE %127s ADD COLUMN %127s%n", table, column, &n) != 2 || n == 0)
+        return false;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    bool there = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return there;
+}
+
+/* Runs step `version` (1-based) and sets user_version to it, in one
+ * transaction. Re-reads user_version inside it: another process (a second
+ * daemon started by mistake) may have migrated meanwhile. */
+static int run_step(sqlite3 *db, const lw_state_migration *m, int version, const char *path, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "state file %s: cannot migrate (step %d, %s): %s", path, version, m->what,
+                 sqlite3_errmsg(db));
+        return -1;
+    }
+    bool done = user_version(db) >= version;
+    const char *p = done ? "" : m->sql;
+    int rc = SQLITE_OK;
+    while (rc == SQLITE_OK && *p) {
+        while (*p == ' ' || *p == '\n' || *p == ';')
+            p++;
+        if (!*p)
+            break;
+        if (column_already_there(db, p)) {
+            const char *end = strchr(p, ';');
+            p = end ? end + 1 : p + strlen(p);
+            continue;
+        }
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        if ((rc = sqlite3_prepare_v2(db, p, -1, &st, &tail)) != SQLITE_OK)
+            break;
+        while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+            ;
+        if (st)
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_finalize(st);
+        p = tail;
+    }
+    char bump[64];
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version);
+    if (rc == SQLITE_OK && (done || sqlite3_exec(db, bump, NULL, NULL, NULL) == SQLITE_OK) &&
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    snprintf(err, errlen, "state file %s: migration step %d (%s) failed, file left at version %d: %s", path, version,
+             m->what, version - 1, sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 lw_state *lw_state_open(const char *path, char *err, size_t errlen)
+{
+    return lw_state_open_steps(path, lw_state_migrations, lw_state_nmigrations, err, errlen);
+}
+
+lw_state *lw_state_open_steps(const char *path, const lw_state_migration *steps, int nsteps, char *err,
+                              size_t errlen)
 {
     lw_state *s = lw_xcalloc(1, sizeof *s);
     if (prepare_file(path, s, err, errlen) < 0) {
@@ -177,26 +308,38 @@ lw_state *lw_state_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 5000); /* `lambdaward status` may read alongside */
+    /* Before anything writes (even the journal mode): a file from a newer
+     * release is refused as it is, so that release can still use it. */
+    int v = user_version(s->db);
+    if (v < 0 || v > nsteps) {
+        if (v < 0)
+            snprintf(err, errlen, "cannot read state file %s: %s", path, sqlite3_errmsg(s->db));
+        else
+            snprintf(err, errlen, "state file %s has schema version %d, newer than this lambdaward knows (%d): "
+                     "it was written by a newer release; left untouched (run that release, or move the file away)",
+                     path, v, nsteps);
+        lw_state_close(s);
+        return NULL;
+    }
     char *msg = NULL;
     /* 1 MiB of page cache (SQLite's default is 2): the hot pages are the
      * recent end of `seen` and the group rows; the OS caches the rest. */
     if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                             "PRAGMA cache_size=-1024;", NULL, NULL,
-                     &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+                     &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot initialise state file %s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         lw_state_close(s);
         return NULL;
     }
-    /* A state file from before deep_poll_ms existed: add the column (0 makes
-     * the first poll a full re-read from last_poll_ms - lookback, exactly
-     * what that version did on every poll). Fails harmlessly when present. */
-    sqlite3_exec(s->db, "ALTER TABLE groups ADD COLUMN deep_poll_ms INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
-    char ver[64];
-    snprintf(ver, sizeof ver, "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '%d')", SCHEMA_VERSION);
-    sqlite3_exec(s->db, ver, NULL, NULL, NULL);
-    if (prepare_queries(s, path, err, errlen) < 0) {
+    for (int i = v; i < nsteps; i++) {
+        if (run_step(s->db, &steps[i], i + 1, path, err, errlen) < 0) {
+            lw_state_close(s);
+            return NULL;
+        }
+    }
+    s->version = nsteps;
+    if (prepare_queries(s, path, false, err, errlen) < 0) {
         lw_state_close(s);
         return NULL;
     }
@@ -248,12 +391,33 @@ lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    if (prepare_queries(s, path, err, errlen) < 0) {
+    s->version = user_version(s->db);
+    if (s->version < 0 || s->version > lw_state_nmigrations) {
+        if (s->version < 0)
+            snprintf(err, errlen, "cannot read state file %s: %s", path, sqlite3_errmsg(s->db));
+        else
+            snprintf(err, errlen, "state file %s has schema version %d, newer than this lambdaward knows (%d): "
+                     "it was written by a newer release", path, s->version, lw_state_nmigrations);
+        lw_state_close(s);
+        return NULL;
+    }
+    /* Never migrates: an older file is read as it is while its tables
+     * answer our queries (release 1's do, for what status reads). */
+    char why[512];
+    if (prepare_queries(s, path, true, why, sizeof why) < 0) {
+        if (s->version < lw_state_nmigrations)
+            snprintf(err, errlen, "state file %s has schema version %d, older than this lambdaward's %d: "
+                     "start the daemon (lambdaward run) once to migrate it (%s)", path, s->version,
+                     lw_state_nmigrations, why);
+        else
+            snprintf(err, errlen, "%s", why);
         lw_state_close(s);
         return NULL;
     }
     return s;
 }
+
+int lw_state_schema_version(const lw_state *s) { return s->version; }
 
 const char *lw_state_warning(const lw_state *s) { return s->warning; }
 
@@ -281,7 +445,7 @@ void lw_state_rollback(lw_state *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL
 
 static sqlite3_stmt *q(lw_state *s, int i)
 {
-    if (!s->q[i] && sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
+    if (!s->q[i] && sqlite3_prepare_v3(s->db, query_sql(s, i), -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK) {
         fail(s, "preparing a query");
         return NULL;
     }
@@ -326,6 +490,9 @@ static void read_group(sqlite3_stmt *st, int base, lw_group_state *g)
     copy_col(g->last_error, sizeof g->last_error, st, base + 4);
     g->last_error_ms = sqlite3_column_int64(st, base + 5);
     g->deep_poll_ms = sqlite3_column_int64(st, base + 6);
+    g->rate_eps = sqlite3_column_double(st, base + 7);
+    g->late_prev_ms = sqlite3_column_int64(st, base + 8);
+    g->late_cur_ms = sqlite3_column_int64(st, base + 9);
 }
 
 int lw_state_group_get(lw_state *s, const char *group, lw_group_state *out)
@@ -353,6 +520,9 @@ int lw_state_group_put(lw_state *s, const lw_group_state *g)
         sqlite3_bind_text(st, 6, g->last_error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, g->last_error_ms);
     sqlite3_bind_int64(st, 8, g->deep_poll_ms);
+    sqlite3_bind_double(st, 9, g->rate_eps);
+    sqlite3_bind_int64(st, 10, g->late_prev_ms);
+    sqlite3_bind_int64(st, 11, g->late_cur_ms);
     return exec(s, st, "writing a group checkpoint") < 0 ? -1 : 0;
 }
 
@@ -396,6 +566,50 @@ int lw_state_finding_add(lw_state *s, const char *id, const char *detector, int 
     sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now_ms);
     return exec(s, st, "recording a finding");
+}
+
+int lw_state_finding_suppress(lw_state *s, const char *id, const char *suppression)
+{
+    sqlite3_stmt *st = q(s, Q_FINDING_SUPPRESS);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, suppression, -1, SQLITE_STATIC);
+    return exec(s, st, "marking a finding suppressed");
+}
+
+int lw_state_findings(lw_state *s, const lw_finding_filter *f, int (*cb)(void *ud, const lw_finding_row *r), void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_FINDINGS);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, f->since_ms);
+    sqlite3_bind_int(st, 2, f->min_severity);
+    if (f->detector)
+        sqlite3_bind_text(st, 3, f->detector, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, f->suppressed ? 1 : 0);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        lw_finding_row r;
+        memset(&r, 0, sizeof r);
+        copy_col(r.id, sizeof r.id, st, 0);
+        copy_col(r.detector, sizeof r.detector, st, 1);
+        r.severity = sqlite3_column_int(st, 2);
+        copy_col(r.function, sizeof r.function, st, 3);
+        r.time_ms = sqlite3_column_int64(st, 4);
+        r.created_ms = sqlite3_column_int64(st, 5);
+        r.json = (const char *)sqlite3_column_text(st, 6);
+        r.json_len = (size_t)sqlite3_column_bytes(st, 6);
+        copy_col(r.suppressed_by, sizeof r.suppressed_by, st, 7);
+        if (!r.json)
+            r.json = "{}";
+        if (cb(ud, &r) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "listing findings");
 }
 
 static int64_t count(lw_state *s, int which)

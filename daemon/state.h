@@ -31,6 +31,11 @@ typedef struct lw_group_state {
     int64_t events;          /* events analysed, all time */
     char last_error[256];
     int64_t last_error_ms;
+    /* The scheduler's estimates, kept so that a restart does not forget
+     * them (schema step 2; 0 in older files). */
+    double rate_eps;         /* new events per second, smoothed over polls */
+    int64_t late_prev_ms;    /* largest ingestion lag seen in the previous full-poll cycle */
+    int64_t late_cur_ms;     /* ... and in the current one */
 } lw_group_state;
 
 typedef struct lw_outbox_item {
@@ -42,15 +47,35 @@ typedef struct lw_outbox_item {
     char *json;              /* the finding, owned by the item */
 } lw_outbox_item;
 
-/* Opens (creating if needed) and migrates. On failure returns NULL and
+/* The schema's migration steps, in order: PRAGMA user_version N means
+ * steps 1..N are applied. Each step's SQL runs in one transaction with its
+ * user_version bump, so a failing step changes nothing; an "ALTER TABLE t
+ * ADD COLUMN c" whose column is there already is skipped. */
+typedef struct lw_state_migration {
+    const char *what;        /* for errors: what the step adds */
+    const char *sql;
+} lw_state_migration;
+extern const lw_state_migration lw_state_migrations[];
+extern const int lw_state_nmigrations;
+
+/* Opens (creating if needed) and migrates. A file whose user_version is
+ * newer than lw_state_nmigrations is refused, untouched. On failure returns NULL and
  * describes why in err. The file, its -wal and its -shm are 0600 whatever
  * the umask: an existing one we own that others could read is set so, one
  * owned by another user is left; lw_state_warning says which. */
 lw_state *lw_state_open(const char *path, char *err, size_t errlen);
 /* Opens for reading only (`lambdaward status`): never creates, migrates or
  * writes anything, works on a read-only file in a read-only directory. A
- * missing file is an error naming it. Only the reading calls may be used. */
+ * missing file is an error naming it. Only the reading calls may be used.
+ * An older file is read as it is while its tables answer our queries, else
+ * the error says to start the daemon once; a newer one is refused. */
 lw_state *lw_state_open_readonly(const char *path, char *err, size_t errlen);
+/* lw_state_open with other steps than lw_state_migrations: for tests. */
+lw_state *lw_state_open_steps(const char *path, const lw_state_migration *steps, int nsteps, char *err,
+                              size_t errlen);
+/* The file's user_version: after lw_state_open, lw_state_nmigrations; a
+ * read-only open says what it found. */
+int lw_state_schema_version(const lw_state *s);
 /* What lw_state_open changed or found wrong with the files' modes, for the
  * log; "" when nothing. */
 const char *lw_state_warning(const lw_state *s);
@@ -76,6 +101,33 @@ int lw_state_seen_prune(lw_state *s, const char *group, int64_t before_ms);
 int lw_state_finding_add(lw_state *s, const char *id, const char *detector, int severity, const char *function,
                          int64_t time_ms, const char *json, int64_t now_ms);
 int64_t lw_state_finding_count(lw_state *s);
+/* Marks a recorded finding as muted by [suppress NAME] (schema step 3):
+ * kept for `findings --suppressed`, never queued for a webhook. */
+int lw_state_finding_suppress(lw_state *s, const char *id, const char *suppression);
+
+typedef struct lw_finding_filter {
+    int64_t since_ms;        /* event time (the finding's time) at or after */
+    int min_severity;        /* lw_severity */
+    const char *detector;    /* exact; NULL = any */
+    bool suppressed;         /* only the suppressed ones, else only the others */
+} lw_finding_filter;
+
+typedef struct lw_finding_row {
+    char id[72];
+    char detector[128];
+    int severity;
+    char function[256];
+    int64_t time_ms;         /* event time */
+    int64_t created_ms;      /* wall clock when recorded */
+    const char *json;        /* valid during the callback only */
+    size_t json_len;
+    char suppressed_by[128]; /* "" when not suppressed */
+} lw_finding_row;
+
+/* Calls cb for every finding f selects, oldest event time first; cb
+ * returning non-zero stops the walk. Works on a read-only open of any
+ * schema version. */
+int lw_state_findings(lw_state *s, const lw_finding_filter *f, int (*cb)(void *ud, const lw_finding_row *r), void *ud);
 
 int lw_state_outbox_add(lw_state *s, const char *webhook, const char *finding_id, int64_t now_ms);
 /* Up to max items due at now_ms, oldest first; *n set. Free with _items_free. */

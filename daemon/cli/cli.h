@@ -14,6 +14,7 @@ int lw_cmd_run(int argc, char **argv);
 int lw_cmd_query(int argc, char **argv);
 int lw_cmd_check_config(int argc, char **argv);
 int lw_cmd_status(int argc, char **argv);
+int lw_cmd_findings(int argc, char **argv);
 int lw_cmd_test_webhook(int argc, char **argv);
 
 #endif

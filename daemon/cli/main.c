@@ -21,6 +21,7 @@ static void usage(FILE *to)
           "  query          analyse logs once and print findings and summaries\n"
           "  check-config   check a configuration file and report every error\n"
           "  status         show the daemon's progress and errors from its state file\n"
+          "  findings       list the findings recorded in the state file (filters, JSON)\n"
           "  test-webhook   send a signed sample finding to a configured webhook\n"
           "\n"
           "Options:\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return lw_cmd_check_config(argc - 1, argv + 1);
     if (!strcmp(cmd, "status"))
         return lw_cmd_status(argc - 1, argv + 1);
+    if (!strcmp(cmd, "findings"))
+        return lw_cmd_findings(argc - 1, argv + 1);
     if (!strcmp(cmd, "test-webhook"))
         return lw_cmd_test_webhook(argc - 1, argv + 1);
     fprintf(stderr, "lambdaward: unknown command '%s'\nTry 'lambdaward --help'.\n", cmd);

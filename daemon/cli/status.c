@@ -1,7 +1,8 @@
 /*
  * status: `lambdaward status [--config FILE | --state PATH]`: what the
  * daemon's state file says, for a person at a terminal: per log group the
- * lag behind now, events analysed and the last error; findings recorded and
+ * lag (since the last complete poll, as lambdaward_group_lag_seconds), the
+ * age of the newest event analysed, events analysed and the last error; findings recorded and
  * deliveries pending. It only reads: the state is opened read-only
  * (lw_state_open_readonly), so status creates, migrates and changes
  * nothing, and works on a read-only copy or beside a running daemon.
@@ -34,12 +35,15 @@ static void row(void *ud, const lw_group_state *g)
 {
     int *rows = ud;
     int64_t now = lw_wall_ms();
-    char lag[16], poll[16];
-    ago(lag, sizeof lag, g->watermark_ms ? now - g->watermark_ms : 0);
-    ago(poll, sizeof poll, g->last_poll_ms ? now - g->last_poll_ms : 0);
+    char lag[16], newest[16];
+    /* LAG is lambdaward_group_lag_seconds: now minus the end of the last
+     * complete poll (everything visible before it is analysed). The age of
+     * the newest event says how quiet the group is, not how far behind. */
+    ago(lag, sizeof lag, g->last_poll_ms ? now - g->last_poll_ms : 0);
+    ago(newest, sizeof newest, g->watermark_ms ? now - g->watermark_ms : 0);
     /* Names and errors came from outside (AWS's messages quote requests):
      * the same redaction and escaping as every other line we print. */
-    lw_print(stdout, "%-40.40s %8s %8s %10lld  %s", g->name, lag, poll, (long long)g->events,
+    lw_print(stdout, "%-40.40s %8s %8s %10lld  %s", g->name, lag, newest, (long long)g->events,
              g->last_error[0] ? g->last_error : "-");
     (*rows)++;
 }
@@ -74,8 +78,10 @@ int lw_cmd_status(int argc, char **argv)
         case 's': path = optarg; break;
         case 'h':
             puts("Usage: lambdaward status [--config FILE | --state PATH]\n\n"
-                 "Show, from the daemon's state file, each log group's lag (newest event analysed),\n"
-                 "last poll, events analysed and last error, and the findings and pending deliveries.");
+                 "Show, from the daemon's state file, each log group's lag (time since its last\n"
+                 "complete poll ended, as lambdaward_group_lag_seconds in /metrics), the age of its\n"
+                 "newest event analysed, events analysed and last error; pushed groups' last event;\n"
+                 "and the findings and pending deliveries.");
             return LW_EXIT_OK;
         default:
             return LW_EXIT_USAGE;
@@ -99,11 +105,14 @@ int lw_cmd_status(int argc, char **argv)
         lw_config_free(&cfg);
         return LW_EXIT_FAILURE;
     }
-    printf("%-40s %8s %8s %10s  %s\n", "LOG GROUP", "LAG", "POLLED", "EVENTS", "LAST ERROR");
+    printf("%-40s %8s %8s %10s  %s\n", "LOG GROUP", "LAG", "NEWEST", "EVENTS", "LAST ERROR");
     int rows = 0;
     lw_state_groups(s, row, &rows);
     if (!rows)
         puts("(no log group checkpoints yet)");
+    if (rows)
+        puts("\nLAG: since the last complete poll ended, as lambdaward_group_lag_seconds in /metrics;\n"
+             "NEWEST: age of the newest event analysed.");
     int pushed = 0;
     lw_state_firehose_groups(s, pushed_row, &pushed); /* none in a state that never took a push */
     printf("\nfindings recorded: %lld; webhook deliveries pending: %lld\n", (long long)lw_state_finding_count(s),

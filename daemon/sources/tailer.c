@@ -23,14 +23,16 @@
 typedef struct tgroup {
     char *name;
     double poll_interval_s, lookback_s, quick_lookback_s;
-    lw_group_state st;        /* persisted: watermark, last_poll (scanned until), deep_poll, counters */
+    /* Persisted: watermark, last_poll (scanned until), deep_poll, counters,
+     * and the estimates scheduling rests on, so a restart keeps them: the
+     * event rate (new events per second, smoothed over polls) and the
+     * largest ingestion lag (ingestionTime - timestamp) seen in this and
+     * the previous full-poll cycle, which quick polls re-read. */
+    lw_group_state st;
     int64_t next_poll_ms;     /* not polled again before this */
     int64_t poll_started_ms;
+    int64_t poll_oldest_ms;   /* the oldest event timestamp the poll in flight read */
     bool poll_deep;           /* the poll in flight re-reads the full lookback */
-    double rate;              /* new events per second, smoothed over polls */
-    /* Largest ingestion lag (ingestionTime - timestamp) seen in this and
-     * the previous full-poll cycle: quick polls re-read that much. */
-    int64_t late_cur_ms, late_prev_ms;
     int64_t generation;       /* discovery round that last saw it */
     bool polling, gone;
     uint64_t polls, errors, poll_events;
@@ -49,6 +51,7 @@ struct lw_tailer {
     int64_t generation;
     int64_t next_discovery_ms;
     uint64_t polls_full, polls_quick;
+    uint64_t damaged_pages;   /* pages with something unreadable: the poll is retried whole */
     /* The logs client's counters, copied at each scrape (and at stop: the
      * client is freed once its calls end), for the registry to read. */
     lw_logs_stats api_st;
@@ -59,7 +62,7 @@ struct lw_tailer {
     /* per-page scratch while a page is analysed */
     tgroup *cur;
     int64_t page_max_ts;
-    bool page_error;
+    bool page_error, page_damaged;
 };
 
 typedef struct poll_ctx {
@@ -130,10 +133,13 @@ static void on_event(void *ud, const lw_event *ev)
         t->page_error = true;
     else if (rc > 0)
         t->cur->poll_events++;
-    if (ev->ingestion > ev->timestamp && ev->timestamp > 0 && ev->ingestion - ev->timestamp > t->cur->late_cur_ms)
-        t->cur->late_cur_ms = ev->ingestion - ev->timestamp;
+    tgroup *g = t->cur;
+    if (ev->ingestion > ev->timestamp && ev->timestamp > 0 && ev->ingestion - ev->timestamp > g->st.late_cur_ms)
+        g->st.late_cur_ms = ev->ingestion - ev->timestamp;
     if (ev->timestamp > t->page_max_ts)
         t->page_max_ts = ev->timestamp;
+    if (ev->timestamp > 0 && (!g->poll_oldest_ms || ev->timestamp < g->poll_oldest_ms))
+        g->poll_oldest_ms = ev->timestamp;
 }
 
 static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)
@@ -142,6 +148,7 @@ static void on_decode_error(void *ud, const char *origin, uint64_t line, const c
     lw_tailer *t = ud;
     LW_WARN("tailer: %s: unreadable response page: %s", origin, msg);
     t->page_error = true;
+    t->page_damaged = true;
 }
 
 /* One page = one transaction: its events, their findings and the group's
@@ -156,6 +163,7 @@ static bool on_page(void *ud, const lw_json *page)
     t->cur = g;
     t->page_max_ts = 0;
     t->page_error = false;
+    t->page_damaged = false;
     lw_decoder_opts o = {.origin = g->name, .default_group = g->name, .on_event = on_event,
                          .on_error = on_decode_error, .ud = t};
     lw_decoder *d = lw_decoder_new(&o);
@@ -163,6 +171,8 @@ static bool on_page(void *ud, const lw_json *page)
     lw_decoder_free(d);
     if (t->page_max_ts > g->st.watermark_ms)
         g->st.watermark_ms = t->page_max_ts;
+    if (t->page_damaged)
+        t->damaged_pages++;
     if (t->page_error) {
         lw_daemon_batch_abort(t->d);
         return false; /* the poll fails and is retried whole: nothing half-done */
@@ -178,6 +188,32 @@ static void maybe_stopped(lw_tailer *t)
         t->stopped = NULL;
         cb(t->stopped_ud);
     }
+}
+
+/* The event rate after a successful poll: new events over the time since
+ * the previous poll, smoothed with the estimate before (which may come from
+ * the state file: a restart keeps it). The first poll of a group has no
+ * previous one: it read up to a lookback of history, so the rate is seeded
+ * from its events over the span they cover (from the oldest to now, at
+ * least a poll_interval so a lone event is not taken for a burst). Left at
+ * 0, a busy group would score as a quiet one and, under a saturated API
+ * budget, wait half a lookback for its second poll. */
+static void learn_rate(tgroup *g)
+{
+    if (g->st.last_poll_ms) {
+        double dt = (double)(g->poll_started_ms - g->st.last_poll_ms) / 1000;
+        if (dt > 0) {
+            double inst = (double)g->poll_events / (dt > 1 ? dt : 1);
+            g->st.rate_eps = 0.5 * g->st.rate_eps + 0.5 * inst;
+        }
+        return;
+    }
+    double span = g->poll_oldest_ms ? (double)(g->poll_started_ms - g->poll_oldest_ms) / 1000 : 0;
+    if (span < g->poll_interval_s)
+        span = g->poll_interval_s;
+    if (span > g->lookback_s)
+        span = g->lookback_s;
+    g->st.rate_eps = span > 0 ? (double)g->poll_events / span : 0;
 }
 
 static void on_poll_done(void *ud, const char *error)
@@ -202,18 +238,14 @@ static void on_poll_done(void *ud, const char *error)
         }
         g->next_poll_ms = now + ERROR_BACKOFF_MS;
     } else {
+        learn_rate(g);
         /* Scanned up to when this poll began: the next one starts a lookback
          * before that, which is what catches late events. */
-        double dt = g->st.last_poll_ms ? (double)(g->poll_started_ms - g->st.last_poll_ms) / 1000 : 0;
-        if (dt > 0) {
-            double inst = (double)g->poll_events / (dt > 1 ? dt : 1);
-            g->rate = g->polls > 1 ? 0.5 * g->rate + 0.5 * inst : inst;
-        }
         g->st.last_poll_ms = g->poll_started_ms;
         if (g->poll_deep) {
             g->st.deep_poll_ms = g->poll_started_ms;
-            g->late_prev_ms = g->late_cur_ms;
-            g->late_cur_ms = 0;
+            g->st.late_prev_ms = g->st.late_cur_ms;
+            g->st.late_cur_ms = 0;
         }
         g->st.last_error[0] = '\0';
         g->st.events += g->poll_events;
@@ -246,7 +278,7 @@ static void on_poll_done(void *ud, const char *error)
  * analysed are dropped either way. */
 static int64_t quick_ms(const tgroup *g)
 {
-    int64_t late = g->late_cur_ms > g->late_prev_ms ? g->late_cur_ms : g->late_prev_ms;
+    int64_t late = g->st.late_cur_ms > g->st.late_prev_ms ? g->st.late_cur_ms : g->st.late_prev_ms;
     int64_t q = (int64_t)(g->quick_lookback_s * 1000), adaptive = late + late / 4 + 2000;
     int64_t full = (int64_t)(g->lookback_s * 1000);
     if (late && adaptive > q)
@@ -283,6 +315,7 @@ static void start_poll(lw_tailer *t, tgroup *g)
     g->polling = true;
     g->polls++;
     g->poll_events = 0;
+    g->poll_oldest_ms = 0;
     g->poll_started_ms = now;
     t->active++;
     lw_logs_filter_params fp = {.log_group = g->name, .start_ms = from > 0 ? from : 1};
@@ -346,7 +379,7 @@ static double score(const tgroup *g, int64_t now)
     double age = (double)(now - g->st.last_poll_ms) / 1000;
     if (!g->st.last_poll_ms || age >= g->lookback_s / 2)
         return 1e12 + (g->st.last_poll_ms ? age : 1e9);
-    return sqrt(g->rate + 0.01) * age;
+    return sqrt(g->st.rate_eps + 0.01) * age;
 }
 
 static void on_sched(uv_timer_t *h)
@@ -481,6 +514,10 @@ static void register_metrics(lw_tailer *t, lw_metrics *m)
                           "Polls started: full (re-read the whole lookback) or quick.", LW_METRIC_COUNTER, "kind");
     lw_metric_u64_ref(f, "full", &t->polls_full);
     lw_metric_u64_ref(f, "quick", &t->polls_quick);
+    f = lw_metrics_family(m, "lambdaward_input_errors_total",
+                          "Input that could not be read, by source; for the API, response pages (their poll is "
+                          "retried whole).", LW_METRIC_COUNTER, "source");
+    lw_metric_u64_ref(f, "api", &t->damaged_pages);
     t->lag = lw_metrics_family(m, "lambdaward_group_lag_seconds", "Now minus the end of the last complete poll.",
                                LW_METRIC_GAUGE, "log_group");
     lw_metrics_on_collect(m, collect, t);

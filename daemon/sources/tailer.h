@@ -21,7 +21,10 @@
  * quarter of it after one that found events. When the API budget cannot
  * poll every due group, the one with the largest sqrt(event rate) x time
  * since its last poll goes first (busy groups more often, none starving);
- * a group not polled for half its lookback goes before all of them. All
+ * a group not polled for half its lookback goes before all of them. A
+ * group's rate is seeded from its first poll (the events it read over the
+ * span they cover), and the rate and lateness estimates are kept in the
+ * state file, so neither a new group nor a restart starts from nothing. All
  * calls go through the logs client's rate limit, so the whole process
  * stays inside the API budget however many groups there are.
  */

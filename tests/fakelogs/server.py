@@ -26,7 +26,9 @@ are counted per key in the stats ("key:AKID").
 Admin API (paths AWS never uses): POST /__admin/put (JSON Lines of events
 {logGroupName, logStreamName, timestamp, message, ingestionTime?}),
 POST /__admin/faults ({"throttle": 0.1, ...}), GET /__admin/stats,
-GET /__admin/events (every eventId stored, for ground truth).
+GET /__admin/events (every eventId stored, for ground truth),
+GET /__admin/polls (every FilterLogEvents answered without a nextToken,
+that is every poll's first call, in order: {logGroupName, startTime, n}).
 
 It prints "LISTENING <port>" first and exits after --max-seconds or
 --max-requests, so no test can leave it running.
@@ -49,6 +51,7 @@ class Store:
         self.delay_ms = delay_ms
         self.faults = {}
         self.stats = {}
+        self.polls = []   # first pages of FilterLogEvents answered, in order
 
     def put(self, ev):
         with self.lock:
@@ -169,6 +172,9 @@ class Api:
 
     def FilterLogEvents(self, req):
         name, g = self.group(req)
+        if "nextToken" not in req:
+            self.s.polls.append({"logGroupName": name, "startTime": req.get("startTime", 0),
+                                 "n": len(self.s.polls)})
         start, end = req.get("startTime", 0), req.get("endTime", 2 ** 62)
         limit = min(int(req.get("limit", self.page_events)), 10000, self.page_events)
         streams = req.get("logStreamNames")
@@ -278,6 +284,9 @@ def make_handler(store, api, args):
             if self.path == "/__admin/stats":
                 with store.lock:
                     return self.answer(200, store.stats, "application/json")
+            if self.path == "/__admin/polls":
+                with store.lock:
+                    return self.answer(200, store.polls, "application/json")
             if self.path == "/__admin/events":
                 with store.lock:
                     evs = [{"logGroupName": g, "eventId": e["eventId"], "timestamp": e["timestamp"],

@@ -38,15 +38,17 @@ static int teardown(void **st)
     return system(cmd);
 }
 
-static lw_state *open_db(void)
+static lw_state *open_db_at(const char *path)
 {
-    char err[256];
-    lw_state *s = lw_state_open(db, err, sizeof err);
+    char err[512];
+    lw_state *s = lw_state_open(path, err, sizeof err);
     if (!s)
         fprintf(stderr, "%s\n", err);
     assert_non_null(s);
     return s;
 }
+
+static lw_state *open_db(void) { return open_db_at(db); }
 
 static void checkpoints_and_seen(void **st)
 {
@@ -57,6 +59,9 @@ static void checkpoints_and_seen(void **st)
     g.watermark_ms = 1000;
     g.deep_poll_ms = 777;
     g.events = 5;
+    g.rate_eps = 12.5;
+    g.late_prev_ms = 41000;
+    g.late_cur_ms = 3000;
     snprintf(g.last_error, sizeof g.last_error, "ThrottlingException: Rate exceeded");
     assert_int_equal(lw_state_group_put(s, &g), 0);
     assert_int_equal(lw_state_seen_add(s, "/aws/lambda/a", "e1", 900), 1);
@@ -72,6 +77,9 @@ static void checkpoints_and_seen(void **st)
     assert_int_equal(g.watermark_ms, 1000);
     assert_int_equal(g.deep_poll_ms, 777);
     assert_int_equal(g.events, 5);
+    assert_true(g.rate_eps == 12.5);
+    assert_int_equal(g.late_prev_ms, 41000);
+    assert_int_equal(g.late_cur_ms, 3000);
     assert_string_equal(g.last_error, "ThrottlingException: Rate exceeded");
     lw_state_close(s);
 }
@@ -337,6 +345,280 @@ static void readonly_open_changes_nothing(void **st)
     lw_state_close(r);
 }
 
+
+/* sqlite3's answer to one statement on path, trimmed ("" when none). */
+static void sql_answer(const char *path, const char *stmt, char *out, size_t n)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"%s\"", path, stmt);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t k = fread(out, 1, n - 1, p);
+    out[k] = '\0';
+    while (k && (out[k - 1] == '\n' || out[k - 1] == '\r'))
+        out[--k] = '\0';
+    assert_int_equal(pclose(p), 0);
+}
+
+/* A state file as release 1 left it: tests/data/state-1.sql is the
+ * `sqlite3 .dump` of one written by release 1's state.c, a row or two in
+ * every table, user_version 0. */
+static void load_release_1(const char *path)
+{
+    const char *src = getenv("LW_SRC");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' < '%s/tests/data/state-1.sql'", path, src ? src : ".");
+    assert_int_equal(system(cmd), 0);
+}
+
+static void count_groups(void *ud, const lw_group_state *g)
+{
+    (void)g;
+    (*(int *)ud)++;
+}
+
+static void count_pushed(void *ud, const lw_firehose_group *g)
+{
+    assert_string_equal(g->name, "/aws/lambda/pushed");
+    assert_int_equal(g->events, 120);
+    assert_int_equal(g->duplicates, 3);
+    (*(int *)ud)++;
+}
+
+static void release_1_blob(void *ud, const char *d, const char *b, size_t n)
+{
+    assert_string_equal(d, "duration_anomaly");
+    assert_int_equal(n, 4);
+    assert_memory_equal(b, "\x02\x00\x01\x7f", 4);
+    (*(int *)ud)++;
+}
+
+static void release_1_file_is_migrated(void **st)
+{
+    (void)st;
+    char path[200], out[512], err[512];
+    snprintf(path, sizeof path, "%s/release1.db", dir);
+    load_release_1(path);
+    sql_answer(path, "PRAGMA user_version", out, sizeof out);
+    assert_string_equal(out, "0");
+    /* Status reads it before any daemon migrated it. */
+    lw_state *r = lw_state_open_readonly(path, err, sizeof err);
+    if (!r)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(r);
+    assert_int_equal(lw_state_schema_version(r), 0);
+    assert_int_equal(lw_state_finding_count(r), 2);
+    lw_group_state g;
+    assert_int_equal(lw_state_group_get(r, "/aws/lambda/checkout", &g), 1);
+    assert_int_equal(g.events, 4211);
+    assert_true(g.rate_eps == 0);
+    int n = 0;
+    lw_state_groups(r, count_groups, &n);
+    assert_int_equal(n, 2);
+    lw_state_close(r);
+    sql_answer(path, "PRAGMA user_version", out, sizeof out);
+    assert_string_equal(out, "0"); /* and left it as it was */
+
+    lw_state *s = open_db_at(path);
+    assert_int_equal(lw_state_schema_version(s), lw_state_nmigrations);
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/checkout", &g), 1);
+    assert_int_equal(g.watermark_ms, 1764720000000);
+    assert_int_equal(g.last_poll_ms, 1764720030000);
+    assert_int_equal(g.deep_poll_ms, 1764719900000);
+    assert_int_equal(g.events, 4211);
+    /* step 2's columns: no estimate yet, as for a group never polled */
+    assert_true(g.rate_eps == 0);
+    assert_int_equal(g.late_prev_ms, 0);
+    assert_int_equal(g.late_cur_ms, 0);
+    assert_int_equal(lw_state_group_get(s, "/aws/lambda/payments", &g), 1);
+    assert_string_equal(g.last_error, "ThrottlingException: Rate exceeded");
+    n = 0;
+    lw_state_groups(s, count_groups, &n);
+    assert_int_equal(n, 2);
+    /* seen ids, findings, requests and pushed event keys are still known */
+    assert_int_equal(
+        lw_state_seen_add(s, "/aws/lambda/checkout", "38912345678901234567890123456789012345678901234567890002", 1), 0);
+    assert_int_equal(lw_state_finding_count(s), 2);
+    assert_int_equal(lw_state_finding_add(s, "0a0b0c0d0e0f1011", "attack", 4, "payments", 1, "{}", 1), 0);
+    assert_int_equal(lw_state_request_add(s, "a1b2c3d4-0000-4000-8000-000000000001", 1), 0);
+    unsigned char key[LW_STATE_EVENT_KEY];
+    memset(key, 0xab, sizeof key);
+    assert_int_equal(lw_state_firehose_event_add(s, key, 1), 0);
+    n = 0;
+    lw_state_firehose_groups(s, count_pushed, &n);
+    assert_int_equal(n, 1);
+    n = 0;
+    lw_state_detectors(s, release_1_blob, &n);
+    assert_int_equal(n, 1);
+    /* the undelivered one is still due, with its attempt counted */
+    assert_int_equal(lw_state_outbox_pending(s), 1);
+    lw_outbox_item *it;
+    lw_state_outbox_due(s, 1764720061000, 10, &it, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(it[0].finding_id, "0a0b0c0d0e0f1011");
+    assert_int_equal(it[0].attempts, 1);
+    assert_non_null(strstr(it[0].json, "SQL injection not blocked"));
+    lw_state_outbox_items_free(it, n);
+    lw_state_close(s);
+    char want[16];
+    snprintf(want, sizeof want, "%d", lw_state_nmigrations);
+    sql_answer(path, "PRAGMA user_version", out, sizeof out);
+    assert_string_equal(out, want);
+    /* reopening a migrated file runs nothing again */
+    s = open_db_at(path);
+    assert_int_equal(lw_state_finding_count(s), 2);
+    lw_state_close(s);
+}
+
+/* A step that fails half-way leaves the file as the previous steps made
+ * it: neither its first statements nor the version bump stay. */
+static void failed_step_changes_nothing(void **st)
+{
+    (void)st;
+    char path[200], out[512], err[512];
+    snprintf(path, sizeof path, "%s/failing.db", dir);
+    load_release_1(path);
+    int n = lw_state_nmigrations;
+    lw_state_migration steps[n + 1];
+    memcpy(steps, lw_state_migrations, sizeof steps[0] * (size_t)n);
+    steps[n] = (lw_state_migration){"a broken step",
+                                    "CREATE TABLE half(x); INSERT INTO half VALUES (1);"
+                                    "ALTER TABLE groups ADD COLUMN half_done INTEGER;"
+                                    "DELETE FROM findings; INSERT INTO no_such_table VALUES (1);"};
+    assert_null(lw_state_open_steps(path, steps, n + 1, err, sizeof err));
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "a broken step"));
+    assert_non_null(strstr(err, "no_such_table"));
+    char want[16];
+    snprintf(want, sizeof want, "%d", n);
+    sql_answer(path, "PRAGMA user_version", out, sizeof out);
+    assert_string_equal(out, want); /* the real steps before it stayed */
+    sql_answer(path, "SELECT count(*) FROM sqlite_master WHERE name = 'half'", out, sizeof out);
+    assert_string_equal(out, "0");
+    sql_answer(path, "SELECT count(*) FROM pragma_table_info('groups') WHERE name = 'half_done'", out, sizeof out);
+    assert_string_equal(out, "0");
+    sql_answer(path, "SELECT count(*) FROM findings", out, sizeof out);
+    assert_string_equal(out, "2");
+    lw_state *s = open_db_at(path); /* and this release still opens it */
+    assert_int_equal(lw_state_finding_count(s), 2);
+    lw_state_close(s);
+}
+
+static void file_bytes(const char *path, char **out, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc(*n + 1);
+    assert_int_equal(fread(*out, 1, *n, f), *n);
+    fclose(f);
+}
+
+static void newer_file_is_refused_untouched(void **st)
+{
+    (void)st;
+    char path[200], cmd[1024], err[512];
+    snprintf(path, sizeof path, "%s/newer.db", dir);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"CREATE TABLE from_the_future(x); INSERT INTO from_the_future "
+             "VALUES (42); PRAGMA user_version = %d;\" && chmod 600 '%s'", path, lw_state_nmigrations + 1, path);
+    assert_int_equal(system(cmd), 0);
+    char *before, *after;
+    size_t nb, na;
+    file_bytes(path, &before, &nb);
+    struct stat s0, s1;
+    assert_int_equal(stat(path, &s0), 0);
+    assert_null(lw_state_open(path, err, sizeof err));
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "newer"));
+    assert_null(lw_state_open_readonly(path, err, sizeof err));
+    assert_non_null(strstr(err, "newer"));
+    file_bytes(path, &after, &na);
+    assert_int_equal(na, nb);
+    assert_memory_equal(before, after, nb);
+    assert_int_equal(stat(path, &s1), 0);
+    assert_true(s0.st_mtim.tv_sec == s1.st_mtim.tv_sec && s0.st_mtim.tv_nsec == s1.st_mtim.tv_nsec);
+    char side[220];
+    snprintf(side, sizeof side, "%s-wal", path);
+    assert_int_not_equal(access(side, F_OK), 0); /* not switched to WAL */
+    free(before);
+    free(after);
+}
+
+
+typedef struct listed {
+    char ids[512];
+    int n;
+    int stop_after;
+} listed;
+
+static int list_ids(void *ud, const lw_finding_row *r)
+{
+    listed *l = ud;
+    size_t k = strlen(l->ids);
+    snprintf(l->ids + k, sizeof l->ids - k, "%s%s%s%s", k ? " " : "", r->id, r->suppressed_by[0] ? "/" : "",
+             r->suppressed_by);
+    assert_non_null(strstr(r->json, r->id)); /* the row's own JSON */
+    l->n++;
+    return l->stop_after && l->n >= l->stop_after;
+}
+
+static void list(lw_state *s, lw_finding_filter f, listed *l)
+{
+    memset(l, 0, sizeof *l);
+    assert_int_equal(lw_state_findings(s, &f, list_ids, l), 0);
+}
+
+/* The history `lambdaward findings` reads: by event time, filtered in the
+ * store, the suppressed ones apart. */
+static void findings_listed_and_suppressed(void **st)
+{
+    (void)st;
+    char path[200], err[512];
+    snprintf(path, sizeof path, "%s/list.db", dir);
+    lw_state *s = open_db_at(path);
+    /* recorded out of event-time order, as a backlog would */
+    assert_int_equal(lw_state_finding_add(s, "c3", "timeout", 3, "api", 3000, "{\"id\":\"c3\"}", 10), 1);
+    assert_int_equal(lw_state_finding_add(s, "a1", "attack", 4, "api", 1000, "{\"id\":\"a1\"}", 11), 1);
+    assert_int_equal(lw_state_finding_add(s, "b2", "timeout", 1, "worker", 2000, "{\"id\":\"b2\"}", 12), 1);
+    assert_int_equal(lw_state_finding_add(s, "d4", "timeout", 3, "worker", 4000, "{\"id\":\"d4\"}", 13), 1);
+    assert_int_equal(lw_state_finding_suppress(s, "d4", "known-slow"), 1);
+    assert_int_equal(lw_state_finding_suppress(s, "nope", "known-slow"), 0);
+    listed l;
+    list(s, (lw_finding_filter){0}, &l);
+    assert_string_equal(l.ids, "a1 b2 c3");
+    list(s, (lw_finding_filter){.suppressed = true}, &l);
+    assert_string_equal(l.ids, "d4/known-slow");
+    list(s, (lw_finding_filter){.since_ms = 2000}, &l);
+    assert_string_equal(l.ids, "b2 c3");
+    list(s, (lw_finding_filter){.min_severity = 3}, &l);
+    assert_string_equal(l.ids, "a1 c3");
+    list(s, (lw_finding_filter){.detector = "timeout"}, &l);
+    assert_string_equal(l.ids, "b2 c3");
+    memset(&l, 0, sizeof l);
+    l.stop_after = 1;
+    lw_finding_filter all = {0};
+    assert_int_equal(lw_state_findings(s, &all, list_ids, &l), 0);
+    assert_string_equal(l.ids, "a1");
+    lw_state_close(s);
+    lw_state *r = lw_state_open_readonly(path, err, sizeof err);
+    assert_non_null(r);
+    list(r, (lw_finding_filter){.suppressed = true}, &l);
+    assert_string_equal(l.ids, "d4/known-slow");
+    lw_state_close(r);
+    /* a release 1 file, read as it is: its findings, none suppressed */
+    snprintf(path, sizeof path, "%s/list1.db", dir);
+    load_release_1(path);
+    r = lw_state_open_readonly(path, err, sizeof err);
+    assert_non_null(r);
+    list(r, (lw_finding_filter){0}, &l);
+    assert_string_equal(l.ids, "0a0b0c0d0e0f1011 f1a2b3c4d5e6f708");
+    list(r, (lw_finding_filter){.suppressed = true}, &l);
+    assert_int_equal(l.n, 0);
+    lw_state_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +631,10 @@ int main(void)
         cmocka_unit_test(modes_are_0600_under_any_umask),
         cmocka_unit_test(existing_file_readable_by_others_is_fixed),
         cmocka_unit_test(readonly_open_changes_nothing),
+        cmocka_unit_test(release_1_file_is_migrated),
+        cmocka_unit_test(failed_step_changes_nothing),
+        cmocka_unit_test(newer_file_is_refused_untouched),
+        cmocka_unit_test(findings_listed_and_suppressed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
