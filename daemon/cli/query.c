@@ -53,7 +53,7 @@ typedef struct query {
 
 static void usage(FILE *to)
 {
-    fputs("Usage: lambdaward query --file PATH [--file PATH ...] [options]\n"
+    fputs("Usage: lambdaward query [options] FILE...\n"
           "       lambdaward query --log-group NAME|--log-group-prefix P [--since 2h] [options]\n"
           "\n"
           "Analyse Lambda logs once and print findings, then one summary per function.\n"
@@ -69,12 +69,13 @@ static void usage(FILE *to)
           "      --tps N            FilterLogEvents calls per second (default 5, AWS's hard limit\n"
           "                         per account and region, shared with every other tool)\n"
           "\n"
-          "From files:\n"
-          "  -f, --file PATH        a file to read; '-' reads standard input. Repeatable.\n"
+          "From files (FILE... as arguments, or --file):\n"
+          "  FILE                   a file to read; '-' reads standard input. Any number.\n"
+          "  -f, --file PATH        the same, as an option (repeatable)\n"
           "                         Formats are detected: FilterLogEvents/GetLogEvents pages,\n"
           "                         JSON Lines of events, subscription payloads (plain or\n"
           "                         gzip), `aws logs tail` output and plain text lines.\n"
-          "      --log-group NAME   with --file: the log group to assume for input that\n"
+          "      --log-group NAME   with files: the log group to assume for input that\n"
           "                         names none (text lines, GetLogEvents pages)\n"
           "\n"
           "Output:\n"
@@ -341,20 +342,20 @@ int lw_cmd_query(int argc, char **argv)
             goto usage_error;
         }
     }
-    if (optind < argc) {
-        lw_print(stderr, "lambdaward query: unexpected argument '%s' (inputs are given with --file)", argv[optind]);
-        goto usage_error;
-    }
+    /* FILE... as the Unix tools take them; -f/--file still works and the
+     * order of the inputs is the order given, options first. */
+    while (optind < argc)
+        files[nfiles++] = argv[optind++];
     bool use_api = !nfiles;
     if (nfiles) {
         if (api.nprefixes || api.ngroups > 1) {
-            lw_print(stderr, "lambdaward query: --file reads files; --log-group-prefix and several --log-group "
-                             "query the API: use one or the other");
+            lw_print(stderr, "lambdaward query: FILE/--file reads files; --log-group-prefix and several "
+                             "--log-group query the API: use one or the other");
             goto usage_error;
         }
         q.default_group = api.ngroups ? groups[0] : NULL;
     } else if (!api.ngroups && !api.nprefixes) {
-        lw_print(stderr, "lambdaward query: no input: give --file PATH (or - for stdin), or --log-group NAME / "
+        lw_print(stderr, "lambdaward query: no input: give FILE... (or - for stdin), or --log-group NAME / "
                          "--log-group-prefix P for the API");
         lw_print(stderr, "Try 'lambdaward query --help'.");
         goto usage_error;

@@ -43,6 +43,23 @@ check "stdin gives the same output" cmp -s "$TMP/stdin.out" "$TMP/sensor-event-s
 q --file "$DATA/sensor-event-split.jsonl" --output json > "$TMP/again.out"
 check "same input, same output" cmp -s "$TMP/again.out" "$TMP/sensor-event-split.jsonl.out"
 
+# --- FILE... as positional arguments, like the Unix tools -----------------------
+q --output json "$DATA/sensor-event-split.jsonl" > "$TMP/pos.out"; rc=$?
+check "positional FILE: exit 0" test $rc -eq 0
+check "positional FILE: same output as --file" cmp -s "$TMP/pos.out" "$TMP/sensor-event-split.jsonl.out"
+q -o json - < "$DATA/sensor-event-split.jsonl" > "$TMP/pos-stdin.out"
+check "positional '-' reads stdin" cmp -s "$TMP/pos-stdin.out" "$TMP/sensor-event-split.jsonl.out"
+q --file "$DATA/sensor-event-split.jsonl" --output json "$DATA/lifecycle.jsonl" > "$TMP/pos2.out"
+q --file "$DATA/sensor-event-split.jsonl" --file "$DATA/lifecycle.jsonl" --output json > "$TMP/pos2f.out"
+check "positional and --file together read both" cmp -s "$TMP/pos2.out" "$TMP/pos2f.out"
+check "both inputs analysed" jq -e -s 'any(.[]; .function=="shop") and any(.[]; .detector=="attack")' "$TMP/pos2.out" >/dev/null
+printf 'START RequestId: 5a5a5a5a-0000-4000-8000-000000000001 Version: $LATEST\nREPORT RequestId: 5a5a5a5a-0000-4000-8000-000000000001\tDuration: 2.00 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\t\n' > "$TMP/plain.txt"
+q -o json --log-group /aws/lambda/posgroup "$TMP/plain.txt" > "$TMP/posgrp.out"; rc=$?
+check "positional FILE + --log-group: files read, group assumed" jq -e -s 'any(.[]; .kind=="summary" and .function=="posgroup" and .invocations==1)' "$TMP/posgrp.out" >/dev/null
+check "positional FILE + --log-group: exit 0" test $rc -eq 0
+q -o json "$TMP/no-such-file" 2> "$TMP/err" >/dev/null; rc=$?
+check "missing positional file exits 2 and is named" bash -c "test $rc -eq 2 && grep -q no-such-file '$TMP/err'"
+
 # --- lifecycle: timeouts and OOM in every style --------------------------------
 q --file "$DATA/lifecycle.jsonl" --output json > "$TMP/life.out"
 check "timeouts: new style, old style, JSON" test \
