@@ -61,9 +61,13 @@ static void usage(FILE *to)
           "From the CloudWatch Logs API (credentials and region as the AWS CLI finds them):\n"
           "      --log-group NAME   a log group (repeatable)\n"
           "      --log-group-prefix P  every log group whose name starts with P (repeatable)\n"
-          "      --since DURATION   from this long ago until now (default 1h): 90s, 15m, 2h, 7d\n"
-          "      --start TIME       from an ISO 8601 time (2026-03-08T14:00:00Z) ...\n"
-          "      --end TIME         ... until this one (default now)\n"
+          "      --since TIME       from this time until now (default 1h): a duration ago\n"
+          "                         (90s, 15m, 2h, 7d, 1w) or a time as for --start\n"
+          "      --start TIME       from TIME: ISO 8601 (2026-03-08T14:00:00Z, +01:00, +0100;\n"
+          "                         a time without a zone is UTC; a bare date is 00:00 UTC),\n"
+          "                         epoch milliseconds (1772978400000, as the AWS CLI), ten\n"
+          "                         digits as epoch seconds, a duration ago, or 'now'\n"
+          "      --end TIME         ... until TIME (default now), in the same forms\n"
           "      --filter-pattern P CloudWatch filter pattern applied by the service\n"
           "      --region R, --profile P, --endpoint-url URL\n"
           "      --tps N            FilterLogEvents calls per second (default 5, AWS's hard limit\n"
@@ -223,7 +227,9 @@ int lw_cmd_query(int argc, char **argv)
     const char **groups = lw_xcalloc((size_t)argc + 1, sizeof *groups);
     const char **prefixes = lw_xcalloc((size_t)argc + 1, sizeof *prefixes);
     lw_query_api_opts api = {.groups = groups, .prefixes = prefixes};
-    int64_t since_ms = 3600 * 1000;
+    const int64_t now_ms = lw_wall_ms();
+    int64_t since_at = 0;
+    bool since_given = false, start_given = false, end_given = false;
     q.webhooks = hooks;
     q.config = "/etc/lambdaward/lambdaward.conf";
     int nfiles = 0;
@@ -261,25 +267,24 @@ int lw_cmd_query(int argc, char **argv)
             prefixes[api.nprefixes++] = optarg;
             break;
         case OPT_SINCE:
-            if (lw_parse_duration(optarg, &since_ms) < 0) {
-                lw_print(stderr, "lambdaward query: --since takes a duration such as 90s, 15m, 2h or 7d, not '%s'",
-                         optarg);
-                goto usage_error;
-            }
-            break;
         case OPT_START:
         case OPT_END: {
+            /* One parser for every time flag (common/timeutil.h), relative
+             * to one "now" so --since 2h --end 1h is the hour between. */
             int64_t ms;
-            size_t k = lw_parse_iso8601(optarg, strlen(optarg), &ms);
-            if (!k || k != strlen(optarg)) {
-                lw_print(stderr, "lambdaward query: --%s takes an ISO 8601 time (2026-03-08T14:00:00Z), not '%s'",
-                         c == OPT_START ? "start" : "end", optarg);
+            const char *flag = c == OPT_SINCE ? "since" : c == OPT_START ? "start" : "end";
+            if (lw_time_parse_arg(optarg, now_ms, &ms) < 0) {
+                lw_print(stderr, "lambdaward query: --%s takes a duration ago (90s, 15m, 2h, 7d, 1w), an ISO 8601 "
+                         "time (2026-03-08T14:00:00Z; UTC when no zone is given) or epoch milliseconds, not '%s'",
+                         flag, optarg);
                 goto usage_error;
             }
-            if (c == OPT_START)
-                api.start_ms = ms;
+            if (c == OPT_SINCE)
+                since_at = ms, since_given = true;
+            else if (c == OPT_START)
+                api.start_ms = ms, start_given = true;
             else
-                api.end_ms = ms;
+                api.end_ms = ms, end_given = true;
             break;
         }
         case OPT_PATTERN:
@@ -360,12 +365,26 @@ int lw_cmd_query(int argc, char **argv)
         lw_print(stderr, "Try 'lambdaward query --help'.");
         goto usage_error;
     }
+    if (since_given && start_given) {
+        lw_print(stderr, "lambdaward query: --since and --start both say where to start: give one");
+        goto usage_error;
+    }
+    if (!use_api && (since_given || start_given || end_given)) {
+        lw_print(stderr, "lambdaward query: --since, --start and --end choose what the API returns; files are read "
+                         "whole");
+        goto usage_error;
+    }
     if (use_api) {
-        int64_t now = lw_wall_ms();
-        if (!api.start_ms)
-            api.start_ms = (api.end_ms ? api.end_ms : now) - since_ms;
-        if (api.end_ms && api.end_ms <= api.start_ms) {
+        if (since_given)
+            api.start_ms = since_at;
+        else if (!start_given)
+            api.start_ms = (end_given ? api.end_ms : now_ms) - 3600 * 1000; /* the default: the last hour */
+        if (end_given && api.end_ms <= api.start_ms) {
             lw_print(stderr, "lambdaward query: --end must be after the start");
+            goto usage_error;
+        }
+        if (api.start_ms > now_ms) {
+            lw_print(stderr, "lambdaward query: the start is in the future: no events yet");
             goto usage_error;
         }
     }
