@@ -9,6 +9,7 @@
  * then the exit status says 2.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,48 @@ typedef struct query {
     lw_config cfg;           /* loaded when --config or --webhook is given */
     bool have_cfg;
     lw_spool sent;           /* findings to deliver to --webhook after the analysis */
+    const char **functions;  /* --function globs; none = every function */
+    int nfunctions;
 } query;
+
+static const char LAMBDA_GROUP[] = "/aws/lambda/";
+
+/* --function: a function is kept when any glob matches its name (the
+ * pipeline's name for it, parsers/classify.h: the part of /aws/lambda/NAME,
+ * else the sensor's function name, else the group). Read-only, so worker
+ * threads may call it. */
+static bool function_wanted(void *ud, const char *name, size_t n)
+{
+    const query *q = ud;
+    if (!q->nfunctions)
+        return true;
+    char small[256];
+    char *z = n < sizeof small ? small : lw_xmalloc(n + 1);
+    memcpy(z, name, n);
+    z[n] = 0;
+    bool hit = false;
+    for (int i = 0; i < q->nfunctions && !hit; i++)
+        hit = fnmatch(q->functions[i], z, 0) == 0 && strlen(z) == n; /* a NUL inside never matches */
+    if (z != small)
+        free(z);
+    return hit;
+}
+
+/* Events of /aws/lambda/NAME belong to NAME whatever they say, so other
+ * functions' events can go before any work; the pipeline names the rest
+ * only once parsed: their findings and summaries are filtered on output. */
+static bool keep_event(void *ud, const lw_event *ev)
+{
+    const size_t k = sizeof LAMBDA_GROUP - 1;
+    if (ev->group.n > k && !memcmp(ev->group.p, LAMBDA_GROUP, k))
+        return function_wanted(ud, ev->group.p + k, ev->group.n - k);
+    return true;
+}
+
+static bool keep_finding(void *ud, const lw_finding *f)
+{
+    return function_wanted(ud, f->function.p, f->function.n);
+}
 
 static void usage(FILE *to)
 {
@@ -68,6 +110,11 @@ static void usage(FILE *to)
           "                         epoch milliseconds (1772978400000, as the AWS CLI), ten\n"
           "                         digits as epoch seconds, a duration ago, or 'now'\n"
           "      --end TIME         ... until TIME (default now), in the same forms\n"
+          "      --function NAME    only this Lambda function (repeatable; a glob such as 'api-*'\n"
+          "                         matches as the shell would). Alone, it reads the log group\n"
+          "                         /aws/lambda/NAME (for a glob, every group with the prefix\n"
+          "                         before its first wildcard); with files or --log-group it\n"
+          "                         filters events, findings and summaries\n"
           "      --filter-pattern P CloudWatch filter pattern applied by the service\n"
           "      --region R, --profile P, --endpoint-url URL\n"
           "      --tps N            FilterLogEvents calls per second (default 5, AWS's hard limit\n"
@@ -132,6 +179,8 @@ static void render(void *ud, const lw_finding *f, const char *json, size_t n, lw
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
     query *q = ud;
+    if (!keep_finding(q, f))
+        return;
     render(q, f, json, n, &q->out);
     take(q, id, (int)f->severity, f->detector, json, n);
 }
@@ -195,7 +244,7 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 int lw_cmd_query(int argc, char **argv)
 {
     enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG, OPT_PREFIX, OPT_SINCE, OPT_START,
-           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS };
+           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -213,6 +262,7 @@ int lw_cmd_query(int argc, char **argv)
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
         {"tps", required_argument, NULL, OPT_TPS},
+        {"function", required_argument, NULL, OPT_FUNCTION},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -226,6 +276,10 @@ int lw_cmd_query(int argc, char **argv)
     const char **hooks = lw_xcalloc((size_t)argc + 1, sizeof *hooks);
     const char **groups = lw_xcalloc((size_t)argc + 1, sizeof *groups);
     const char **prefixes = lw_xcalloc((size_t)argc + 1, sizeof *prefixes);
+    const char **functions = lw_xcalloc((size_t)argc + 1, sizeof *functions);
+    char **derived = lw_xcalloc((size_t)argc + 1, sizeof *derived); /* groups and prefixes --function implies */
+    int nderived = 0;
+    q.functions = functions;
     lw_query_api_opts api = {.groups = groups, .prefixes = prefixes};
     const int64_t now_ms = lw_wall_ms();
     int64_t since_at = 0;
@@ -306,6 +360,13 @@ int lw_cmd_query(int argc, char **argv)
                 goto usage_error;
             }
             break;
+        case OPT_FUNCTION:
+            if (!*optarg) {
+                lw_print(stderr, "lambdaward query: --function takes a function name or a glob (api-*), not ''");
+                goto usage_error;
+            }
+            functions[q.nfunctions++] = optarg;
+            break;
         case OPT_WEBHOOK:
             hooks[q.nwebhooks++] = optarg;
             break;
@@ -341,6 +402,8 @@ int lw_cmd_query(int argc, char **argv)
             free(hooks);
             free(groups);
             free(prefixes);
+            free(functions);
+            free(derived);
             return LW_EXIT_OK;
         default:
             lw_print(stderr, "Try 'lambdaward query --help'.");
@@ -352,6 +415,24 @@ int lw_cmd_query(int argc, char **argv)
     while (optind < argc)
         files[nfiles++] = argv[optind++];
     bool use_api = !nfiles;
+    if (use_api && !api.ngroups && !api.nprefixes) {
+        /* --function alone names the groups to read: /aws/lambda/NAME, or
+         * for a glob the prefix before its first wildcard. */
+        for (int i = 0; i < q.nfunctions; i++) {
+            const char *f = functions[i];
+            size_t lit = strcspn(f, "*?[\\");
+            size_t k = sizeof LAMBDA_GROUP - 1;
+            char *g = lw_xmalloc(k + lit + 1);
+            memcpy(g, LAMBDA_GROUP, k);
+            memcpy(g + k, f, lit);
+            g[k + lit] = 0;
+            derived[nderived++] = g;
+            if (f[lit])
+                prefixes[api.nprefixes++] = g;
+            else
+                groups[api.ngroups++] = g;
+        }
+    }
     if (nfiles) {
         if (api.nprefixes || api.ngroups > 1) {
             lw_print(stderr, "lambdaward query: FILE/--file reads files; --log-group-prefix and several "
@@ -361,7 +442,7 @@ int lw_cmd_query(int argc, char **argv)
         q.default_group = api.ngroups ? groups[0] : NULL;
     } else if (!api.ngroups && !api.nprefixes) {
         lw_print(stderr, "lambdaward query: no input: give FILE... (or - for stdin), or --log-group NAME / "
-                         "--log-group-prefix P for the API");
+                         "--log-group-prefix P / --function NAME for the API");
         lw_print(stderr, "Try 'lambdaward query --help'.");
         goto usage_error;
     }
@@ -402,6 +483,10 @@ int lw_cmd_query(int argc, char **argv)
         free(hooks);
         free(groups);
         free(prefixes);
+        for (int i = 0; i < nderived; i++)
+            free(derived[i]);
+        free(derived);
+        free(functions);
         return LW_EXIT_USAGE;
     }
     if (q.config_given || q.nwebhooks) {
@@ -425,6 +510,10 @@ int lw_cmd_query(int argc, char **argv)
     lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch, .config = q.have_cfg ? &q.cfg : NULL};
     q.p = lw_pipeline_new(&po);
     if (use_api) {
+        if (q.nfunctions) {
+            api.keep_event = keep_event;
+            api.keep_ud = &q;
+        }
         lw_query_api_result res;
         if (lw_query_api(&api, q.p, &res) < 0)
             q.input_errors++;
@@ -432,7 +521,9 @@ int lw_cmd_query(int argc, char **argv)
     }
     lw_file_counts fc = {0};
     lw_file_opts fo = {.default_group = q.default_group, .p = q.p, .jobs = q.jobs, .worker = &po,
-                       .render = render, .replay = replay, .on_error = on_error, .ud = &q, .counts = &fc};
+                       .render = render, .replay = replay, .on_error = on_error, .ud = &q, .counts = &fc,
+                       .keep_event = q.nfunctions ? keep_event : NULL,
+                       .keep_finding = q.nfunctions ? keep_finding : NULL};
     for (int i = 0; i < nfiles; i++)
         if (lw_file_read(&fo, files[i]) < 0)
             q.input_errors++;
@@ -440,7 +531,8 @@ int lw_cmd_query(int argc, char **argv)
     /* Platform lines whose fields could not be read leave durations,
      * memory and cost short: an input error, said, never silent. */
     uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
-    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
+    lw_out_style style = {.fmt = q.fmt, .want_function = q.nfunctions ? function_wanted : NULL, .ud = &q};
+    lw_out_summaries(&style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;
@@ -457,6 +549,10 @@ int lw_cmd_query(int argc, char **argv)
     free(hooks);
     free(groups);
     free(prefixes);
+    for (int i = 0; i < nderived; i++)
+        free(derived[i]);
+    free(derived);
+    free(functions);
     if (unread)
         lw_print(stderr, "lambdaward: %llu platform line%s (REPORT, INIT_REPORT, ...) with fields that could not be "
                  "read: durations, memory and cost are undercounted", (unsigned long long)unread, unread == 1 ? "" : "s");

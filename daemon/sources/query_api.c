@@ -59,7 +59,8 @@ static void on_event(void *ud, const lw_event *ev)
 {
     run *r = ud;
     r->res->events++;
-    lw_pipeline_event(r->p, ev);
+    if (!r->o->keep_event || r->o->keep_event(r->o->keep_ud, ev))
+        lw_pipeline_event(r->p, ev);
 }
 
 static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)

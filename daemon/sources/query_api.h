@@ -22,6 +22,9 @@ typedef struct lw_query_api_opts {
     const char *profile;
     const char *endpoint_url;
     double tps;
+    /* NULL, or which events reach the pipeline (query --function). */
+    bool (*keep_event)(void *ud, const lw_event *ev);
+    void *keep_ud;
 } lw_query_api_opts;
 
 typedef struct lw_query_api_result {

@@ -156,6 +156,29 @@ check "--jobs: bad line reported (exit 2)" test $rc1 -eq 2 -a $rc2 -eq 2
 check "--jobs: record across the cut found once" test "$(jq -s '[.[]|select(.detector=="attack")]|length' "$TMP/j2.out")" = 1
 check "--jobs: no malformed record" jq -e -s '[.[]|select(.kind=="summary")|.sensor_events_malformed]|add==0' "$TMP/j2.out" >/dev/null
 
+# --- --function: only the named functions' findings and summaries -----------------
+# expected: the unfiltered run's lines of those functions, nothing else
+q -o json "$DATA/lifecycle.jsonl" "$DATA/sensor-event-split.jsonl" > "$TMP/fn-all.out"
+sel() { jq -c --arg re "$1" 'select(.function|test($re))' "$TMP/fn-all.out"; }
+q -o json --function shop "$DATA/lifecycle.jsonl" "$DATA/sensor-event-split.jsonl" > "$TMP/fn1.out"; rc=$?
+check "--function shop: exit 0" test $rc -eq 0
+check "--function shop: exactly shop's lines" cmp -s <(jq -c . "$TMP/fn1.out") <(sel '^shop$')
+check "--function shop: some findings" test "$(jq -s '[.[]|select(.kind=="finding")]|length' "$TMP/fn1.out")" -gt 0
+q -o json --function 'h*-w?rld' --function legacy "$DATA/lifecycle.jsonl" "$DATA/sensor-event-split.jsonl" > "$TMP/fn2.out"
+check "--function glob, repeated: the union" cmp -s <(jq -c . "$TMP/fn2.out") <(sel '^(hello-world|legacy)$')
+q -o table --function nothing-like-it "$DATA/lifecycle.jsonl" > "$TMP/fn3.out"
+check "--function matching nothing: no findings, no summary" bash -c "grep -q '^No findings.' '$TMP/fn3.out' && ! grep -q FUNCTION '$TMP/fn3.out'"
+# a sensor event in a group that is not /aws/lambda/NAME: named by the sensor
+sed 's#/aws/lambda/hello-world#/custom/hw#' "$DATA/sensor-event-split.jsonl" > "$TMP/custom.jsonl"
+q -o json --function hello-world "$TMP/custom.jsonl" > "$TMP/fn4.out"
+check "--function by the sensor's function name" jq -e -s '(map(select(.kind=="finding"))|length)==1 and all(.[]; .function=="hello-world")' "$TMP/fn4.out" >/dev/null
+q --file "$TMP/big.jsonl" -o json -j 1 --function hello-world > "$TMP/fnj1.out" 2>/dev/null
+q --file "$TMP/big.jsonl" -o json -j 2 --function hello-world > "$TMP/fnj2.out" 2>/dev/null
+check "--function with --jobs 2: same as --jobs 1" cmp -s "$TMP/fnj1.out" "$TMP/fnj2.out"
+check "--function with --jobs: the attack, no filler" jq -e -s '(map(select(.detector=="attack"))|length)==1 and all(.[]; .function=="hello-world")' "$TMP/fnj2.out" >/dev/null
+q --function '' "$DATA/lifecycle.jsonl" >/dev/null 2>&1; rc=$?
+check "--function '': usage error" test $rc -eq 2
+
 # --- table output fits 80 columns ------------------------------------------------
 q --file "$DATA/sensor-event-split.jsonl" --file "$DATA/lifecycle.jsonl" --output table > "$TMP/table.out"
 check "table shows the finding" grep -q "MEDIUM *attack *hello-world" "$TMP/table.out"

@@ -91,5 +91,14 @@ check "--since with files: usage error, not ignored" test $rc -eq 2
 check "--help says a time without a zone is UTC" grep -q "without a zone is UTC" "$tmp/help"
 check "--help names epoch milliseconds" grep -q "epoch milliseconds" "$tmp/help"
 
+# --- --function in API mode ----------------------------------------------------------
+qa --since 4h --function beta > "$tmp/o"
+check "--function beta (with a prefix): beta only" test "$(inv beta "$tmp/o")" = 1 -a "$(inv alpha "$tmp/o")" = 0
+"$BIN" query --endpoint-url "$EP" -o json --since 4h --function alpha > "$tmp/o" 2> "$tmp/e"; rc=$?
+check "--function alone reads /aws/lambda/NAME: exit 0" test $rc -eq 0
+check "--function alone: alpha's three" test "$(inv alpha "$tmp/o")" = 3 -a "$(inv beta "$tmp/o")" = 0
+"$BIN" query --endpoint-url "$EP" -o json --since 4h --function 'b*' > "$tmp/o"; rc=$?
+check "--function glob alone: the prefix's groups, filtered" test $rc -eq 0 -a "$(inv beta "$tmp/o")" = 1 -a "$(inv alpha "$tmp/o")" = 0
+
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
