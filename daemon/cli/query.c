@@ -116,7 +116,7 @@ static void usage(FILE *to)
           "                         before its first wildcard); with files or --log-group it\n"
           "                         filters events, findings and summaries\n"
           "      --filter-pattern P CloudWatch filter pattern applied by the service\n"
-          "      --region R, --profile P, --endpoint-url URL\n"
+          "      --region R, --profile P, --endpoint-url URL  (override [aws] of --config)\n"
           "      --tps N            FilterLogEvents calls per second (default 5, AWS's hard limit\n"
           "                         per account and region, shared with every other tool)\n"
           "\n"
@@ -136,12 +136,17 @@ static void usage(FILE *to)
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
           "      --webhook NAME     also send the findings to [webhook NAME] of the config\n"
           "                         (repeatable; filters and signing as the daemon's)\n"
-          "      --config FILE      use this config's detector settings, [rule NAME] sections and\n"
-          "                         webhooks (default for --webhook: /etc/lambdaward/lambdaward.conf)\n"
+          "      --config FILE      use this config's [aws] (region, profile, endpoint_url,\n"
+          "                         ca_bundle, filter_tps, request_timeout), detector settings,\n"
+          "                         [rule NAME] sections and webhooks (default for --webhook:\n"
+          "                         /etc/lambdaward/lambdaward.conf)\n"
           "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
           "                         per CPU). Splits JSON Lines and text files on line\n"
           "                         boundaries; other inputs are read by one thread\n"
           "  -h, --help             this help\n"
+          "\n"
+          "Environment: AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID, ... as the AWS CLI;\n"
+          "  AWS_CA_BUNDLE  CA certificates for the AWS endpoint (wins over [aws] ca_bundle)\n"
           "\n"
           "Exit status: 0 ok; 2 usage or input error (input errors are reported with file\n"
           "and line, and everything readable is still analysed); 3 --fail-on triggered\n"
@@ -506,6 +511,19 @@ int lw_cmd_query(int argc, char **argv)
         free(files);
         free(hooks);
         return LW_EXIT_FAILURE;
+    }
+    if (use_api && q.have_cfg) {
+        /* [aws] as the daemon reads it; the command line overrides it. */
+        if (!api.region)
+            api.region = q.cfg.region;
+        if (!api.profile)
+            api.profile = q.cfg.profile;
+        if (!api.endpoint_url)
+            api.endpoint_url = q.cfg.endpoint_url;
+        if (!(api.tps > 0) && q.cfg.filter_tps > 0)
+            api.tps = q.cfg.filter_tps;
+        api.ca_bundle = q.cfg.ca_bundle;
+        api.timeout_s = q.cfg.request_timeout_s;
     }
     lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch, .config = q.have_cfg ? &q.cfg : NULL};
     q.p = lw_pipeline_new(&po);

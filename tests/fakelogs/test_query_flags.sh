@@ -100,5 +100,34 @@ check "--function alone: alpha's three" test "$(inv alpha "$tmp/o")" = 3 -a "$(i
 "$BIN" query --endpoint-url "$EP" -o json --since 4h --function 'b*' > "$tmp/o"; rc=$?
 check "--function glob alone: the prefix's groups, filtered" test $rc -eq 0 -a "$(inv beta "$tmp/o")" = 1 -a "$(inv alpha "$tmp/o")" = 0
 
+# --- --config [aws] and AWS_CA_BUNDLE, over HTTPS ---------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+/usr/bin/python3 "$here/server.py" --seed "$tmp/events.jsonl" --max-seconds 120 --tls "$tmp/cert.pem" "$tmp/key.pem" > "$tmp/tport" & tfake=$!
+trap 'kill $fake $tfake 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 600); do grep -q LISTENING "$tmp/tport" && break; sleep 0.1; done
+TEP="https://127.0.0.1:$(awk '{print $2}' "$tmp/tport")"
+printf '[aws]\nregion = eu-west-1\nendpoint_url = %s\nca_bundle = %s\n' "$TEP" "$tmp/cert.pem" > "$tmp/aws.conf"
+printf '[aws]\nregion = eu-west-1\nendpoint_url = %s\n' "$TEP" > "$tmp/nobundle.conf"
+printf '[aws]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:1\n' > "$tmp/dead.conf"
+tstats() { curl -sk "$TEP/__admin/stats"; }
+cq() { env -u AWS_REGION "$BIN" query -o json --log-group /aws/lambda/alpha --since 4h "$@"; }
+cq --config "$tmp/aws.conf" > "$tmp/o" 2> "$tmp/e"; rc=$?
+check "--config [aws]: endpoint, region and ca_bundle used (exit 0)" test $rc -eq 0
+check "--config [aws]: the events came" test "$(inv alpha "$tmp/o")" = 3
+check "--config [aws]: signed for the config's region" test "$(tstats | jq '."region:eu-west-1" // 0')" -gt 0
+cq --config "$tmp/aws.conf" --region ap-south-1 > "$tmp/o" 2> "$tmp/e"
+check "--region overrides [aws] region" test "$(tstats | jq '."region:ap-south-1" // 0')" -gt 0
+AWS_CA_BUNDLE="$tmp/cert.pem" cq --config "$tmp/dead.conf" --endpoint-url "$TEP" > "$tmp/o" 2> "$tmp/e"; rc=$?
+check "--endpoint-url overrides [aws] endpoint_url (AWS_CA_BUNDLE trusted)" test $rc -eq 0 -a "$(inv alpha "$tmp/o")" = 3
+cq --config "$tmp/nobundle.conf" > "$tmp/o" 2> "$tmp/e"; rc=$?
+check "no CA bundle: the self-signed endpoint is refused (exit 2)" test $rc -eq 2
+check "no CA bundle: no events analysed" test "$(inv alpha "$tmp/o")" = 0
+check "no CA bundle: the error says why" grep -qi "certificate" "$tmp/e"
+AWS_CA_BUNDLE="$tmp/cert.pem" cq --config "$tmp/nobundle.conf" > "$tmp/o" 2> "$tmp/e"; rc=$?
+check "AWS_CA_BUNDLE is honoured" test $rc -eq 0 -a "$(inv alpha "$tmp/o")" = 3
+AWS_CA_BUNDLE="$tmp/no-such.pem" cq --config "$tmp/aws.conf" > "$tmp/o" 2> "$tmp/e"; rc=$?
+check "AWS_CA_BUNDLE wins over [aws] ca_bundle, as in the AWS CLI" test $rc -eq 2
+
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
