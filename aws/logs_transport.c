@@ -215,6 +215,12 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
     return t;
 }
 
+const char *lw_aws_ca_bundle(const char *configured)
+{
+    const char *env = getenv("AWS_CA_BUNDLE");
+    return env && *env ? env : configured;
+}
+
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t) { return (lw_logs_transport){send_req, refresh, t}; }
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t) { return t->endpoint; }
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t) { return t->region; }

@@ -20,6 +20,10 @@ typedef struct lw_logs_transport_ctx lw_logs_transport_ctx;
 /* NULL with err when no region can be found. */
 lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, const char *profile,
                                              const char *endpoint_url, double timeout_s, char *err, size_t errlen);
+/* The CA certificates file for AWS endpoints: $AWS_CA_BUNDLE when set and
+ * not empty (the AWS CLI's environment wins over its config file), else
+ * configured ([aws] ca_bundle); NULL = the system's. For lw_curl_new. */
+const char *lw_aws_ca_bundle(const char *configured);
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t);
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t);
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t);

@@ -2,6 +2,7 @@
 #include "common/timeutil.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,32 +111,6 @@ int lw_parse_duration(const char *s, int64_t *ms)
     return 0;
 }
 
-int lw_time_parse_arg(const char *s, int64_t now_ms, int64_t *out_ms)
-{
-    size_t n = strlen(s);
-    int64_t v;
-    if (!n)
-        return -1;
-    /* Digits alone are epoch ms (a bare number of seconds would be a
-     * duration to lw_parse_duration: here a unit is required). */
-    if (strspn(s, "0123456789") == n) {
-        if (n > 15) /* past the year 33658: a mistake, not a time */
-            return -1;
-        *out_ms = strtoll(s, NULL, 10);
-        return 0;
-    }
-    if (lw_parse_iso8601(s, n, &v) == n) {
-        *out_ms = v;
-        return 0;
-    }
-    if (((s[n - 1] >= 'a' && s[n - 1] <= 'z') || (s[n - 1] >= 'A' && s[n - 1] <= 'Z')) &&
-        lw_parse_duration(s, &v) == 0 && v <= now_ms) {
-        *out_ms = now_ms - v;
-        return 0;
-    }
-    return -1;
-}
-
 void lw_fmt_iso8601(lw_buf *b, int64_t ms)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -144,4 +119,73 @@ void lw_fmt_iso8601(lw_buf *b, int64_t ms)
     gmtime_r(&t, &tm);
     lw_buf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* A date the calendar has: lw_parse_iso8601 reads logs and takes any day
+ * up to 31, but a user's "2026-02-30" is a typo to report, not March 2. */
+static bool real_date(const char *s)
+{
+    int y = 0, m = 0, d = 0;
+    for (int i = 0; i < 4; i++)
+        y = y * 10 + (s[i] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+int lw_time_parse_arg(const char *s, int64_t now_ms, int64_t *out_ms)
+{
+    if (!s || !*s)
+        return -1;
+    size_t n = strlen(s);
+    if (!strcmp(s, "now")) {
+        *out_ms = now_ms;
+        return 0;
+    }
+    if (all_digits(s)) {
+        /* Epoch milliseconds, as the AWS CLI's `logs` commands take them;
+         * ten digits are epoch seconds (`date +%s`): as milliseconds they
+         * would be January 1970, which nobody means. */
+        if (n > 16)
+            return -1;
+        int64_t v = strtoll(s, NULL, 10);
+        if (v >= 100000000000LL)
+            *out_ms = v;
+        else if (n == 10)
+            *out_ms = v * 1000;
+        else
+            return -1;
+        return 0;
+    }
+    if (n >= 10 && s[0] >= '0' && s[0] <= '9' && s[4] == '-') {
+        int64_t ms;
+        if (lw_parse_iso8601(s, n, &ms) != n || !real_date(s))
+            return -1;
+        *out_ms = ms;
+        return 0;
+    }
+    /* A duration ago; a bare number has no unit and is refused above or
+     * here, so "15" is never silently 15 seconds. */
+    size_t num = strspn(s, "0123456789.");
+    if (!num || num == n || strspn(s + num, "mshdw") != n - num)
+        return -1; /* no hex, exponents or signs from strtod */
+    int64_t d;
+    if (lw_parse_duration(s, &d) < 0 || d > now_ms)
+        return -1;
+    *out_ms = now_ms - d;
+    return 0;
 }

@@ -9,6 +9,7 @@
  * then the exit status says 2.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,11 +50,52 @@ typedef struct query {
     lw_config cfg;           /* loaded when --config or --webhook is given */
     bool have_cfg;
     lw_spool sent;           /* findings to deliver to --webhook after the analysis */
+    const char **functions;  /* --function globs; none = every function */
+    int nfunctions;
 } query;
+
+static const char LAMBDA_GROUP[] = "/aws/lambda/";
+
+/* --function: a function is kept when any glob matches its name (the
+ * pipeline's name for it, parsers/classify.h: the part of /aws/lambda/NAME,
+ * else the sensor's function name, else the group). Read-only, so worker
+ * threads may call it. */
+static bool function_wanted(void *ud, const char *name, size_t n)
+{
+    const query *q = ud;
+    if (!q->nfunctions)
+        return true;
+    char small[256];
+    char *z = n < sizeof small ? small : lw_xmalloc(n + 1);
+    memcpy(z, name, n);
+    z[n] = 0;
+    bool hit = false;
+    for (int i = 0; i < q->nfunctions && !hit; i++)
+        hit = fnmatch(q->functions[i], z, 0) == 0 && strlen(z) == n; /* a NUL inside never matches */
+    if (z != small)
+        free(z);
+    return hit;
+}
+
+/* Events of /aws/lambda/NAME belong to NAME whatever they say, so other
+ * functions' events can go before any work; the pipeline names the rest
+ * only once parsed: their findings and summaries are filtered on output. */
+static bool keep_event(void *ud, const lw_event *ev)
+{
+    const size_t k = sizeof LAMBDA_GROUP - 1;
+    if (ev->group.n > k && !memcmp(ev->group.p, LAMBDA_GROUP, k))
+        return function_wanted(ud, ev->group.p + k, ev->group.n - k);
+    return true;
+}
+
+static bool keep_finding(void *ud, const lw_finding *f)
+{
+    return function_wanted(ud, f->function.p, f->function.n);
+}
 
 static void usage(FILE *to)
 {
-    fputs("Usage: lambdaward query --file PATH [--file PATH ...] [options]\n"
+    fputs("Usage: lambdaward query [options] FILE...\n"
           "       lambdaward query --log-group NAME|--log-group-prefix P [--since 2h] [options]\n"
           "\n"
           "Analyse Lambda logs once and print findings, then one summary per function.\n"
@@ -61,20 +103,30 @@ static void usage(FILE *to)
           "From the CloudWatch Logs API (credentials and region as the AWS CLI finds them):\n"
           "      --log-group NAME   a log group (repeatable)\n"
           "      --log-group-prefix P  every log group whose name starts with P (repeatable)\n"
-          "      --since DURATION   from this long ago until now (default 1h): 90s, 15m, 2h, 7d\n"
-          "      --start TIME       from an ISO 8601 time (2026-03-08T14:00:00Z) ...\n"
-          "      --end TIME         ... until this one (default now)\n"
+          "      --since TIME       from this time until now (default 1h): a duration ago\n"
+          "                         (90s, 15m, 2h, 7d, 1w) or a time as for --start\n"
+          "      --start TIME       from TIME: ISO 8601 (2026-03-08T14:00:00Z, +01:00, +0100;\n"
+          "                         a time without a zone is UTC; a bare date is 00:00 UTC),\n"
+          "                         epoch milliseconds (1772978400000, as the AWS CLI), ten\n"
+          "                         digits as epoch seconds, a duration ago, or 'now'\n"
+          "      --end TIME         ... until TIME (default now), in the same forms\n"
+          "      --function NAME    only this Lambda function (repeatable; a glob such as 'api-*'\n"
+          "                         matches as the shell would). Alone, it reads the log group\n"
+          "                         /aws/lambda/NAME (for a glob, every group with the prefix\n"
+          "                         before its first wildcard); with files or --log-group it\n"
+          "                         filters events, findings and summaries\n"
           "      --filter-pattern P CloudWatch filter pattern applied by the service\n"
-          "      --region R, --profile P, --endpoint-url URL\n"
+          "      --region R, --profile P, --endpoint-url URL  (override [aws] of --config)\n"
           "      --tps N            FilterLogEvents calls per second (default 5, AWS's hard limit\n"
           "                         per account and region, shared with every other tool)\n"
           "\n"
-          "From files:\n"
-          "  -f, --file PATH        a file to read; '-' reads standard input. Repeatable.\n"
+          "From files (FILE... as arguments, or --file):\n"
+          "  FILE                   a file to read; '-' reads standard input. Any number.\n"
+          "  -f, --file PATH        the same, as an option (repeatable)\n"
           "                         Formats are detected: FilterLogEvents/GetLogEvents pages,\n"
           "                         JSON Lines of events, subscription payloads (plain or\n"
           "                         gzip), `aws logs tail` output and plain text lines.\n"
-          "      --log-group NAME   with --file: the log group to assume for input that\n"
+          "      --log-group NAME   with files: the log group to assume for input that\n"
           "                         names none (text lines, GetLogEvents pages)\n"
           "\n"
           "Output:\n"
@@ -84,12 +136,17 @@ static void usage(FILE *to)
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
           "      --webhook NAME     also send the findings to [webhook NAME] of the config\n"
           "                         (repeatable; filters and signing as the daemon's)\n"
-          "      --config FILE      use this config's detector settings, [rule NAME] sections and\n"
-          "                         webhooks (default for --webhook: /etc/lambdaward/lambdaward.conf)\n"
+          "      --config FILE      use this config's [aws] (region, profile, endpoint_url,\n"
+          "                         ca_bundle, filter_tps, request_timeout), detector settings,\n"
+          "                         [rule NAME] sections and webhooks (default for --webhook:\n"
+          "                         /etc/lambdaward/lambdaward.conf)\n"
           "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
           "                         per CPU). Splits JSON Lines and text files on line\n"
           "                         boundaries; other inputs are read by one thread\n"
           "  -h, --help             this help\n"
+          "\n"
+          "Environment: AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID, ... as the AWS CLI;\n"
+          "  AWS_CA_BUNDLE  CA certificates for the AWS endpoint (wins over [aws] ca_bundle)\n"
           "\n"
           "Exit status: 0 ok; 2 usage or input error (input errors are reported with file\n"
           "and line, and everything readable is still analysed); 3 --fail-on triggered\n"
@@ -127,6 +184,8 @@ static void render(void *ud, const lw_finding *f, const char *json, size_t n, lw
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
     query *q = ud;
+    if (!keep_finding(q, f))
+        return;
     render(q, f, json, n, &q->out);
     take(q, id, (int)f->severity, f->detector, json, n);
 }
@@ -190,7 +249,7 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 int lw_cmd_query(int argc, char **argv)
 {
     enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG, OPT_PREFIX, OPT_SINCE, OPT_START,
-           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS };
+           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -208,6 +267,7 @@ int lw_cmd_query(int argc, char **argv)
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
         {"tps", required_argument, NULL, OPT_TPS},
+        {"function", required_argument, NULL, OPT_FUNCTION},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -221,8 +281,14 @@ int lw_cmd_query(int argc, char **argv)
     const char **hooks = lw_xcalloc((size_t)argc + 1, sizeof *hooks);
     const char **groups = lw_xcalloc((size_t)argc + 1, sizeof *groups);
     const char **prefixes = lw_xcalloc((size_t)argc + 1, sizeof *prefixes);
+    const char **functions = lw_xcalloc((size_t)argc + 1, sizeof *functions);
+    char **derived = lw_xcalloc((size_t)argc + 1, sizeof *derived); /* groups and prefixes --function implies */
+    int nderived = 0;
+    q.functions = functions;
     lw_query_api_opts api = {.groups = groups, .prefixes = prefixes};
-    int64_t since_ms = 3600 * 1000;
+    const int64_t now_ms = lw_wall_ms();
+    int64_t since_at = 0;
+    bool since_given = false, start_given = false, end_given = false;
     q.webhooks = hooks;
     q.config = "/etc/lambdaward/lambdaward.conf";
     int nfiles = 0;
@@ -260,25 +326,24 @@ int lw_cmd_query(int argc, char **argv)
             prefixes[api.nprefixes++] = optarg;
             break;
         case OPT_SINCE:
-            if (lw_parse_duration(optarg, &since_ms) < 0) {
-                lw_print(stderr, "lambdaward query: --since takes a duration such as 90s, 15m, 2h or 7d, not '%s'",
-                         optarg);
-                goto usage_error;
-            }
-            break;
         case OPT_START:
         case OPT_END: {
+            /* One parser for every time flag (common/timeutil.h), relative
+             * to one "now" so --since 2h --end 1h is the hour between. */
             int64_t ms;
-            size_t k = lw_parse_iso8601(optarg, strlen(optarg), &ms);
-            if (!k || k != strlen(optarg)) {
-                lw_print(stderr, "lambdaward query: --%s takes an ISO 8601 time (2026-03-08T14:00:00Z), not '%s'",
-                         c == OPT_START ? "start" : "end", optarg);
+            const char *flag = c == OPT_SINCE ? "since" : c == OPT_START ? "start" : "end";
+            if (lw_time_parse_arg(optarg, now_ms, &ms) < 0) {
+                lw_print(stderr, "lambdaward query: --%s takes a duration ago (90s, 15m, 2h, 7d, 1w), an ISO 8601 "
+                         "time (2026-03-08T14:00:00Z; UTC when no zone is given) or epoch milliseconds, not '%s'",
+                         flag, optarg);
                 goto usage_error;
             }
-            if (c == OPT_START)
-                api.start_ms = ms;
+            if (c == OPT_SINCE)
+                since_at = ms, since_given = true;
+            else if (c == OPT_START)
+                api.start_ms = ms, start_given = true;
             else
-                api.end_ms = ms;
+                api.end_ms = ms, end_given = true;
             break;
         }
         case OPT_PATTERN:
@@ -299,6 +364,13 @@ int lw_cmd_query(int argc, char **argv)
                 lw_print(stderr, "lambdaward query: --tps takes a number of calls per second (0 < N <= 1000)");
                 goto usage_error;
             }
+            break;
+        case OPT_FUNCTION:
+            if (!*optarg) {
+                lw_print(stderr, "lambdaward query: --function takes a function name or a glob (api-*), not ''");
+                goto usage_error;
+            }
+            functions[q.nfunctions++] = optarg;
             break;
         case OPT_WEBHOOK:
             hooks[q.nwebhooks++] = optarg;
@@ -335,36 +407,70 @@ int lw_cmd_query(int argc, char **argv)
             free(hooks);
             free(groups);
             free(prefixes);
+            free(functions);
+            free(derived);
             return LW_EXIT_OK;
         default:
             lw_print(stderr, "Try 'lambdaward query --help'.");
             goto usage_error;
         }
     }
-    if (optind < argc) {
-        lw_print(stderr, "lambdaward query: unexpected argument '%s' (inputs are given with --file)", argv[optind]);
-        goto usage_error;
-    }
+    /* FILE... as the Unix tools take them; -f/--file still works and the
+     * order of the inputs is the order given, options first. */
+    while (optind < argc)
+        files[nfiles++] = argv[optind++];
     bool use_api = !nfiles;
+    if (use_api && !api.ngroups && !api.nprefixes) {
+        /* --function alone names the groups to read: /aws/lambda/NAME, or
+         * for a glob the prefix before its first wildcard. */
+        for (int i = 0; i < q.nfunctions; i++) {
+            const char *f = functions[i];
+            size_t lit = strcspn(f, "*?[\\");
+            size_t k = sizeof LAMBDA_GROUP - 1;
+            char *g = lw_xmalloc(k + lit + 1);
+            memcpy(g, LAMBDA_GROUP, k);
+            memcpy(g + k, f, lit);
+            g[k + lit] = 0;
+            derived[nderived++] = g;
+            if (f[lit])
+                prefixes[api.nprefixes++] = g;
+            else
+                groups[api.ngroups++] = g;
+        }
+    }
     if (nfiles) {
         if (api.nprefixes || api.ngroups > 1) {
-            lw_print(stderr, "lambdaward query: --file reads files; --log-group-prefix and several --log-group "
-                             "query the API: use one or the other");
+            lw_print(stderr, "lambdaward query: FILE/--file reads files; --log-group-prefix and several "
+                             "--log-group query the API: use one or the other");
             goto usage_error;
         }
         q.default_group = api.ngroups ? groups[0] : NULL;
     } else if (!api.ngroups && !api.nprefixes) {
-        lw_print(stderr, "lambdaward query: no input: give --file PATH (or - for stdin), or --log-group NAME / "
-                         "--log-group-prefix P for the API");
+        lw_print(stderr, "lambdaward query: no input: give FILE... (or - for stdin), or --log-group NAME / "
+                         "--log-group-prefix P / --function NAME for the API");
         lw_print(stderr, "Try 'lambdaward query --help'.");
         goto usage_error;
     }
+    if (since_given && start_given) {
+        lw_print(stderr, "lambdaward query: --since and --start both say where to start: give one");
+        goto usage_error;
+    }
+    if (!use_api && (since_given || start_given || end_given)) {
+        lw_print(stderr, "lambdaward query: --since, --start and --end choose what the API returns; files are read "
+                         "whole");
+        goto usage_error;
+    }
     if (use_api) {
-        int64_t now = lw_wall_ms();
-        if (!api.start_ms)
-            api.start_ms = (api.end_ms ? api.end_ms : now) - since_ms;
-        if (api.end_ms && api.end_ms <= api.start_ms) {
+        if (since_given)
+            api.start_ms = since_at;
+        else if (!start_given)
+            api.start_ms = (end_given ? api.end_ms : now_ms) - 3600 * 1000; /* the default: the last hour */
+        if (end_given && api.end_ms <= api.start_ms) {
             lw_print(stderr, "lambdaward query: --end must be after the start");
+            goto usage_error;
+        }
+        if (api.start_ms > now_ms) {
+            lw_print(stderr, "lambdaward query: the start is in the future: no events yet");
             goto usage_error;
         }
     }
@@ -382,6 +488,10 @@ int lw_cmd_query(int argc, char **argv)
         free(hooks);
         free(groups);
         free(prefixes);
+        for (int i = 0; i < nderived; i++)
+            free(derived[i]);
+        free(derived);
+        free(functions);
         return LW_EXIT_USAGE;
     }
     if (q.config_given || q.nwebhooks) {
@@ -402,9 +512,26 @@ int lw_cmd_query(int argc, char **argv)
         free(hooks);
         return LW_EXIT_FAILURE;
     }
+    if (use_api && q.have_cfg) {
+        /* [aws] as the daemon reads it; the command line overrides it. */
+        if (!api.region)
+            api.region = q.cfg.region;
+        if (!api.profile)
+            api.profile = q.cfg.profile;
+        if (!api.endpoint_url)
+            api.endpoint_url = q.cfg.endpoint_url;
+        if (!(api.tps > 0) && q.cfg.filter_tps > 0)
+            api.tps = q.cfg.filter_tps;
+        api.ca_bundle = q.cfg.ca_bundle;
+        api.timeout_s = q.cfg.request_timeout_s;
+    }
     lw_pipeline_opts po = {.sink = sink, .ud = &q, .arch = q.arch, .config = q.have_cfg ? &q.cfg : NULL};
     q.p = lw_pipeline_new(&po);
     if (use_api) {
+        if (q.nfunctions) {
+            api.keep_event = keep_event;
+            api.keep_ud = &q;
+        }
         lw_query_api_result res;
         if (lw_query_api(&api, q.p, &res) < 0)
             q.input_errors++;
@@ -412,7 +539,9 @@ int lw_cmd_query(int argc, char **argv)
     }
     lw_file_counts fc = {0};
     lw_file_opts fo = {.default_group = q.default_group, .p = q.p, .jobs = q.jobs, .worker = &po,
-                       .render = render, .replay = replay, .on_error = on_error, .ud = &q, .counts = &fc};
+                       .render = render, .replay = replay, .on_error = on_error, .ud = &q, .counts = &fc,
+                       .keep_event = q.nfunctions ? keep_event : NULL,
+                       .keep_finding = q.nfunctions ? keep_finding : NULL};
     for (int i = 0; i < nfiles; i++)
         if (lw_file_read(&fo, files[i]) < 0)
             q.input_errors++;
@@ -420,7 +549,8 @@ int lw_cmd_query(int argc, char **argv)
     /* Platform lines whose fields could not be read leave durations,
      * memory and cost short: an input error, said, never silent. */
     uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
-    lw_out_summaries(q.fmt, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
+    lw_out_style style = {.fmt = q.fmt, .want_function = q.nfunctions ? function_wanted : NULL, .ud = &q};
+    lw_out_summaries(&style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;
@@ -437,6 +567,10 @@ int lw_cmd_query(int argc, char **argv)
     free(hooks);
     free(groups);
     free(prefixes);
+    for (int i = 0; i < nderived; i++)
+        free(derived[i]);
+    free(derived);
+    free(functions);
     if (unread)
         lw_print(stderr, "lambdaward: %llu platform line%s (REPORT, INIT_REPORT, ...) with fields that could not be "
                  "read: durations, memory and cost are undercounted", (unsigned long long)unread, unread == 1 ? "" : "s");

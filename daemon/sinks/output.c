@@ -104,10 +104,17 @@ static void late_note(uint64_t late, lw_buf *out)
                            "windows.\n", (unsigned long long)late);
 }
 
-void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, uint64_t late, lw_buf *out)
+static bool shown(const lw_out_style *st, const char *name, size_t n)
 {
-    if (fmt == LW_OUT_JSON) {
+    return !st->want_function || st->want_function(st->ud, name, n);
+}
+
+void lw_out_summaries(const lw_out_style *st, const lw_stats *s, uint64_t findings, uint64_t late, lw_buf *out)
+{
+    if (st->fmt == LW_OUT_JSON) {
         lw_map_foreach(&s->fns, e) {
+            if (!shown(st, e->key, e->klen))
+                continue;
             lw_stats_summary_json(s, e->key, e->klen, e->val, out);
             lw_buf_putc(out, '\n');
         }
@@ -117,7 +124,10 @@ void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, u
     }
     if (!findings)
         lw_buf_puts(out, "No findings.\n");
-    if (!lw_map_count(&s->fns)) {
+    size_t nshown = 0;
+    lw_map_foreach(&s->fns, e)
+        nshown += shown(st, e->key, e->klen);
+    if (!nshown) {
         late_note(late, out);
         return;
     }
@@ -125,6 +135,8 @@ void lw_out_summaries(lw_out_format fmt, const lw_stats *s, uint64_t findings, u
     double total = 0;
     lw_map_foreach(&s->fns, e) {
         const lw_fn_stats *f = e->val;
+        if (!shown(st, e->key, e->klen))
+            continue;
         fit(out, e->key, e->klen, 18);
         lw_buf_printf(out, "%7llu%6llu%5llu%4llu%4llu", (unsigned long long)f->invocations,
                       (unsigned long long)f->cold_starts, (unsigned long long)f->errors,

@@ -103,6 +103,8 @@ typedef struct worker {
 static void worker_sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
 {
     worker *w = ud;
+    if (w->o->keep_finding && !w->o->keep_finding(w->o->ud, f))
+        return;
     lw_buf_reset(&w->fmt);
     w->o->render(w->o->ud, f, json, n, &w->fmt);
     lw_spool_put(&w->out, id, (int)f->severity, f->detector, w->fmt.p, w->fmt.len, json, n);
@@ -134,6 +136,8 @@ static void worker_error(void *ud, const char *origin, uint64_t line, const char
 static void worker_event(void *ud, const lw_event *ev)
 {
     worker *w = ud;
+    if (w->o->keep_event && !w->o->keep_event(w->o->ud, ev))
+        return;
     if (w->overrun && !lw_reasm_has_open(lw_pipeline_reasm(w->p), ev->group, ev->stream))
         return;
     lw_pipeline_event(w->p, ev);
@@ -301,6 +305,14 @@ static bool analyse_parallel(const lw_file_opts *o, const char *path, int fd, si
     return true;
 }
 
+/* One thread: the caller's pipeline, behind the caller's event filter. */
+static void kept_event(void *ud, const lw_event *ev)
+{
+    const lw_file_opts *o = ud;
+    if (o->keep_event(o->ud, ev))
+        lw_pipeline_event(o->p, ev);
+}
+
 int lw_file_read(const lw_file_opts *o, const char *path)
 {
     bool is_stdin = strcmp(path, "-") == 0;
@@ -321,9 +333,9 @@ int lw_file_read(const lw_file_opts *o, const char *path)
         lw_decoder_opts d_o = {
             .origin = path,
             .default_group = o->default_group,
-            .on_event = lw_pipeline_event_cb,
+            .on_event = o->keep_event ? kept_event : lw_pipeline_event_cb,
             .on_error = o->on_error,
-            .ud = o->p,
+            .ud = o->keep_event ? (void *)o : (void *)o->p,
             .err_ud = o->ud,
         };
         lw_decoder *d = lw_decoder_new(&d_o);

@@ -34,6 +34,12 @@ typedef struct lw_file_opts {
     /* Every input error; msg is NULL for one a worker counted past the
      * ones it keeps the text of. */
     lw_decode_err_cb on_error;
+    /* NULL, or which events reach a pipeline and which of a worker's
+     * findings come back (query --function); both may run in worker
+     * threads and must touch no shared state. (A single thread's findings
+     * go to the caller's own sink, which filters them itself.) */
+    bool (*keep_event)(void *ud, const lw_event *ev);
+    bool (*keep_finding)(void *ud, const lw_finding *f);
     void *ud;
     lw_file_counts *counts;    /* NULL, or added to as files are read */
 } lw_file_opts;

@@ -59,7 +59,8 @@ static void on_event(void *ud, const lw_event *ev)
 {
     run *r = ud;
     r->res->events++;
-    lw_pipeline_event(r->p, ev);
+    if (!r->o->keep_event || r->o->keep_event(r->o->keep_ud, ev))
+        lw_pipeline_event(r->p, ev);
 }
 
 static void on_decode_error(void *ud, const char *origin, uint64_t line, const char *msg)
@@ -150,9 +151,10 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
     memset(res, 0, sizeof *res);
     uv_loop_t loop;
     uv_loop_init(&loop);
-    lw_curl *curl = lw_curl_new(&loop, NULL);
+    lw_curl *curl = lw_curl_new(&loop, lw_aws_ca_bundle(o->ca_bundle));
     char err[512];
-    lw_logs_transport_ctx *tc = lw_logs_transport_new(curl, o->region, o->profile, o->endpoint_url, 30, err, sizeof err);
+    lw_logs_transport_ctx *tc = lw_logs_transport_new(curl, o->region, o->profile, o->endpoint_url,
+                                                     o->timeout_s > 0 ? o->timeout_s : 30, err, sizeof err);
     if (!tc) {
         lw_print(stderr, "lambdaward query: %s", err);
         lw_curl_close(curl);

@@ -21,7 +21,12 @@ typedef struct lw_query_api_opts {
     const char *region;
     const char *profile;
     const char *endpoint_url;
+    const char *ca_bundle;     /* NULL = the system's ($AWS_CA_BUNDLE wins either way) */
+    double timeout_s;          /* per request; 0 = 30 s */
     double tps;
+    /* NULL, or which events reach the pipeline (query --function). */
+    bool (*keep_event)(void *ud, const lw_event *ev);
+    void *keep_ud;
 } lw_query_api_opts;
 
 typedef struct lw_query_api_result {

@@ -541,7 +541,7 @@ static int ts_start(void *self, lw_daemon *d)
     tail_source *s = self;
     const lw_config *cfg = lw_daemon_config(d);
     char err[512];
-    s->curl = lw_curl_new(lw_daemon_loop(d), cfg->ca_bundle);
+    s->curl = lw_curl_new(lw_daemon_loop(d), lw_aws_ca_bundle(cfg->ca_bundle));
     s->tc = lw_logs_transport_new(s->curl, cfg->region, cfg->profile, cfg->endpoint_url, cfg->request_timeout_s, err,
                                   sizeof err);
     if (!s->tc) {

@@ -43,6 +43,23 @@ check "stdin gives the same output" cmp -s "$TMP/stdin.out" "$TMP/sensor-event-s
 q --file "$DATA/sensor-event-split.jsonl" --output json > "$TMP/again.out"
 check "same input, same output" cmp -s "$TMP/again.out" "$TMP/sensor-event-split.jsonl.out"
 
+# --- FILE... as positional arguments, like the Unix tools -----------------------
+q --output json "$DATA/sensor-event-split.jsonl" > "$TMP/pos.out"; rc=$?
+check "positional FILE: exit 0" test $rc -eq 0
+check "positional FILE: same output as --file" cmp -s "$TMP/pos.out" "$TMP/sensor-event-split.jsonl.out"
+q -o json - < "$DATA/sensor-event-split.jsonl" > "$TMP/pos-stdin.out"
+check "positional '-' reads stdin" cmp -s "$TMP/pos-stdin.out" "$TMP/sensor-event-split.jsonl.out"
+q --file "$DATA/sensor-event-split.jsonl" --output json "$DATA/lifecycle.jsonl" > "$TMP/pos2.out"
+q --file "$DATA/sensor-event-split.jsonl" --file "$DATA/lifecycle.jsonl" --output json > "$TMP/pos2f.out"
+check "positional and --file together read both" cmp -s "$TMP/pos2.out" "$TMP/pos2f.out"
+check "both inputs analysed" jq -e -s 'any(.[]; .function=="shop") and any(.[]; .detector=="attack")' "$TMP/pos2.out" >/dev/null
+printf 'START RequestId: 5a5a5a5a-0000-4000-8000-000000000001 Version: $LATEST\nREPORT RequestId: 5a5a5a5a-0000-4000-8000-000000000001\tDuration: 2.00 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\t\n' > "$TMP/plain.txt"
+q -o json --log-group /aws/lambda/posgroup "$TMP/plain.txt" > "$TMP/posgrp.out"; rc=$?
+check "positional FILE + --log-group: files read, group assumed" jq -e -s 'any(.[]; .kind=="summary" and .function=="posgroup" and .invocations==1)' "$TMP/posgrp.out" >/dev/null
+check "positional FILE + --log-group: exit 0" test $rc -eq 0
+q -o json "$TMP/no-such-file" 2> "$TMP/err" >/dev/null; rc=$?
+check "missing positional file exits 2 and is named" bash -c "test $rc -eq 2 && grep -q no-such-file '$TMP/err'"
+
 # --- lifecycle: timeouts and OOM in every style --------------------------------
 q --file "$DATA/lifecycle.jsonl" --output json > "$TMP/life.out"
 check "timeouts: new style, old style, JSON" test \
@@ -138,6 +155,29 @@ check "--jobs 2: same errors as --jobs 1" cmp -s "$TMP/j1.err" "$TMP/j2.err"
 check "--jobs: bad line reported (exit 2)" test $rc1 -eq 2 -a $rc2 -eq 2
 check "--jobs: record across the cut found once" test "$(jq -s '[.[]|select(.detector=="attack")]|length' "$TMP/j2.out")" = 1
 check "--jobs: no malformed record" jq -e -s '[.[]|select(.kind=="summary")|.sensor_events_malformed]|add==0' "$TMP/j2.out" >/dev/null
+
+# --- --function: only the named functions' findings and summaries -----------------
+# expected: the unfiltered run's lines of those functions, nothing else
+q -o json "$DATA/lifecycle.jsonl" "$DATA/sensor-event-split.jsonl" > "$TMP/fn-all.out"
+sel() { jq -c --arg re "$1" 'select(.function|test($re))' "$TMP/fn-all.out"; }
+q -o json --function shop "$DATA/lifecycle.jsonl" "$DATA/sensor-event-split.jsonl" > "$TMP/fn1.out"; rc=$?
+check "--function shop: exit 0" test $rc -eq 0
+check "--function shop: exactly shop's lines" cmp -s <(jq -c . "$TMP/fn1.out") <(sel '^shop$')
+check "--function shop: some findings" test "$(jq -s '[.[]|select(.kind=="finding")]|length' "$TMP/fn1.out")" -gt 0
+q -o json --function 'h*-w?rld' --function legacy "$DATA/lifecycle.jsonl" "$DATA/sensor-event-split.jsonl" > "$TMP/fn2.out"
+check "--function glob, repeated: the union" cmp -s <(jq -c . "$TMP/fn2.out") <(sel '^(hello-world|legacy)$')
+q -o table --function nothing-like-it "$DATA/lifecycle.jsonl" > "$TMP/fn3.out"
+check "--function matching nothing: no findings, no summary" bash -c "grep -q '^No findings.' '$TMP/fn3.out' && ! grep -q FUNCTION '$TMP/fn3.out'"
+# a sensor event in a group that is not /aws/lambda/NAME: named by the sensor
+sed 's#/aws/lambda/hello-world#/custom/hw#' "$DATA/sensor-event-split.jsonl" > "$TMP/custom.jsonl"
+q -o json --function hello-world "$TMP/custom.jsonl" > "$TMP/fn4.out"
+check "--function by the sensor's function name" jq -e -s '(map(select(.kind=="finding"))|length)==1 and all(.[]; .function=="hello-world")' "$TMP/fn4.out" >/dev/null
+q --file "$TMP/big.jsonl" -o json -j 1 --function hello-world > "$TMP/fnj1.out" 2>/dev/null
+q --file "$TMP/big.jsonl" -o json -j 2 --function hello-world > "$TMP/fnj2.out" 2>/dev/null
+check "--function with --jobs 2: same as --jobs 1" cmp -s "$TMP/fnj1.out" "$TMP/fnj2.out"
+check "--function with --jobs: the attack, no filler" jq -e -s '(map(select(.detector=="attack"))|length)==1 and all(.[]; .function=="hello-world")' "$TMP/fnj2.out" >/dev/null
+q --function '' "$DATA/lifecycle.jsonl" >/dev/null 2>&1; rc=$?
+check "--function '': usage error" test $rc -eq 2
 
 # --- table output fits 80 columns ------------------------------------------------
 q --file "$DATA/sensor-event-split.jsonl" --file "$DATA/lifecycle.jsonl" --output table > "$TMP/table.out"

@@ -30,6 +30,9 @@ GET /__admin/events (every eventId stored, for ground truth),
 GET /__admin/polls (every FilterLogEvents answered without a nextToken,
 that is every poll's first call, in order: {logGroupName, startTime, n}).
 
+Requests are also counted per SigV4 signing region ("region:eu-west-1").
+With --tls CERT KEY it serves HTTPS (for CA bundle tests).
+
 It prints "LISTENING <port>" first and exits after --max-seconds or
 --max-requests, so no test can leave it running.
 """
@@ -317,8 +320,10 @@ def make_handler(store, api, args):
                     err = verify_sigv4("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     if err:
                         raise err
-                    akid = self.headers.get("Authorization", "").split("Credential=")[-1].split("/")[0]
+                    scope = self.headers.get("Authorization", "").split("Credential=")[-1].split("/")
+                    akid = scope[0]
                     store.count("key:" + akid)
+                    store.count("region:" + (scope[2] if len(scope) > 2 else ""))
                     if akid in LIFETIMES:
                         with store.lock:
                             first = FIRST_USE.setdefault(akid, time.time())
@@ -379,6 +384,7 @@ def main():
                     help="AKID:SECRET[:TOKEN[:LIFETIME_S]] accepted instead of AKIDEXAMPLE (repeatable)")
     ap.add_argument("--max-seconds", type=float, default=600)
     ap.add_argument("--max-requests", type=int, default=1000000)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
     ap.add_argument("--shift-to-now", action="store_true",
                     help="move seeded timestamps so the newest one is now (old samples look live)")
     a = ap.parse_args()
@@ -405,6 +411,13 @@ def main():
             ev["ingestionTime"] = int(ev["ingestionTime"]) + shift
         store.put(ev)
     srv = Server(("127.0.0.1", a.port), make_handler(store, Api(store, a.page_events), a))
+    if a.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        # a client refusing the certificate fails the accept: an OSError
+        # the server shrugs off, and it keeps serving
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("LISTENING %d" % srv.server_address[1], flush=True)
     deadline = time.time() + a.max_seconds
 

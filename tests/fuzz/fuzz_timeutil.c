@@ -3,7 +3,10 @@
  * Invariants checked: lw_parse_iso8601 consumes 0 or 10..n bytes; a parsed
  * time formats (lw_fmt_iso8601) to a canonical timestamp that parses back,
  * whole, to the same instant; lw_parse_duration (on a NUL-terminated copy)
- * fails or gives a non-negative number of milliseconds. */
+ * fails or gives a non-negative number of milliseconds; lw_time_parse_arg
+ * (command-line times) never sets its output on refusal, and its answer
+ * either ignores "now" (an absolute time) or moves with it exactly (a
+ * duration ago), and a duration ago is never after now. */
 #include "common/timeutil.h"
 #include "fuzz_common.h"
 
@@ -32,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t d = -1;
     if (lw_parse_duration(s, &d) == 0)
         FUZZ_CHECK(d >= 0);
+    const int64_t now = 1772979866649LL;
+    int64_t a = -1, b = -1;
+    int ra = lw_time_parse_arg(s, now, &a), rb = lw_time_parse_arg(s, now + 1000, &b);
+    FUZZ_CHECK(ra == rb || (ra == -1 && rb == 0 && b < 1000)); /* a duration of exactly "now" */
+    FUZZ_CHECK(ra == 0 || (ra == -1 && a == -1 && b == -1));
+    if (ra == 0)
+        FUZZ_CHECK(b == a || (b == a + 1000 && a <= now));
     free(s);
     return 0;
 }
