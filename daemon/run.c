@@ -6,11 +6,13 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/clock.h"
+#include "common/ser.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "config/suppress.h"
 #include "daemon/pipeline/pipeline.h"
+#include "secrets/redact.h"
 
 #define MAX_COMPONENTS 8
 #define TICK_MS 1000
@@ -52,6 +54,15 @@ struct lw_daemon {
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t tick, persist, watchdog, committed;
     bool in_batch, stopping;
+    /* The events the open batch analysed, journaled with it (state.h);
+     * replaying: the journal is being fed back, its findings are known. */
+    lw_buf journal, scratch;
+    uint64_t journal_events;
+    bool replaying;
+    /* The open batch analysed a message that redaction changes: it must
+     * not reach the journal, so the batch saves the detector state whole
+     * instead. save_failed: a save in the open transaction failed. */
+    bool batch_secret, save_failed;
     int exit_code;
     lw_daemon_counters counters;
     uint64_t findings_at_last_kick;
@@ -87,7 +98,8 @@ static void sink(void *ud, const lw_finding *f, const char *id, const char *json
         return;
     }
     if (rc == 0) {
-        d->counters.findings_known++; /* seen before a restart: never re-alert */
+        if (!d->replaying)
+            d->counters.findings_known++; /* seen before a restart: never re-alert */
         return;
     }
     /* Muted by a [suppress NAME]: kept (findings --suppressed), counted
@@ -174,17 +186,96 @@ static void restore_one(void *ud, const char *det, const char *blob, size_t n)
 static void save_one(void *ud, const char *det, const char *blob, size_t n)
 {
     lw_daemon *d = ud;
-    if (lw_state_detector_put(d->state, det, blob, n, lw_wall_ms()) < 0)
+    if (lw_state_detector_put(d->state, det, blob, n, lw_wall_ms()) < 0) {
         LW_ERROR("saving %s state: %s", det, lw_state_error(d->state));
+        d->save_failed = true;
+    }
 }
 
+/* Inside an open transaction: the detectors' state, and the journal
+ * emptied, since that state holds its events' effect. */
+static int snapshot(lw_daemon *d)
+{
+    d->save_failed = false;
+    lw_pipeline_save(d->pipeline, save_one, d);
+    return d->save_failed || lw_state_journal_clear(d->state) < 0 ? -1 : 0;
+}
+
+/* The journal's entries: the analysed events of one batch, in order. The
+ * state file holds no secret: a message that redaction would change makes
+ * the batch save the detectors' state instead (rare: only batches with a
+ * leaked credential pay for it). */
+static void journal_put(lw_daemon *d, const lw_event *ev)
+{
+    if (d->batch_secret)
+        return;
+    lw_buf_reset(&d->scratch);
+    lw_redact(ev->message.p, ev->message.n, &d->scratch);
+    if (d->scratch.len != ev->message.n || memcmp(d->scratch.p, ev->message.p, ev->message.n)) {
+        d->batch_secret = true;
+        return;
+    }
+    lw_buf *b = &d->journal;
+    lw_put_str(b, ev->group.p, ev->group.n);
+    lw_put_str(b, ev->stream.p, ev->stream.n);
+    lw_put_str(b, ev->event_id.p, ev->event_id.n);
+    lw_put_u64(b, (uint64_t)ev->timestamp);
+    lw_put_u64(b, (uint64_t)ev->ingestion);
+    lw_put_str(b, ev->message.p, ev->message.n);
+    d->journal_events++;
+}
+
+static void replay_entry(void *ud, const char *blob, size_t n)
+{
+    lw_daemon *d = ud;
+    lw_rd rd = {blob, n, false};
+    while (rd.n && !rd.bad) {
+        lw_event ev = {.origin = "journal"};
+        ev.group.p = lw_get_str(&rd, &ev.group.n);
+        ev.stream.p = lw_get_str(&rd, &ev.stream.n);
+        ev.event_id.p = lw_get_str(&rd, &ev.event_id.n);
+        ev.timestamp = (int64_t)lw_get_u64(&rd);
+        ev.ingestion = (int64_t)lw_get_u64(&rd);
+        ev.message.p = lw_get_str(&rd, &ev.message.n);
+        if (!rd.bad)
+            lw_pipeline_event(d->pipeline, &ev);
+    }
+    if (rd.bad)
+        LW_ERROR("state: a journal entry is damaged: its remaining events are not replayed");
+}
+
+/* Rebuilds the detectors as the state file has them: the saved state, then
+ * the journal's events on top, which is where they stood after the last
+ * batch that committed. At the start, and whenever a batch failed after
+ * its events were analysed (their effect must go with the batch). The
+ * findings the replay raises again are known: none is alerted twice. */
+static void rebuild(lw_daemon *d)
+{
+    if (d->pipeline) {
+        d->late_before += lw_pipeline_late(d->pipeline);
+        lw_pipeline_free(d->pipeline);
+    }
+    d->pipeline = make_pipeline(d);
+    lw_state_detectors(d->state, restore_one, d);
+    d->replaying = true;
+    bool txn = lw_state_begin(d->state) == 0; /* the findings' lookups in one transaction */
+    if (lw_state_journal(d->state, replay_entry, d) < 0)
+        LW_ERROR("state: %s", lw_state_error(d->state));
+    if (txn && lw_state_commit(d->state) < 0)
+        lw_state_rollback(d->state);
+    d->replaying = false;
+}
+
+/* Saves the detectors' state and clears the journal, in one transaction:
+ * the journal always holds exactly the events after the saved state. */
 static void persist(lw_daemon *d)
 {
     if (d->in_batch || lw_state_begin(d->state) < 0)
         return;
-    lw_pipeline_save(d->pipeline, save_one, d);
-    if (lw_state_commit(d->state) < 0)
+    if (snapshot(d) < 0 || lw_state_commit(d->state) < 0) {
         LW_ERROR("saving detector state: %s", lw_state_error(d->state));
+        lw_state_rollback(d->state);
+    }
 }
 
 int lw_daemon_batch_begin(lw_daemon *d)
@@ -194,6 +285,9 @@ int lw_daemon_batch_begin(lw_daemon *d)
         return -1;
     }
     d->in_batch = true;
+    d->batch_secret = false;
+    lw_buf_reset(&d->journal);
+    d->journal_events = 0;
     return 0;
 }
 
@@ -213,14 +307,14 @@ int lw_daemon_event(lw_daemon *d, const lw_event *ev)
             return 0;
         }
     }
-    d->counters.events++;
-    lw_pipeline_event(d->pipeline, ev);
+    lw_daemon_event_nodedupe(d, ev);
     return 1;
 }
 
 void lw_daemon_event_nodedupe(lw_daemon *d, const lw_event *ev)
 {
     d->counters.events++;
+    journal_put(d, ev);
     lw_pipeline_event(d->pipeline, ev);
 }
 
@@ -232,15 +326,36 @@ static void on_committed(uv_timer_t *t)
             d->parts[i].ops->committed(d->parts[i].self);
 }
 
-int lw_daemon_batch_commit(lw_daemon *d)
+void lw_daemon_batch_abort(lw_daemon *d)
 {
     d->in_batch = false;
+    lw_state_rollback(d->state);
+    if (d->journal_events || d->batch_secret) {
+        /* The detectors saw events that are now as if never read: the
+         * source reads them again, so their effect must go too. */
+        LW_WARN("state: a batch of %llu events was rolled back: detectors rebuilt from the state file",
+                (unsigned long long)d->journal_events);
+        d->journal_events = 0;
+        d->batch_secret = false;
+        lw_buf_reset(&d->journal);
+        rebuild(d);
+    }
+}
+
+int lw_daemon_batch_commit(lw_daemon *d)
+{
     d->counters.batches++;
-    if (lw_state_commit(d->state) < 0) {
+    int rc = d->batch_secret ? snapshot(d)
+             : d->journal.len ? lw_state_journal_add(d->state, d->journal.p, d->journal.len) : 0;
+    if (rc < 0 || lw_state_commit(d->state) < 0) {
         LW_ERROR("state: %s", lw_state_error(d->state));
-        lw_state_rollback(d->state);
+        lw_daemon_batch_abort(d);
         return -1;
     }
+    d->in_batch = false;
+    d->batch_secret = false;
+    d->journal_events = 0;
+    lw_buf_reset(&d->journal);
     if (d->counters.findings != d->findings_at_last_kick) {
         d->findings_at_last_kick = d->counters.findings;
         /* Deliver now, not at the next tick, but from the loop: this runs
@@ -249,12 +364,6 @@ int lw_daemon_batch_commit(lw_daemon *d)
             uv_timer_start(&d->committed, on_committed, 0, 0);
     }
     return 0;
-}
-
-void lw_daemon_batch_abort(lw_daemon *d)
-{
-    d->in_batch = false;
-    lw_state_rollback(d->state);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -361,10 +470,7 @@ static void on_hup(uv_signal_t *s, int signum)
     d->cfg = next;
     if (d->cfg.log_level)
         lw_log_set_level(d->cfg.log_level);
-    d->late_before += lw_pipeline_late(d->pipeline);
-    lw_pipeline_free(d->pipeline);
-    d->pipeline = make_pipeline(d);
-    lw_state_detectors(d->state, restore_one, d);
+    rebuild(d);
     for (int i = 0; i < d->nparts; i++)
         if (d->parts[i].ops->reload)
             d->parts[i].ops->reload(d->parts[i].self, &d->cfg);
@@ -397,8 +503,7 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
     }
     if (*lw_state_warning(d->state))
         LW_WARN("state: %s", lw_state_warning(d->state));
-    d->pipeline = make_pipeline(d);
-    lw_state_detectors(d->state, restore_one, d);
+    d->pipeline = make_pipeline(d); /* rebuilt from the state once the sinks can take findings */
     register_metrics(d);
 
     uv_loop_init(&d->loop);
@@ -430,6 +535,11 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
             begin_stop(d);
         }
     }
+    /* Before the loop runs: no source has delivered anything yet. A finding
+     * the replay raises that the state does not know (the configuration
+     * changed between the runs) goes to the sinks like any other. */
+    rebuild(d);
+    persist(d); /* the journal replayed: keep it from growing over restarts */
     int nwatch = 0;
     for (lw_watch_cfg *w = d->cfg.watches; w; w = w->next)
         nwatch++;
@@ -443,6 +553,8 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
         d->parts[i].ops->destroy(d->parts[i].self);
     uv_loop_close(&d->loop);
     lw_pipeline_free(d->pipeline);
+    lw_buf_free(&d->journal);
+    lw_buf_free(&d->scratch);
     lw_state_close(d->state);
     lw_metrics_free(d->metrics); /* last: components may touch their cells until destroyed */
     lw_config_free(&d->cfg);

@@ -19,6 +19,7 @@ enum {
     /* Firehose's, prepared when first used: `status` may read a file from a
      * release that had no such tables, and a read-only open adds none. */
     Q_FH_FIRST, Q_FH_PRUNE_REQ = Q_FH_FIRST, Q_FH_EVENT_ADD, Q_FH_PRUNE_EVENTS, Q_FH_GROUP_ADD, Q_FH_GROUPS,
+    Q_JOURNAL_ADD, Q_JOURNAL, Q_JOURNAL_CLEAR,
     Q_COUNT
 };
 
@@ -71,6 +72,9 @@ static const char *const sql[Q_COUNT] = {
                        "ON CONFLICT(name) DO UPDATE SET events = events + ?2, duplicates = duplicates + ?3, "
                        "last_event_ms = max(last_event_ms, ?4)",
     [Q_FH_GROUPS] = "SELECT name, events, duplicates, last_event_ms FROM firehose_groups ORDER BY name",
+    [Q_JOURNAL_ADD] = "INSERT INTO journal(blob) VALUES (?1)",
+    [Q_JOURNAL] = "SELECT blob FROM journal ORDER BY seq",
+    [Q_JOURNAL_CLEAR] = "DELETE FROM journal",
 };
 
 /* The schema, as migration steps: PRAGMA user_version N means steps 1..N
@@ -113,6 +117,8 @@ const lw_state_migration lw_state_migrations[] = {
      "ALTER TABLE groups ADD COLUMN late_cur_ms INTEGER NOT NULL DEFAULT 0;"},
     /* the [suppress NAME] that muted a finding: kept, never delivered */
     {"suppressed findings", "ALTER TABLE findings ADD COLUMN suppressed_by TEXT;"},
+    /* the events analysed since detector_state was saved, in order (state.h) */
+    {"the event journal", "CREATE TABLE journal(seq INTEGER PRIMARY KEY, blob BLOB NOT NULL);"},
 };
 /* Read by the read-only open of a file before step 2, instead of sql[]. */
 static const char *const sql_1[Q_COUNT] = {
@@ -764,4 +770,31 @@ int lw_state_firehose_groups(lw_state *s, void (*cb)(void *ud, const lw_firehose
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : fail(s, "reading pushed groups");
+}
+
+int lw_state_journal_add(lw_state *s, const char *blob, size_t n)
+{
+    sqlite3_stmt *st = q(s, Q_JOURNAL_ADD);
+    if (!st)
+        return -1;
+    sqlite3_bind_blob64(st, 1, blob, n, SQLITE_STATIC);
+    return exec(s, st, "journaling events") < 0 ? -1 : 0;
+}
+
+int lw_state_journal(lw_state *s, void (*cb)(void *ud, const char *blob, size_t n), void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_JOURNAL);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(ud, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "reading the event journal");
+}
+
+int lw_state_journal_clear(lw_state *s)
+{
+    sqlite3_stmt *st = q(s, Q_JOURNAL_CLEAR);
+    return st && exec(s, st, "clearing the event journal") >= 0 ? 0 : -1;
 }

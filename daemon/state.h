@@ -3,9 +3,9 @@
  *
  * Owns: per-log-group checkpoints (watermark, last poll, last error), the
  * event ids seen inside the lookback window (so re-reading late data never
- * analyses an event twice), detector state blobs, the findings history
- * (the id is the primary key: a finding is recorded once, ever), the
- * webhook outbox, and Firehose's: the request ids already ingested, the
+ * analyses an event twice), detector state blobs and the journal of the
+ * events analysed since they were saved, the findings history (the id is
+ * the primary key: a finding is recorded once, ever), the webhook outbox, and Firehose's: the request ids already ingested, the
  * log event ids behind them, and per pushed group counts.
  *
  * Callers group writes in lw_state_begin/commit: advancing a checkpoint and
@@ -165,5 +165,16 @@ typedef struct lw_firehose_group {
 int lw_state_firehose_group_add(lw_state *s, const char *group, int64_t events, int64_t duplicates, int64_t now_ms);
 /* Calls cb for every pushed group, ordered by name (for `status`). */
 int lw_state_firehose_groups(lw_state *s, void (*cb)(void *ud, const lw_firehose_group *g), void *ud);
+
+/* The event journal: what makes a source's acknowledgement and the detector
+ * state its events built durable together without saving that state per
+ * batch. Each batch appends the events it analysed, in its transaction;
+ * saving the detector state clears the journal in the same transaction; a
+ * restart (or a batch that failed after its events were analysed) restores
+ * the saved state and replays the journal. */
+int lw_state_journal_add(lw_state *s, const char *blob, size_t n);
+/* Calls cb for every journal entry, oldest first. */
+int lw_state_journal(lw_state *s, void (*cb)(void *ud, const char *blob, size_t n), void *ud);
+int lw_state_journal_clear(lw_state *s);
 
 #endif

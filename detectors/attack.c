@@ -18,6 +18,7 @@
 
 #include "detectors/detector.h"
 #include "detectors/fold.h"
+#include "secrets/redact.h"
 
 #define BURST_RULES 4
 
@@ -38,10 +39,10 @@ typedef struct burst {
 } burst;
 
 typedef struct attack {
-    lw_fold_det base; /* bursts: key: function \x1f source ip, state: burst; not saved */
+    lw_fold_det base; /* bursts: key: function \x1f source ip, state: burst */
     attack_cfg cfg;
     char key[96];
-    lw_buf rules;
+    lw_buf rules, path;
 } attack;
 
 static const lw_option options[] = {
@@ -92,10 +93,21 @@ static void close_burst(void *self, const char *key, size_t klen, lw_fold *state
     }
 }
 
+/* Saved bursts are kept across restarts, so a burst that a restart cut in
+ * two is still one finding. */
+#define ATTACK_FORMAT 1
+
+static bool burst_valid(const void *state)
+{
+    const burst *b = state;
+    return b->nrules <= BURST_RULES;
+}
+
 static void *create(const void *cfg)
 {
     const attack_cfg *c = cfg;
-    attack *a = lw_fold_det_new(sizeof *a, sizeof(burst), (size_t)c->max_sources, 0, NULL, c->window_s, close_burst);
+    attack *a = lw_fold_det_new(sizeof *a, sizeof(burst), (size_t)c->max_sources, ATTACK_FORMAT, burst_valid,
+                                c->window_s, close_burst);
     a->cfg = *c;
     return a;
 }
@@ -104,6 +116,7 @@ static void destroy(void *self)
 {
     attack *a = self;
     lw_buf_free(&a->rules);
+    lw_buf_free(&a->path);
     lw_keyed_det_destroy(a);
 }
 
@@ -122,7 +135,11 @@ static bool count_blocked(attack *a, const lw_record *rec, const lw_sensor *s, c
         known = lw_str_eq(s->rule_id, b->rules[i]);
     if (!known && b->nrules < BURST_RULES)
         snprintf(b->rules[b->nrules++], sizeof b->rules[0], "%.*s", (int)s->rule_id.n, s->rule_id.p);
-    snprintf(b->last_path, sizeof b->last_path, "%.*s", (int)s->path.n, s->path.p);
+    /* Masked here, not only at output: the burst is saved in the state
+     * file, which holds no secret (a token in a reset link's path). */
+    lw_buf_reset(&a->path);
+    lw_redact(s->path.p ? s->path.p : "", s->path.n, &a->path);
+    snprintf(b->last_path, sizeof b->last_path, "%.*s", (int)a->path.len, a->path.p ? a->path.p : "");
     return fresh;
 }
 
@@ -182,4 +199,6 @@ const lw_detector_ops lw_detector_attack = {
     .on_record = on_record,
     .tick = lw_fold_det_tick,
     .flush = lw_fold_det_flush,
+    .save = lw_keyed_det_save,
+    .restore = lw_keyed_det_restore,
 };

@@ -11,7 +11,8 @@
  * twice: a cycle. AWS's own loop detection stops at ~16 hops, for some
  * triggers only, and tells hours later; this fires within a few hops.
  * Roots are kept in a bounded most-recent table and forgotten after
- * `window_s` of event time.
+ * `window_s` of event time; the table is saved, so a restart neither
+ * forgets a chain half-way nor alerts on it again.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -19,9 +20,11 @@
 #include <stdlib.h>
 
 #include "common/map.h"
+#include "common/ser.h"
 #include "detectors/detector.h"
 
 #define MAX_FNS_PER_ROOT 8
+#define RECURSION_FORMAT 1
 
 typedef struct rec_cfg {
     double same_function, cycle_total, window_s, max_roots;
@@ -146,6 +149,47 @@ static void on_record(void *self, const lw_record *rec, const lw_emitter *out)
     lw_emit(out, f);
 }
 
+/* The roots oldest first (the map's order, which eviction relies on), each
+ * its key and its plain struct. */
+static void save(void *self, lw_buf *out)
+{
+    recursion *r = self;
+    lw_put_u32(out, RECURSION_FORMAT);
+    lw_put_u32(out, (uint32_t)sizeof(root_state));
+    lw_put_u32(out, (uint32_t)lw_map_count(&r->roots));
+    lw_map_foreach(&r->roots, e) {
+        lw_put_str(out, e->key, e->klen);
+        lw_buf_append(out, e->val, sizeof(root_state));
+    }
+}
+
+static int restore(void *self, const char *p, size_t n)
+{
+    recursion *r = self;
+    lw_rd rd = {p, n, false};
+    if (lw_get_u32(&rd) != RECURSION_FORMAT || lw_get_u32(&rd) != sizeof(root_state))
+        return -1;
+    uint32_t count = lw_get_u32(&rd);
+    for (uint32_t i = 0; i < count && !rd.bad; i++) {
+        size_t kl;
+        const char *key = lw_get_str(&rd, &kl);
+        root_state tmp;
+        if (!lw_rd_take(&rd, &tmp, sizeof tmp) || tmp.nfn > MAX_FNS_PER_ROOT || !kl) {
+            rd.bad = true;
+            break;
+        }
+        for (uint32_t k = 0; k < MAX_FNS_PER_ROOT; k++)
+            tmp.fn_name[k][sizeof tmp.fn_name[k] - 1] = '\0';
+        while (lw_map_count(&r->roots) >= (size_t)r->cfg.max_roots)
+            evict_oldest(r);
+        root_state **slot = (root_state **)lw_map_put(&r->roots, key, kl);
+        if (!*slot)
+            *slot = lw_xmalloc(sizeof tmp);
+        **slot = tmp;
+    }
+    return rd.bad ? -1 : 0;
+}
+
 const lw_detector_ops lw_detector_recursion = {
     .name = "recursion",
     .summary = "one X-Ray request chain invoking a function again and again, or a cycle of functions",
@@ -154,4 +198,6 @@ const lw_detector_ops lw_detector_recursion = {
     .create = create,
     .destroy = destroy,
     .on_record = on_record,
+    .save = save,
+    .restore = restore,
 };

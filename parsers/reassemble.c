@@ -6,7 +6,10 @@
 #include "common/buf.h"
 #include "common/map.h"
 #include "common/json.h"
+#include "common/ser.h"
 #include "parsers/sensor.h"
+
+#define REASM_FORMAT 1
 
 typedef struct line_ref {
     size_t off, len;
@@ -18,6 +21,12 @@ typedef struct rec {
     lw_buf hdrbuf;
     size_t group_n, stream_n, id_n;
     int64_t ts_first;
+    /* The source's event-time progress when the record last grew: it is
+     * closed as abandoned once that progress has gone max_record_age past
+     * it. Not the record's own time: in a backlog read hours late every
+     * record is hours behind the clock while its next line is one page
+     * away. */
+    int64_t seen_clock;
     const char *origin;
     uint64_t line;
     unsigned events;     /* log events that contributed */
@@ -34,7 +43,10 @@ struct lw_reasm {
     lw_map open;         /* key "group\0stream" -> rec* */
     lw_buf key;
     lw_json probe;       /* for records that arrive whole in one event */
+    int64_t clock;       /* the latest expire's clock; INT64_MIN before the first */
 };
+
+static int64_t seen_now(const lw_reasm *r, int64_t ts) { return r->clock > ts ? r->clock : ts; }
 
 lw_reasm *lw_reasm_new(const lw_reasm_limits *limits, const lw_reasm_cb *cb)
 {
@@ -50,6 +62,7 @@ lw_reasm *lw_reasm_new(const lw_reasm_limits *limits, const lw_reasm_cb *cb)
     if (r->lim.max_record_bytes > LW_JSON_MAX_DOC)
         r->lim.max_record_bytes = LW_JSON_MAX_DOC;
     r->cb = *cb;
+    r->clock = INT64_MIN;
     lw_map_init(&r->open);
     lw_json_init(&r->probe);
     return r;
@@ -205,6 +218,7 @@ static void open_record(lw_reasm *r, const lw_event *ev, size_t off)
     c->stream_n = ev->stream.n;
     c->id_n = ev->event_id.n;
     c->ts_first = ev->timestamp;
+    c->seen_clock = seen_now(r, ev->timestamp);
     c->origin = ev->origin;
     c->line = ev->line;
     lw_json_init(&c->parser);
@@ -236,6 +250,7 @@ void lw_reasm_feed(lw_reasm *r, const lw_event *ev)
                 close_key(r, "record too large");
             } else {
                 size_t before = c->json.len;
+                c->seen_clock = seen_now(r, ev->timestamp);
                 int done = append(c, m, n, true, ev->timestamp);
                 r->st.open_bytes += c->json.len - before;
                 if (done == 0) {
@@ -264,12 +279,20 @@ void lw_reasm_feed(lw_reasm *r, const lw_event *ev)
 
 void lw_reasm_expire(lw_reasm *r, int64_t now_ms)
 {
+    bool first = r->clock == INT64_MIN;
+    if (now_ms > r->clock)
+        r->clock = now_ms;
     bool again = true;
     while (again) {
         again = false;
         lw_map_foreach(&r->open, e) {
             rec *c = e->val;
-            if (c->ts_first && now_ms - c->ts_first > r->lim.max_record_age_ms) {
+            /* Before the first expire the records' clocks were their events'
+             * alone: a first clock that jumps them (the daemon's floor) is
+             * no sign of an abandoned record. */
+            if (first && c->seen_clock < r->clock)
+                c->seen_clock = r->clock;
+            if (r->clock - c->seen_clock > r->lim.max_record_age_ms) {
                 rec *d = lw_map_del(&r->open, e->key, e->klen);
                 give_up(r, d, "record did not close in time");
                 again = true; /* the map may have been compacted */
@@ -292,6 +315,110 @@ bool lw_reasm_has_open(const lw_reasm *r, lw_str group, lw_str stream)
     lw_reasm *rw = (lw_reasm *)r; /* the key scratch buffer only */
     make_key(rw, group, stream);
     return lw_map_get(&r->open, r->key.p, r->key.len) != NULL;
+}
+
+void lw_reasm_save(const lw_reasm *r, lw_buf *out, lw_reasm_redact redact)
+{
+    lw_buf tmp = LW_BUF_INIT;
+    lw_put_u32(out, REASM_FORMAT);
+    lw_put_u64(out, (uint64_t)r->clock);
+    lw_put_u32(out, (uint32_t)lw_map_count(&r->open));
+    lw_map_foreach(&r->open, e) {
+        const rec *c = e->val;
+        size_t ids = c->group_n + c->stream_n + c->id_n;
+        lw_put_str(out, c->hdrbuf.p, ids);
+        lw_put_u64(out, c->group_n);
+        lw_put_u64(out, c->stream_n);
+        lw_buf_reset(&tmp);
+        redact(c->hdrbuf.p + ids, c->hdrbuf.len - ids, &tmp);
+        lw_put_str(out, tmp.p, tmp.len);
+        lw_put_u64(out, (uint64_t)c->ts_first);
+        lw_put_u64(out, (uint64_t)c->seen_clock);
+        lw_put_u64(out, c->line);
+        /* The text as it arrived, the header's part and each line, so the
+         * restore appends it the way it first was: one mask per line. */
+        size_t first = c->nlines ? c->lines[0].off : c->json.len;
+        lw_buf_reset(&tmp);
+        redact(c->json.p, first, &tmp);
+        lw_put_str(out, tmp.p, tmp.len);
+        lw_put_u32(out, c->nlines);
+        for (unsigned i = 0; i < c->nlines; i++) {
+            lw_buf_reset(&tmp);
+            redact(c->json.p + c->lines[i].off, c->lines[i].len, &tmp);
+            lw_put_str(out, tmp.p, tmp.len);
+            lw_put_u64(out, (uint64_t)c->lines[i].ts);
+        }
+    }
+    lw_buf_free(&tmp);
+}
+
+/* One saved record, appended again line by line as it first arrived and
+ * checked as if it had: its bounds kept, its JSON still open. NULL when
+ * not. */
+static rec *restore_one(lw_reasm *r, lw_rd *rd)
+{
+    rec *c = lw_xcalloc(1, sizeof *c);
+    lw_json_init(&c->parser);
+    size_t n, hn;
+    const char *p = lw_get_str(rd, &n);
+    lw_buf_append(&c->hdrbuf, p ? p : "", n);
+    c->group_n = lw_get_u64(rd);
+    c->stream_n = lw_get_u64(rd);
+    bool ok = c->group_n <= n && c->stream_n <= n - c->group_n;
+    c->id_n = ok ? n - c->group_n - c->stream_n : 0;
+    p = lw_get_str(rd, &hn);
+    lw_buf_append(&c->hdrbuf, p ? p : "", hn);
+    c->ts_first = (int64_t)lw_get_u64(rd);
+    c->seen_clock = (int64_t)lw_get_u64(rd);
+    c->line = lw_get_u64(rd);
+    p = lw_get_str(rd, &n);
+    int rc = ok && !rd->bad && n <= r->lim.max_record_bytes ? append(c, p, n, false, c->ts_first) : -1;
+    uint32_t nlines = lw_get_u32(rd);
+    ok = rc == 0 && nlines <= r->lim.max_record_lines;
+    for (uint32_t i = 0; ok && i < nlines; i++) {
+        p = lw_get_str(rd, &n);
+        int64_t ts = (int64_t)lw_get_u64(rd);
+        ok = !rd->bad && c->json.len + n + 1 <= r->lim.max_record_bytes && append(c, p, n, true, ts) == 0;
+    }
+    if (ok && !rd->bad)
+        return c;
+    rec_free(c);
+    rd->bad = true;
+    return NULL;
+}
+
+int lw_reasm_restore(lw_reasm *r, const char *p, size_t n)
+{
+    lw_rd rd = {p, n, false};
+    if (lw_get_u32(&rd) != REASM_FORMAT)
+        return -1;
+    int64_t clock = (int64_t)lw_get_u64(&rd);
+    uint32_t count = lw_get_u32(&rd);
+    for (uint32_t i = 0; i < count && !rd.bad; i++) {
+        rec *c = restore_one(r, &rd);
+        if (!c)
+            break;
+        c->origin = "saved state";
+        make_key(r, (lw_str){c->hdrbuf.p, c->group_n}, (lw_str){c->hdrbuf.p + c->group_n, c->stream_n});
+        void **slot = lw_map_put(&r->open, r->key.p, r->key.len);
+        if (*slot) { /* the same stream twice: not a blob we wrote */
+            rec_free(c);
+            rd.bad = true;
+            break;
+        }
+        *slot = c;
+        r->st.open_bytes += c->json.len;
+    }
+    if (rd.bad || rd.n) {
+        lw_map_foreach(&r->open, e) rec_free(e->val);
+        lw_map_free(&r->open);
+        lw_map_init(&r->open);
+        r->st.open_bytes = 0;
+        return -1;
+    }
+    r->clock = clock;
+    enforce_global(r);
+    return 0;
 }
 
 size_t lw_reasm_open_count(const lw_reasm *r) { return lw_map_count(&r->open); }

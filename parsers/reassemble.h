@@ -19,6 +19,7 @@
 #ifndef LW_REASSEMBLE_H
 #define LW_REASSEMBLE_H
 
+#include "common/buf.h"
 #include "parsers/event.h"
 
 typedef struct lw_reasm_limits {
@@ -50,13 +51,23 @@ typedef struct lw_reasm lw_reasm;
 
 lw_reasm *lw_reasm_new(const lw_reasm_limits *limits /* NULL = defaults */, const lw_reasm_cb *cb);
 void lw_reasm_feed(lw_reasm *r, const lw_event *ev);
-/* Closes records whose last event is older than now - max_record_age. */
+/* Closes records that have not grown while the source's event-time
+ * progress (now_ms, which never goes back) moved max_record_age on. */
 void lw_reasm_expire(lw_reasm *r, int64_t now_ms);
 /* End of input: every open record is reported malformed. */
 void lw_reasm_flush(lw_reasm *r);
 /* Streams that currently have an open record (for parallel workers). */
 bool lw_reasm_has_open(const lw_reasm *r, lw_str group, lw_str stream);
 size_t lw_reasm_open_count(const lw_reasm *r);
+/* The open records, so that a record split across a restart is still
+ * joined. The text saved passes through redact (the state file holds no
+ * secret; a redacted record still completes, its secrets masked).
+ * restore (into a reassembler with none open) refuses, leaving none open,
+ * a blob that is not one save wrote: -1. Restored records have no file
+ * name: their messages name "saved state". */
+typedef void (*lw_reasm_redact)(const char *s, size_t n, lw_buf *out);
+void lw_reasm_save(const lw_reasm *r, lw_buf *out, lw_reasm_redact redact);
+int lw_reasm_restore(lw_reasm *r, const char *p, size_t n);
 const lw_reasm_stats *lw_reasm_stats_get(const lw_reasm *r);
 void lw_reasm_free(lw_reasm *r);
 

@@ -9,8 +9,10 @@
 #include "daemon/log.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
+#include "common/ser.h"
 #include "parsers/classify.h"
 #include "parsers/sensor.h"
+#include "secrets/redact.h"
 
 typedef struct det_inst {
     const lw_detector_ops *ops;
@@ -216,9 +218,22 @@ void lw_pipeline_finish(lw_pipeline *p)
             p->det[i].ops->flush(p->det[i].self, &p->emitter);
 }
 
+/* The pipeline's own state, saved next to the detectors' under names no
+ * detector has: its event-time clocks and the reassembler's open records
+ * (a sensor record split across a restart). */
+#define PIPELINE_FORMAT 1
+
 void lw_pipeline_save(lw_pipeline *p, lw_state_cb cb, void *ud)
 {
     lw_buf blob = LW_BUF_INIT;
+    lw_put_u32(&blob, PIPELINE_FORMAT);
+    lw_put_u64(&blob, (uint64_t)p->event_ms);
+    lw_put_u64(&blob, (uint64_t)p->clock_ms);
+    lw_put_u64(&blob, (uint64_t)p->emitter.clock_ms);
+    cb(ud, "pipeline", blob.p, blob.len);
+    lw_buf_reset(&blob);
+    lw_reasm_save(p->reasm, &blob, lw_redact);
+    cb(ud, "reassembler", blob.p, blob.len);
     for (int i = 0; i < p->ndet; i++) {
         if (!p->det[i].ops->save)
             continue;
@@ -231,6 +246,20 @@ void lw_pipeline_save(lw_pipeline *p, lw_state_cb cb, void *ud)
 
 int lw_pipeline_restore(lw_pipeline *p, const char *detector, const char *blob, size_t n)
 {
+    if (!strcmp(detector, "pipeline")) {
+        lw_rd rd = {blob, n, false};
+        if (lw_get_u32(&rd) != PIPELINE_FORMAT)
+            return -1;
+        int64_t ev = (int64_t)lw_get_u64(&rd), clock = (int64_t)lw_get_u64(&rd), em = (int64_t)lw_get_u64(&rd);
+        if (rd.bad)
+            return -1;
+        p->event_ms = ev;
+        p->clock_ms = clock;
+        p->emitter.clock_ms = em;
+        return 0;
+    }
+    if (!strcmp(detector, "reassembler"))
+        return lw_reasm_restore(p->reasm, blob, n);
     for (int i = 0; i < p->ndet; i++) {
         const lw_detector_ops *ops = p->det[i].ops;
         if (strcmp(ops->name, detector) != 0 || !ops->restore)

@@ -62,6 +62,7 @@ struct lw_tailer {
     /* per-page scratch while a page is analysed */
     tgroup *cur;
     int64_t page_max_ts;
+    uint64_t page_events;     /* analysed (new) events of the page */
     bool page_error, page_damaged;
 };
 
@@ -132,7 +133,7 @@ static void on_event(void *ud, const lw_event *ev)
     if (rc < 0)
         t->page_error = true;
     else if (rc > 0)
-        t->cur->poll_events++;
+        t->page_events++;
     tgroup *g = t->cur;
     if (ev->ingestion > ev->timestamp && ev->timestamp > 0 && ev->ingestion - ev->timestamp > g->st.late_cur_ms)
         g->st.late_cur_ms = ev->ingestion - ev->timestamp;
@@ -151,8 +152,9 @@ static void on_decode_error(void *ud, const char *origin, uint64_t line, const c
     t->page_damaged = true;
 }
 
-/* One page = one transaction: its events, their findings and the group's
- * watermark commit together. */
+/* One page = one transaction: its events, their findings, the group's
+ * watermark and event count commit together (status counts what was
+ * committed, whatever happens to the rest of the poll). */
 static bool on_page(void *ud, const lw_json *page)
 {
     poll_ctx *p = ud;
@@ -162,6 +164,7 @@ static bool on_page(void *ud, const lw_json *page)
         return false;
     t->cur = g;
     t->page_max_ts = 0;
+    t->page_events = 0;
     t->page_error = false;
     t->page_damaged = false;
     lw_decoder_opts o = {.origin = g->name, .default_group = g->name, .on_event = on_event,
@@ -169,16 +172,25 @@ static bool on_page(void *ud, const lw_json *page)
     lw_decoder *d = lw_decoder_new(&o);
     lw_decoder_page(d, page);
     lw_decoder_free(d);
-    if (t->page_max_ts > g->st.watermark_ms)
-        g->st.watermark_ms = t->page_max_ts;
     if (t->page_damaged)
         t->damaged_pages++;
     if (t->page_error) {
         lw_daemon_batch_abort(t->d);
         return false; /* the poll fails and is retried whole: nothing half-done */
     }
+    lw_group_state before = g->st;
+    if (t->page_max_ts > g->st.watermark_ms)
+        g->st.watermark_ms = t->page_max_ts;
+    g->st.events += (int64_t)t->page_events;
+    if (t->page_events)
+        g->st.last_event_ms = lw_wall_ms();
     lw_state_group_put(lw_daemon_state(t->d), &g->st);
-    return lw_daemon_batch_commit(t->d) == 0;
+    if (lw_daemon_batch_commit(t->d) < 0) {
+        g->st = before;
+        return false;
+    }
+    g->poll_events += t->page_events;
+    return true;
 }
 
 static void maybe_stopped(lw_tailer *t)
@@ -248,9 +260,6 @@ static void on_poll_done(void *ud, const char *error)
             g->st.late_cur_ms = 0;
         }
         g->st.last_error[0] = '\0';
-        g->st.events += g->poll_events;
-        if (g->poll_events)
-            g->st.last_event_ms = now;
         double interval = g->poll_interval_s * (g->poll_events ? 0.25 : 1.0);
         if (interval < 1)
             interval = 1;

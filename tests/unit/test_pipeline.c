@@ -315,12 +315,19 @@ static void saved_state_bytes_pinned(void **st)
         size_t len;
         uint64_t fnv;
     } want[] = {
+        /* the pipeline's own (event-time clocks, open sensor records) and
+         * attack's and recursion's, saved since crash consistency: their
+         * bursts and chains survive a restart */
+        {"pipeline", 28, 0x22d08a66ed7f9468ull},
+        {"reassembler", 16, 0x0a2671ca8254869cull},
+        {"attack", 531, 0x439885c9cd286708ull},
         {"memory_pressure", 96, 0x2bc5f1339e96b79eull},
         {"duration_anomaly", 9929, 0xe676765b9c3dc14dull},
         {"memory_anomaly", 11032, 0x70f22272085736f1ull},
         {"init_anomaly", 6624, 0x2da2f486b95044baull},
         /* format 2 (LW_WINDOW_FORMAT): windows held open for late events */
         {"invocation_storm", 3774, 0x043d730fba88985bull},
+        {"recursion", 683, 0xa41fcf4610388544ull},
         {"log_flood", 8153, 0xda667ac67cad8943ull},
         {"error_spike", 6300, 0x6945d8daec8d1333ull},
         {"new_error_type", 4856, 0x192889a9dfacbc39ull},

@@ -227,10 +227,83 @@ static void bounds_bytes_lines_time_count(void **st)
     assert_int_equal(s.malformed, before + 1);
     assert_string_equal(s.reason, "evicted: too many open records");
     assert_int_equal(lw_reasm_open_count(r), 2);
-    /* expiry by wall clock (daemon tick) */
+    /* expiry once the source's event-time progress has moved on past the
+     * age bound (the first tick only sets where the clock stands) */
+    lw_reasm_expire(r, 20000);
+    assert_int_equal(lw_reasm_open_count(r), 2);
     lw_reasm_expire(r, 26000);
     assert_int_equal(lw_reasm_open_count(r), 0);
     done(r, &s);
+}
+
+static void copy(const char *s, size_t n, lw_buf *out) { lw_buf_append(out, s, n); }
+
+/* A backlog hours behind the daemon's clock: a record whose lines come one
+ * page (one tick) apart is still joined, then abandoned only once the
+ * clock has moved the age bound past its last line. */
+static void backlog_record_survives_ticks(void **st)
+{
+    (void)st;
+    seen s;
+    lw_reasm_limits lim = {.max_record_age_ms = 60000};
+    lw_reasm *r = mk(&s, &lim);
+    int64_t clock = 36000000; /* ten hours past the events */
+    lw_reasm_expire(r, clock);
+    feed(r, "a", 1000, HDR "\n");
+    lw_reasm_expire(r, clock + 1000);
+    feed(r, "a", 1001, "  \"rule_id\": \"5\",\n");
+    lw_reasm_expire(r, clock + 59000);
+    feed(r, "a", 1002, "  \"sensor_event\": {\"blocked\": true}\n}\n");
+    assert_int_equal(s.records, 1);
+    assert_int_equal(s.malformed, 0);
+    assert_string_equal(s.rule, "5");
+    feed(r, "b", 2000, HDR "\n");
+    lw_reasm_expire(r, clock + 100000);
+    assert_int_equal(lw_reasm_open_count(r), 1);
+    lw_reasm_expire(r, clock + 160001);
+    assert_int_equal(lw_reasm_open_count(r), 0);
+    assert_string_equal(s.reason, "record did not close in time");
+    done(r, &s);
+}
+
+/* Open records saved (a daemon stopping or checkpointing) and restored into
+ * a new reassembler are completed by their remaining lines; a damaged
+ * blob is refused whole. */
+static void open_records_survive_save_restore(void **st)
+{
+    (void)st;
+    seen s;
+    lw_reasm *r = mk(&s, NULL);
+    lw_reasm_expire(r, 500);
+    feed(r, "a", 1000, HDR "\n");
+    feed(r, "a", 1001, "  \"rule_id\": \"11\",\n");
+    feed(r, "b", 1002, HDR "\n");
+    lw_buf blob = LW_BUF_INIT;
+    lw_reasm_save(r, &blob, copy);
+    done(r, &s);
+
+    r = mk(&s, NULL);
+    assert_int_equal(lw_reasm_restore(r, blob.p, blob.len), 0);
+    assert_int_equal(lw_reasm_open_count(r), 2);
+    feed(r, "b", 1003, "  \"rule_id\": \"22\", \"sensor_event\": {\"blocked\": false}\n}\n");
+    assert_int_equal(s.records, 1);
+    assert_string_equal(s.rule, "22");
+    assert_int_equal(s.blocked, 0);
+    feed(r, "a", 1004, "  \"sensor_event\": {\"blocked\": true}\n}\n");
+    assert_int_equal(s.records, 2);
+    assert_string_equal(s.rule, "11");
+    assert_int_equal(s.blocked, 1);
+    assert_int_equal(s.malformed, 0);
+    assert_int_equal(lw_reasm_open_count(r), 0);
+    done(r, &s);
+
+    for (size_t cut = 0; cut < blob.len; cut += 7) {
+        r = mk(&s, NULL);
+        assert_int_equal(lw_reasm_restore(r, blob.p, cut), -1);
+        assert_int_equal(lw_reasm_open_count(r), 0);
+        done(r, &s);
+    }
+    lw_buf_free(&blob);
 }
 
 static void invalid_json_inside_record(void **st)
@@ -311,6 +384,8 @@ int main(void)
         cmocka_unit_test(never_closes_then_lines_still_analysed),
         cmocka_unit_test(flush_reports_open_records),
         cmocka_unit_test(bounds_bytes_lines_time_count),
+        cmocka_unit_test(backlog_record_survives_ticks),
+        cmocka_unit_test(open_records_survive_save_restore),
         cmocka_unit_test(invalid_json_inside_record),
         cmocka_unit_test(new_header_interrupts),
         cmocka_unit_test(header_variants),
