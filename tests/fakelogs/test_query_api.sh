@@ -19,7 +19,7 @@ port=$(awk '{print $2}' "$tmp/port")
 curl -s -X POST -d '{"throttle": 0.1, "server_error": 0.1}' "http://127.0.0.1:$port/__admin/faults" >/dev/null
 
 "$BIN" query --file "$tmp/events.jsonl" -o json > "$tmp/file.out"
-"$BIN" query --log-group-prefix /aws/lambda/ --start 2026-03-01T00:00:00Z --tps 50 \
+"$BIN" query --log-group-prefix /aws/lambda/ --start 2022-10-01T00:00:00Z --tps 50 \
   --endpoint-url "http://127.0.0.1:$port" -o json > "$tmp/api.out" 2> "$tmp/api.err"; rc=$?
 pass=0 fail=0
 check() { local d="$1"; shift; if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $d" >&2; fi; }
