@@ -29,7 +29,11 @@ check "lintian: no E: or W:" test "$(grep -c '^[EW]: ' "$tmp/lintian")" -eq 0
 
 # Hardening (top CMakeLists.txt) as lintian's informational tags judge it:
 # PIE, RELRO, BIND_NOW, fortified libc calls, stack protector.
-lintian -I "$deb" 2>/dev/null | grep 'hardening-' > "$tmp/hardening"
+# _FORTIFY_SOURCE needs optimisation and is off under ASan (CMakeLists.txt):
+# a package built from the sanitizer build is not judged on it.
+fortify_off='^$'
+grep -q __asan_init "$build/lambdaward" && fortify_off='hardening-no-fortify-functions'
+lintian -I "$deb" 2>/dev/null | grep 'hardening-' | grep -v "$fortify_off" > "$tmp/hardening"
 check "lintian: no hardening tag ($(tr '\n' ' ' < "$tmp/hardening"))" test ! -s "$tmp/hardening"
 # What an operator looks for: both man pages, bash completion, monitoring.
 dpkg-deb -c "$deb" | awk '{print $6}' > "$tmp/contents"
