@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/timeutil.h"
 #include "daemon/cli/cli.h"
+#include "daemon/cli/term.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/pipeline/spool.h"
 #include "daemon/sinks/output.h"
@@ -33,7 +34,7 @@
 #define MAX_JOBS 64
 
 typedef struct query {
-    lw_out_format fmt;
+    lw_out_style style;     /* format, width, colour; want_function set at the end */
     int fail_on;            /* -1 = off */
     const char *default_group;
     lw_arch arch;
@@ -131,6 +132,8 @@ static void usage(FILE *to)
           "\n"
           "Output:\n"
           "  -o, --output FORMAT    table (default on a terminal) or json (JSON Lines)\n"
+          "      --color WHEN       colour severities in the table: auto (default: on a\n"
+          "                         terminal, unless NO_COLOR is set), always or never\n"
           "      --fail-on SEV      exit 3 if a finding of severity SEV or higher is produced\n"
           "                         (info, low, medium, high, critical)\n"
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
@@ -178,7 +181,7 @@ static void take(query *q, const char *id, int severity, const char *detector, c
 static void render(void *ud, const lw_finding *f, const char *json, size_t n, lw_buf *out)
 {
     const query *q = ud;
-    lw_out_finding(q->fmt, f, json, n, out);
+    lw_out_finding(&q->style, f, json, n, out);
 }
 
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
@@ -249,7 +252,7 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 int lw_cmd_query(int argc, char **argv)
 {
     enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG, OPT_PREFIX, OPT_SINCE, OPT_START,
-           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION };
+           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION, OPT_COLOR };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -268,12 +271,14 @@ int lw_cmd_query(int argc, char **argv)
         {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
         {"tps", required_argument, NULL, OPT_TPS},
         {"function", required_argument, NULL, OPT_FUNCTION},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     query q = {0};
-    q.fmt = isatty(1) ? LW_OUT_TABLE : LW_OUT_JSON;
+    q.style.fmt = isatty(1) ? LW_OUT_TABLE : LW_OUT_JSON;
+    lw_color_mode color = LW_COLOR_AUTO;
     q.fail_on = -1;
     q.max_sev = -1;
     q.jobs = 1;
@@ -301,9 +306,9 @@ int lw_cmd_query(int argc, char **argv)
             break;
         case 'o':
             if (!strcmp(optarg, "json"))
-                q.fmt = LW_OUT_JSON;
+                q.style.fmt = LW_OUT_JSON;
             else if (!strcmp(optarg, "table"))
-                q.fmt = LW_OUT_TABLE;
+                q.style.fmt = LW_OUT_TABLE;
             else {
                 lw_print(stderr, "lambdaward query: --output must be table or json, not '%s'", optarg);
                 goto usage_error;
@@ -372,6 +377,14 @@ int lw_cmd_query(int argc, char **argv)
             }
             functions[q.nfunctions++] = optarg;
             break;
+        case OPT_COLOR: {
+            char err[128];
+            if (lw_term_color_parse(optarg, &color, err, sizeof err) < 0) {
+                lw_print(stderr, "lambdaward query: --color %s, not '%s'", err, optarg);
+                goto usage_error;
+            }
+            break;
+        }
         case OPT_WEBHOOK:
             hooks[q.nwebhooks++] = optarg;
             break;
@@ -415,6 +428,8 @@ int lw_cmd_query(int argc, char **argv)
             goto usage_error;
         }
     }
+    q.style.width = lw_term_width(1);
+    q.style.color = lw_term_color(1, color);
     /* FILE... as the Unix tools take them; -f/--file still works and the
      * order of the inputs is the order given, options first. */
     while (optind < argc)
@@ -549,8 +564,9 @@ int lw_cmd_query(int argc, char **argv)
     /* Platform lines whose fields could not be read leave durations,
      * memory and cost short: an input error, said, never silent. */
     uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
-    lw_out_style style = {.fmt = q.fmt, .want_function = q.nfunctions ? function_wanted : NULL, .ud = &q};
-    lw_out_summaries(&style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
+    q.style.want_function = q.nfunctions ? function_wanted : NULL;
+    q.style.ud = &q;
+    lw_out_summaries(&q.style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;
