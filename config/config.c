@@ -45,8 +45,14 @@ static const opt state_opts[] = {
     LW_OPT_END,
 };
 
+/* Index 0 is info, so a config that was never given defaults logs as one
+ * that says nothing. "warn" is warning, as daemon/log.c has always taken. */
+const char *const lw_log_level_names[] = {"info", "debug", "notice", "warning", "error", "warn", NULL};
+
 static const opt log_opts[] = {
-    LW_OPT("level", LW_OPT_STR, "info", C(log_level), 0, 0, "debug, info, notice, warning or error"),
+    {.name = "level", .type = LW_OPT_CHOICE, .dflt = "info", .offset = C(log_level), .choices = lw_log_level_names,
+     .help = "the least important messages logged: debug adds every AWS API call, retry, webhook delivery attempt "
+             "and credential source (never a secret)"},
     LW_OPT_END,
 };
 
@@ -779,7 +785,6 @@ void lw_config_free(lw_config *c)
     free(c->endpoint_url);
     free(c->ca_bundle);
     free(c->state_path);
-    free(c->log_level);
     free(c->metrics_bind);
     wipe(c->metrics_token);
     free(c->ingest_bind);

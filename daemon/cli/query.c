@@ -143,6 +143,10 @@ static void usage(FILE *to)
           "                         ca_bundle, filter_tps, request_timeout), detector settings,\n"
           "                         [rule NAME] sections and webhooks (default for --webhook:\n"
           "                         /etc/lambdaward/lambdaward.conf)\n"
+          "      --debug            log every API call (operation, log group, HTTP status,\n"
+          "                         duration, attempt), retry and webhook delivery attempt to\n"
+          "                         standard error, never a secret ([log] level = debug of\n"
+          "                         --config does the same)\n"
           "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
           "                         per CPU). Splits JSON Lines and text files on line\n"
           "                         boundaries; other inputs are read by one thread\n"
@@ -252,7 +256,7 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 int lw_cmd_query(int argc, char **argv)
 {
     enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG, OPT_PREFIX, OPT_SINCE, OPT_START,
-           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION, OPT_COLOR };
+           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION, OPT_COLOR, OPT_DEBUG };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -272,6 +276,7 @@ int lw_cmd_query(int argc, char **argv)
         {"tps", required_argument, NULL, OPT_TPS},
         {"function", required_argument, NULL, OPT_FUNCTION},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"debug", no_argument, NULL, OPT_DEBUG},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -385,6 +390,10 @@ int lw_cmd_query(int argc, char **argv)
             }
             break;
         }
+        case OPT_DEBUG:
+            lw_log_set_level("debug");
+            lw_log_pin_level(); /* over [log] level of --config */
+            break;
         case OPT_WEBHOOK:
             hooks[q.nwebhooks++] = optarg;
             break;
@@ -519,6 +528,7 @@ int lw_cmd_query(int argc, char **argv)
             lw_config_free(&q.cfg);
             goto usage_error;
         }
+        lw_log_set_level(lw_log_level_names[q.cfg.log_level]);
     }
     if (q.nwebhooks && lw_spool_open(&q.sent) < 0) {
         lw_print(stderr, "lambdaward query: cannot create a temporary file: %s", strerror(errno));
