@@ -98,7 +98,8 @@ static const opt ingest_opts[] = {
 };
 
 static const opt watch_opts[] = {
-    LW_OPT("log_group_prefix", LW_OPT_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this"),
+    LW_OPT("log_group_prefix", LW_OPT_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this (one that matches none is a warning in the log and in "
+           "`status`, not an error: groups may appear later)"),
     LW_OPT("log_group_pattern", LW_OPT_LIST, NULL, W(patterns), 0, 0, "watch log groups whose names contain this"),
     LW_OPT("log_group", LW_OPT_LIST, NULL, W(groups), 0, 0, "watch this log group"),
     LW_OPT("log_group_exclude", LW_OPT_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"),

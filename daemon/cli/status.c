@@ -123,6 +123,29 @@ static void print_pushed(const rows *r, size_t width, int64_t now)
     lw_buf_free(&out);
 }
 
+/* Each polled [watch] prefix no recorded group starts with: the daemon
+ * found none there (yet), which it warns about once in its log; said here
+ * too, since a typo in a prefix otherwise looks like a quiet service. */
+static void empty_prefixes(const lw_config *cfg, const rows *r)
+{
+    bool first = true;
+    for (const lw_watch_cfg *w = cfg->watches; w; w = w->next) {
+        if (w->push)
+            continue;
+        for (int i = 0; i < w->prefixes.n; i++) {
+            const char *p = w->prefixes.v[i];
+            bool hit = false;
+            for (size_t k = 0; k < r->n && !hit; k++)
+                hit = !strncmp(r->g[k].name, p, strlen(p));
+            if (!hit && first)
+                putchar('\n'), first = false;
+            if (!hit)
+                lw_print(stdout, "[watch %s] log_group_prefix %s: no log group recorded with this prefix (none "
+                         "found yet, or the daemon has not listed it)", w->name, p);
+        }
+    }
+}
+
 int lw_cmd_status(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -177,6 +200,7 @@ int lw_cmd_status(int argc, char **argv)
     if (groups.n)
         puts("\nLAG: since the last complete poll ended (lambdaward_group_lag_seconds in\n"
              "/metrics); NEWEST: age of the newest event analysed.");
+    empty_prefixes(&cfg, &groups);
     lw_state_firehose_groups(s, pushed_cb, &pushed); /* none in a state that never took a push */
     if (pushed.n)
         print_pushed(&pushed, width, now);
