@@ -576,7 +576,7 @@ int lw_cmd_query(int argc, char **argv)
     uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
     q.style.want_function = q.nfunctions ? function_wanted : NULL;
     q.style.ud = &q;
-    lw_out_summaries(&q.style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
+    lw_out_summaries(&q.style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p) + fc.late, &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;
