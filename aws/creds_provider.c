@@ -164,9 +164,15 @@ static void succeed(lw_creds_provider *p, lw_aws_creds *c, const char *source)
     lw_creds_wipe(c);
     p->have = true;
     snprintf(p->source, sizeof p->source, "%s", source);
+    /* The debug log names the source's kind only ("environment",
+     * "container"...), never a URL, path or key of it. */
+    const char *paren = strstr(p->source, " (");
+    int kind = paren ? (int)(paren - p->source) : (int)strlen(p->source);
     if (p->creds.expires_ms)
-        LW_DEBUG("AWS credentials from %s, valid for %lld s", p->source,
+        LW_DEBUG("AWS credentials from %.*s, valid for %lld s", kind, p->source,
                  (long long)((p->creds.expires_ms - lw_wall_ms()) / 1000));
+    else
+        LW_DEBUG("AWS credentials from %.*s (static)", kind, p->source);
     complete(p, NULL);
 }
 

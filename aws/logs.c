@@ -1,5 +1,11 @@
 /* logs: see logs.h. Ownership: each call owns its timer; it is freed in the
- * timer's close callback, after its done callback has run. */
+ * timer's close callback, after its done callback has run.
+ *
+ * At level debug every exchange is logged (operation, log group or prefix,
+ * HTTP status, duration, attempt) and every retry decision with its wait:
+ * only what this file builds, never a header, so no credential or
+ * signature can reach the log (the transport signs; daemon/log.c redacts
+ * whatever else a message quotes). */
 #include "aws/logs.h"
 
 #include <inttypes.h>
@@ -11,6 +17,7 @@
 #include "common/json.h"
 #include "common/jsonw.h"
 #include "common/list.h"
+#include "daemon/log.h"
 
 static const char *const op_names[LW_LOGS_OPS] = {"FilterLogEvents", "GetLogEvents", "DescribeLogGroups"};
 
@@ -43,6 +50,8 @@ struct call {
     lw_logs_done_cb on_done;
     void *ud;
     uv_timer_t timer;
+    uint64_t sent_ns;    /* uv_hrtime() when the request went: its duration, for the debug log */
+    char subject[300];   /* what the call is about, for the debug log: "/aws/lambda/x", "prefix /aws/" */
     lw_buf last_error;
     call *next, **prev;
 };
@@ -124,6 +133,7 @@ static void do_send(uv_timer_t *t)
     snprintf(target, sizeof target, "Logs_20140328.%s", op_names[k->op]);
     c->st.calls[k->op]++;
     k->in_flight = true;
+    k->sent_ns = uv_hrtime();
     c->t.send(c->t.ud, target, req.p, req.len, on_reply, k);
     lw_buf_free(&req);
 }
@@ -149,14 +159,18 @@ static void retry(call *k, const char *why, double retry_after_s)
     if (++k->attempts >= c->o.max_attempts) {
         lw_buf msg = LW_BUF_INIT;
         lw_buf_printf(&msg, "%s: gave up after %d attempts: %s", op_names[k->op], k->attempts, why);
+        LW_DEBUG("AWS %s %s: %s", op_names[k->op], k->subject, msg.p);
         finish(k, msg.p);
         lw_buf_free(&msg);
         return;
     }
     c->st.retries++;
     double wait = lw_backoff_delay(k->attempts, c->o.backoff_base_s, c->o.backoff_cap_s, &c->rng);
-    if (retry_after_s > wait)
+    bool told = retry_after_s > wait;
+    if (told)
         wait = retry_after_s;
+    LW_DEBUG("AWS %s %s: retry %d of %d in %.2f s (%s): %s", op_names[k->op], k->subject, k->attempts,
+             c->o.max_attempts - 1, wait, told ? "Retry-After" : "backoff with jitter", why);
     schedule(k, (uint64_t)(wait * 1000));
 }
 
@@ -164,6 +178,7 @@ static void refreshed(void *ctx, bool ok)
 {
     call *k = ctx;
     if (!ok) {
+        LW_DEBUG("AWS %s %s: credentials could not be refreshed", op_names[k->op], k->subject);
         finish(k, "ExpiredTokenException: credentials expired and could not be refreshed");
         return;
     }
@@ -237,6 +252,13 @@ static void on_reply(void *ctx, const lw_logs_response *r)
     call *k = ctx;
     lw_logs *c = k->c;
     k->in_flight = false;
+    double ms = (double)(uv_hrtime() - k->sent_ns) / 1e6;
+    if (r->status)
+        LW_DEBUG("AWS %s %s: HTTP %d in %.0f ms, %zu bytes (attempt %d, %s)", op_names[k->op], k->subject, r->status,
+                 ms, r->body_len, k->attempts + 1, k->token ? "next page" : "first page");
+    else
+        LW_DEBUG("AWS %s %s: no answer after %.0f ms (attempt %d): %s", op_names[k->op], k->subject, ms,
+                 k->attempts + 1, r->error ? r->error : "connection failed");
     if (c->closing) {
         finish(k, "cancelled");
         return;
@@ -258,6 +280,8 @@ static void on_reply(void *ctx, const lw_logs_response *r)
         } else if (is_type(&e, "ExpiredTokenException") && !k->refreshed && c->t.refresh_credentials) {
             c->st.expired_tokens++;
             k->refreshed = true;
+            LW_DEBUG("AWS %s %s: ExpiredTokenException: refreshing the credentials, then once more", op_names[k->op],
+                     k->subject);
             c->t.refresh_credentials(c->t.ud, refreshed, k);
         } else {
             finish(k, e.p);
@@ -345,6 +369,7 @@ void lw_logs_filter(lw_logs *c, const lw_logs_filter_params *p, lw_logs_page_cb 
                     void *ud)
 {
     call *k = start(c, LW_LOGS_FILTER, on_page, on_done, ud);
+    snprintf(k->subject, sizeof k->subject, "%s", p->log_group);
     field_str(&k->body, "logGroupName", p->log_group);
     if (p->start_ms)
         field_int(&k->body, "startTime", p->start_ms);
@@ -363,6 +388,8 @@ void lw_logs_describe_groups(lw_logs *c, const char *prefix, const char *pattern
                              lw_logs_done_cb on_done, void *ud)
 {
     call *k = start(c, LW_LOGS_DESCRIBE_GROUPS, on_page, on_done, ud);
+    snprintf(k->subject, sizeof k->subject, "%s %s", prefix && *prefix ? "prefix" : pattern && *pattern ? "pattern" : "all",
+             prefix && *prefix ? prefix : pattern && *pattern ? pattern : "groups");
     if (prefix && *prefix)
         field_str(&k->body, "logGroupNamePrefix", prefix);
     else if (pattern && *pattern)
@@ -375,6 +402,7 @@ void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64
                         lw_logs_done_cb on_done, void *ud)
 {
     call *k = start(c, LW_LOGS_GET, on_page, on_done, ud);
+    snprintf(k->subject, sizeof k->subject, "%s %s", group, stream);
     field_str(&k->body, "logGroupName", group);
     field_str(&k->body, "logStreamName", stream);
     if (start_ms)

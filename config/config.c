@@ -45,8 +45,14 @@ static const opt state_opts[] = {
     LW_OPT_END,
 };
 
+/* Index 0 is info, so a config that was never given defaults logs as one
+ * that says nothing. "warn" is warning, as daemon/log.c has always taken. */
+const char *const lw_log_level_names[] = {"info", "debug", "notice", "warning", "error", "warn", NULL};
+
 static const opt log_opts[] = {
-    LW_OPT("level", LW_OPT_STR, "info", C(log_level), 0, 0, "debug, info, notice, warning or error"),
+    {.name = "level", .type = LW_OPT_CHOICE, .dflt = "info", .offset = C(log_level), .choices = lw_log_level_names,
+     .help = "the least important messages logged: debug adds every AWS API call, retry, webhook delivery attempt "
+             "and credential source (never a secret)"},
     LW_OPT_END,
 };
 
@@ -92,7 +98,8 @@ static const opt ingest_opts[] = {
 };
 
 static const opt watch_opts[] = {
-    LW_OPT("log_group_prefix", LW_OPT_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this"),
+    LW_OPT("log_group_prefix", LW_OPT_LIST, NULL, W(prefixes), 0, 0, "watch log groups whose names start with this (one that matches none is a warning in the log and in "
+           "`status`, not an error: groups may appear later)"),
     LW_OPT("log_group_pattern", LW_OPT_LIST, NULL, W(patterns), 0, 0, "watch log groups whose names contain this"),
     LW_OPT("log_group", LW_OPT_LIST, NULL, W(groups), 0, 0, "watch this log group"),
     LW_OPT("log_group_exclude", LW_OPT_LIST, NULL, W(exclude), 0, 0, "skip log groups whose names contain this"),
@@ -779,7 +786,6 @@ void lw_config_free(lw_config *c)
     free(c->endpoint_url);
     free(c->ca_bundle);
     free(c->state_path);
-    free(c->log_level);
     free(c->metrics_bind);
     wipe(c->metrics_token);
     free(c->ingest_bind);

@@ -107,7 +107,7 @@ typedef struct lw_config {
     /* [state] */
     char *state_path;
     /* [log] */
-    char *log_level;
+    int log_level;            /* an index of lw_log_level_names */
     /* [metrics] */
     char *metrics_bind;
     double metrics_port;      /* 0 = off */
@@ -151,5 +151,8 @@ void lw_config_reference(FILE *to);
 /* The same reference as man(7) subsections, one per section, for the
  * OPTIONS of lambdaward.conf(5) (built by man/gen_conf_man.c). */
 void lw_config_reference_man(FILE *to);
+
+/* [log] level's values, NULL-terminated, in daemon/log.c's words. */
+extern const char *const lw_log_level_names[];
 
 #endif

@@ -17,6 +17,9 @@
 
 static lw_log_level threshold = LW_LOG_INFO;
 static bool journal;
+static bool pinned;
+
+void lw_log_pin_level(void) { pinned = true; }
 
 void lw_log_init(void)
 {
@@ -37,7 +40,8 @@ int lw_log_set_level(const char *name)
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         if (!strcmp(name, map[i].n)) {
-            threshold = map[i].l;
+            if (!pinned)
+                threshold = map[i].l;
             return 0;
         }
     }

@@ -36,6 +36,10 @@ typedef enum lw_log_level {
 void lw_log_init(void);
 /* "debug", "info", ...; returns -1 for an unknown name. */
 int lw_log_set_level(const char *name);
+/* The level set now stays (a command line's --debug over the config's
+ * [log] level, at start and at every reload): later lw_log_set_level calls
+ * change nothing. */
+void lw_log_pin_level(void);
 void lw_log(lw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A command's message (`query`, `check-config`, `test-webhook`...): one

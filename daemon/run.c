@@ -468,8 +468,7 @@ static void on_hup(uv_signal_t *s, int signum)
     persist(d);
     lw_config_free(&d->cfg);
     d->cfg = next;
-    if (d->cfg.log_level)
-        lw_log_set_level(d->cfg.log_level);
+    lw_log_set_level(lw_log_level_names[d->cfg.log_level]);
     rebuild(d);
     for (int i = 0; i < d->nparts; i++)
         if (d->parts[i].ops->reload)
@@ -490,8 +489,7 @@ int lw_daemon_main(const char *config, const lw_component_factory *factories)
         free(d);
         return LW_DAEMON_BAD_CONFIG;
     }
-    if (d->cfg.log_level && lw_log_set_level(d->cfg.log_level) < 0)
-        LW_WARN("unknown log level '%s': using info", d->cfg.log_level);
+    lw_log_set_level(lw_log_level_names[d->cfg.log_level]); /* the loader refused any other */
     char err[512];
     d->state = lw_state_open(d->cfg.state_path, err, sizeof err);
     if (!d->state) {

@@ -8,7 +8,9 @@
  * Output: the query table (daemon/sinks/output.c) or, with --json, each
  * finding's JSON as recorded, one per line. The JSON was redacted when it
  * was made; it passes through redaction again here, as every byte we print
- * does. The state is opened read-only, as `status` does.
+ * does (the table's cells are redacted and escaped by output.c, which
+ * leaves only its own colour codes raw). The state is opened read-only, as
+ * `status` does.
  */
 #include <fnmatch.h>
 #include <getopt.h>
@@ -21,6 +23,7 @@
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "daemon/cli/cli.h"
+#include "daemon/cli/term.h"
 #include "daemon/log.h"
 #include "daemon/sinks/output.h"
 #include "daemon/state.h"
@@ -29,6 +32,7 @@
 typedef struct listing {
     const char *function;   /* glob, or NULL */
     bool json, suppressed;
+    lw_out_style style;
     int64_t shown;
     lw_buf out;
 } listing;
@@ -48,6 +52,8 @@ static void usage(FILE *to)
           "      --suppressed       list the findings [suppress NAME] sections muted instead,\n"
           "                         with the section's name\n"
           "      --json             one finding JSON object per line, as recorded\n"
+          "      --color WHEN       colour severities in the table: auto (default: on a\n"
+          "                         terminal, unless NO_COLOR is set), always or never\n"
           "      --config FILE      the config naming the state file\n"
           "                         (default /etc/lambdaward/lambdaward.conf)\n"
           "      --state PATH       read this state file instead\n"
@@ -76,9 +82,12 @@ static void table_row(listing *l, const lw_finding_row *r)
             f.count = (uint64_t)count;
     }
     lw_json_free(&j);
-    lw_out_finding(LW_OUT_TABLE, &f, NULL, 0, &l->out);
-    if (r->suppressed_by[0]) /* a name from the config: escaped by lw_print */
-        lw_buf_printf(&l->out, "  suppressed by [suppress %s]\n", r->suppressed_by);
+    lw_out_finding(&l->style, &f, NULL, 0, &l->out);
+    if (r->suppressed_by[0]) {
+        lw_buf_puts(&l->out, "  suppressed by [suppress ");
+        lw_out_cell(&l->out, r->suppressed_by, strlen(r->suppressed_by), 0);
+        lw_buf_puts(&l->out, "]\n");
+    }
     lw_buf_free(&f.title);
 }
 
@@ -97,18 +106,14 @@ static int row(void *ud, const lw_finding_row *r)
         return 0;
     }
     table_row(l, r);
-    /* Each line through lw_print: redacted and escaped like every line we
-     * print (the table's own escaping leaves nothing for it to change). */
-    char *save = NULL;
-    for (char *line = strtok_r(l->out.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        lw_print(stdout, "%s", line);
+    fwrite(l->out.p, 1, l->out.len, stdout);
     lw_buf_reset(&l->out);
     return 0;
 }
 
 int lw_cmd_findings(int argc, char **argv)
 {
-    enum { OPT_SINCE = 256, OPT_SEVERITY, OPT_DETECTOR, OPT_FUNCTION, OPT_SUPPRESSED, OPT_JSON };
+    enum { OPT_SINCE = 256, OPT_SEVERITY, OPT_DETECTOR, OPT_FUNCTION, OPT_SUPPRESSED, OPT_JSON, OPT_COLOR };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"state", required_argument, NULL, 's'},
@@ -118,12 +123,14 @@ int lw_cmd_findings(int argc, char **argv)
         {"function", required_argument, NULL, OPT_FUNCTION},
         {"suppressed", no_argument, NULL, OPT_SUPPRESSED},
         {"json", no_argument, NULL, OPT_JSON},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config = "/etc/lambdaward/lambdaward.conf", *path = NULL;
     lw_finding_filter filt = {0};
     listing l = {0};
+    lw_color_mode color = LW_COLOR_AUTO;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:s:h", longopts, NULL)) != -1) {
@@ -151,6 +158,14 @@ int lw_cmd_findings(int argc, char **argv)
         case OPT_FUNCTION: l.function = optarg; break;
         case OPT_SUPPRESSED: filt.suppressed = l.suppressed = true; break;
         case OPT_JSON: l.json = true; break;
+        case OPT_COLOR: {
+            char err[128];
+            if (lw_term_color_parse(optarg, &color, err, sizeof err) < 0) {
+                lw_print(stderr, "lambdaward findings: --color %s, not '%s'", err, optarg);
+                return LW_EXIT_USAGE;
+            }
+            break;
+        }
         case 'h': usage(stdout); return LW_EXIT_OK;
         default: usage(stderr); return LW_EXIT_USAGE;
         }
@@ -159,6 +174,7 @@ int lw_cmd_findings(int argc, char **argv)
         lw_print(stderr, "lambdaward findings: unexpected argument '%s'", argv[optind]);
         return LW_EXIT_USAGE;
     }
+    l.style = (lw_out_style){.fmt = LW_OUT_TABLE, .width = lw_term_width(1), .color = lw_term_color(1, color)};
     lw_config cfg;
     memset(&cfg, 0, sizeof cfg);
     if (!path) {

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/timeutil.h"
 #include "daemon/cli/cli.h"
+#include "daemon/cli/term.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/pipeline/spool.h"
 #include "daemon/sinks/output.h"
@@ -33,7 +34,7 @@
 #define MAX_JOBS 64
 
 typedef struct query {
-    lw_out_format fmt;
+    lw_out_style style;     /* format, width, colour; want_function set at the end */
     int fail_on;            /* -1 = off */
     const char *default_group;
     lw_arch arch;
@@ -131,6 +132,8 @@ static void usage(FILE *to)
           "\n"
           "Output:\n"
           "  -o, --output FORMAT    table (default on a terminal) or json (JSON Lines)\n"
+          "      --color WHEN       colour severities in the table: auto (default: on a\n"
+          "                         terminal, unless NO_COLOR is set), always or never\n"
           "      --fail-on SEV      exit 3 if a finding of severity SEV or higher is produced\n"
           "                         (info, low, medium, high, critical)\n"
           "      --arch ARCH        x86_64 (default) or arm64, for the cost estimate\n"
@@ -140,6 +143,10 @@ static void usage(FILE *to)
           "                         ca_bundle, filter_tps, request_timeout), detector settings,\n"
           "                         [rule NAME] sections and webhooks (default for --webhook:\n"
           "                         /etc/lambdaward/lambdaward.conf)\n"
+          "      --debug            log every API call (operation, log group, HTTP status,\n"
+          "                         duration, attempt), retry and webhook delivery attempt to\n"
+          "                         standard error, never a secret ([log] level = debug of\n"
+          "                         --config does the same)\n"
           "  -j, --jobs N           analyse large files with N threads (default 1; 0 = one\n"
           "                         per CPU). Splits JSON Lines and text files on line\n"
           "                         boundaries; other inputs are read by one thread\n"
@@ -178,7 +185,7 @@ static void take(query *q, const char *id, int severity, const char *detector, c
 static void render(void *ud, const lw_finding *f, const char *json, size_t n, lw_buf *out)
 {
     const query *q = ud;
-    lw_out_finding(q->fmt, f, json, n, out);
+    lw_out_finding(&q->style, f, json, n, out);
 }
 
 static void sink(void *ud, const lw_finding *f, const char *id, const char *json, size_t n)
@@ -249,7 +256,7 @@ static void on_error(void *ud, const char *origin, uint64_t line, const char *ms
 int lw_cmd_query(int argc, char **argv)
 {
     enum { OPT_FAIL_ON = 256, OPT_LOG_GROUP, OPT_ARCH, OPT_WEBHOOK, OPT_CONFIG, OPT_PREFIX, OPT_SINCE, OPT_START,
-           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION };
+           OPT_END, OPT_PATTERN, OPT_REGION, OPT_PROFILE, OPT_ENDPOINT, OPT_TPS, OPT_FUNCTION, OPT_COLOR, OPT_DEBUG };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -268,12 +275,15 @@ int lw_cmd_query(int argc, char **argv)
         {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
         {"tps", required_argument, NULL, OPT_TPS},
         {"function", required_argument, NULL, OPT_FUNCTION},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"debug", no_argument, NULL, OPT_DEBUG},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     query q = {0};
-    q.fmt = isatty(1) ? LW_OUT_TABLE : LW_OUT_JSON;
+    q.style.fmt = isatty(1) ? LW_OUT_TABLE : LW_OUT_JSON;
+    lw_color_mode color = LW_COLOR_AUTO;
     q.fail_on = -1;
     q.max_sev = -1;
     q.jobs = 1;
@@ -301,9 +311,9 @@ int lw_cmd_query(int argc, char **argv)
             break;
         case 'o':
             if (!strcmp(optarg, "json"))
-                q.fmt = LW_OUT_JSON;
+                q.style.fmt = LW_OUT_JSON;
             else if (!strcmp(optarg, "table"))
-                q.fmt = LW_OUT_TABLE;
+                q.style.fmt = LW_OUT_TABLE;
             else {
                 lw_print(stderr, "lambdaward query: --output must be table or json, not '%s'", optarg);
                 goto usage_error;
@@ -372,6 +382,18 @@ int lw_cmd_query(int argc, char **argv)
             }
             functions[q.nfunctions++] = optarg;
             break;
+        case OPT_COLOR: {
+            char err[128];
+            if (lw_term_color_parse(optarg, &color, err, sizeof err) < 0) {
+                lw_print(stderr, "lambdaward query: --color %s, not '%s'", err, optarg);
+                goto usage_error;
+            }
+            break;
+        }
+        case OPT_DEBUG:
+            lw_log_set_level("debug");
+            lw_log_pin_level(); /* over [log] level of --config */
+            break;
         case OPT_WEBHOOK:
             hooks[q.nwebhooks++] = optarg;
             break;
@@ -415,6 +437,8 @@ int lw_cmd_query(int argc, char **argv)
             goto usage_error;
         }
     }
+    q.style.width = lw_term_width(1);
+    q.style.color = lw_term_color(1, color);
     /* FILE... as the Unix tools take them; -f/--file still works and the
      * order of the inputs is the order given, options first. */
     while (optind < argc)
@@ -504,6 +528,7 @@ int lw_cmd_query(int argc, char **argv)
             lw_config_free(&q.cfg);
             goto usage_error;
         }
+        lw_log_set_level(lw_log_level_names[q.cfg.log_level]);
     }
     if (q.nwebhooks && lw_spool_open(&q.sent) < 0) {
         lw_print(stderr, "lambdaward query: cannot create a temporary file: %s", strerror(errno));
@@ -549,8 +574,9 @@ int lw_cmd_query(int argc, char **argv)
     /* Platform lines whose fields could not be read leave durations,
      * memory and cost short: an input error, said, never silent. */
     uint64_t unread = lw_pipeline_counts_get(q.p)->platform_unread + fc.platform_unread;
-    lw_out_style style = {.fmt = q.fmt, .want_function = q.nfunctions ? function_wanted : NULL, .ud = &q};
-    lw_out_summaries(&style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p), &q.out);
+    q.style.want_function = q.nfunctions ? function_wanted : NULL;
+    q.style.ud = &q;
+    lw_out_summaries(&q.style, lw_pipeline_stats(q.p), q.findings, lw_pipeline_late(q.p) + fc.late, &q.out);
     flush_out(&q);
     fflush(stdout);
     int max_sev = q.max_sev;

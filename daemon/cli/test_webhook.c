@@ -18,9 +18,14 @@ int lw_cmd_test_webhook(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc)
             config = argv[++i];
+        else if (!strcmp(argv[i], "--debug")) {
+            lw_log_set_level("debug");
+            lw_log_pin_level();
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("Usage: lambdaward test-webhook [--config FILE] NAME\n\n"
-                 "Send a signed sample finding to webhook NAME and print the response.");
+            puts("Usage: lambdaward test-webhook [--config FILE] [--debug] NAME\n\n"
+                 "Send a signed sample finding to webhook NAME and print the response.\n"
+                 "--debug logs the attempt (the URL as scheme://host:port, status, duration).");
             return LW_EXIT_OK;
         } else if (!name)
             name = argv[i];
@@ -40,6 +45,7 @@ int lw_cmd_test_webhook(int argc, char **argv)
         lw_config_free(&c);
         return LW_EXIT_USAGE;
     }
+    lw_log_set_level(lw_log_level_names[c.log_level]);
     const lw_webhook_cfg *h = lw_webhook_find(&c, name);
     if (!h) {
         lw_print(stderr, "lambdaward test-webhook: no [webhook %s] in %s", name, config);

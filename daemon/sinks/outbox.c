@@ -9,6 +9,7 @@
 #include "common/backoff.h"
 #include "common/clock.h"
 #include "common/map.h"
+#include "common/url.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -43,6 +44,7 @@ typedef struct attempt {
     char webhook[128];
     char id[40];
     int attempts;       /* before this one */
+    int64_t sent_ms;    /* for the debug log's duration */
     char key[200];
 } attempt;
 
@@ -63,6 +65,12 @@ static void on_result(void *ctx, const lw_http_result *r)
     lw_map_del(&w->in_flight, a->key, strlen(a->key));
     w->st.in_flight--;
     int64_t now = lw_wall_ms();
+    if (r->status)
+        LW_DEBUG("webhook %s: finding %s: HTTP %d after %lld ms (attempt %d)", a->webhook, a->id, r->status,
+                 (long long)(now - a->sent_ms), a->attempts + 1);
+    else
+        LW_DEBUG("webhook %s: finding %s: no answer after %lld ms (attempt %d): %s", a->webhook, a->id,
+                 (long long)(now - a->sent_ms), a->attempts + 1, r->error ? r->error : "?");
     if (r->status >= 200 && r->status < 300) {
         w->st.delivered++;
         if (lw_state_outbox_delivered(w->state, a->webhook, a->id, now) < 0)
@@ -116,6 +124,10 @@ static void deliver(lw_webhooks *w, const lw_webhook_cfg *h, const lw_outbox_ite
 
     lw_webhook_request req;
     lw_webhook_request_build(&req, h, it->finding_id, it->json, strlen(it->json), lw_wall_ms() / 1000);
+    char where[300]; /* scheme://host:port: a hook's path and query are often its credential */
+    lw_url_printable(req.url, where, sizeof where);
+    LW_DEBUG("webhook %s: POST %s finding %s (attempt %d)", a->webhook, where, a->id, a->attempts + 1);
+    a->sent_ms = lw_wall_ms();
     w->poster.post(w->poster.ud, req.url, req.headers, req.nheaders, req.body.p, req.body.len, req.timeout_s,
                    on_result, a);
     lw_webhook_request_free(&req);

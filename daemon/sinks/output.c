@@ -2,6 +2,7 @@
 #include "daemon/sinks/output.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "common/escape.h"
 #include "common/timeutil.h"
@@ -18,9 +19,13 @@ static size_t columns(const lw_buf *b)
 
 /* Appends at most w display columns of s, escaped (common/escape.h: no
  * control character from a log reaches the terminal), "~" when cut; an
- * escape is kept whole or not at all. */
+ * escape is kept whole or not at all. w = 0: all of it, unpadded. */
 static void fit(lw_buf *out, const char *s, size_t n, size_t w)
 {
+    if (!w) {
+        lw_escape(out, s, n, 0, 0);
+        return;
+    }
     size_t cols = 0, i = 0;
     lw_buf one = LW_BUF_INIT;
     while (i < n) {
@@ -41,9 +46,75 @@ static void fit(lw_buf *out, const char *s, size_t n, size_t w)
         lw_buf_putc(out, ' ');
 }
 
-void lw_out_finding(lw_out_format fmt, const lw_finding *f, const char *json, size_t n, lw_buf *out)
+/* Every cell is redacted before it is escaped: names and errors come from
+ * outside as titles do, and the table reaches the terminal directly. */
+void lw_out_cell(lw_buf *out, const char *s, size_t n, size_t w)
 {
-    if (fmt == LW_OUT_JSON) {
+    lw_buf red = LW_BUF_INIT;
+    lw_redact(s ? s : "", s ? n : 0, &red);
+    fit(out, red.p ? red.p : "", red.len, w);
+    lw_buf_free(&red);
+}
+
+size_t lw_out_columns(const char *s, size_t n)
+{
+    lw_buf b = LW_BUF_INIT;
+    lw_out_cell(&b, s, n, 0);
+    size_t c = columns(&b);
+    lw_buf_free(&b);
+    return c;
+}
+
+size_t lw_out_name_width(size_t longest, size_t min, size_t rest, size_t width)
+{
+    size_t w = longest;
+    if (width)
+        w = width > rest ? width - rest : 0;
+    if (w > longest)
+        w = longest;
+    return w < min ? min : w;
+}
+
+void lw_out_name(lw_buf *out, const char *s, size_t n, size_t w)
+{
+    if (lw_out_columns(s, n) <= w) {
+        lw_out_cell(out, s, n, w);
+        return;
+    }
+    lw_out_cell(out, s, n, 0);
+    lw_buf_putc(out, '\n');
+    for (size_t i = 0; i < w; i++)
+        lw_buf_putc(out, ' ');
+}
+
+static void trim(lw_buf *out)
+{
+    while (out->len && out->p[out->len - 1] == ' ')
+        out->len--;
+}
+
+/* SGR colours (ECMA-48) for the severity word: red for what needs a
+ * person now, yellow for what needs one today, cyan for the rest worth a
+ * look; info stays plain. Only the word is coloured, so columns, grep and
+ * a terminal without colour read the same. */
+static const char *sev_color(lw_severity s)
+{
+    switch (s) {
+    case LW_SEV_CRITICAL: return "\x1b[1;31m";
+    case LW_SEV_HIGH: return "\x1b[31m";
+    case LW_SEV_MEDIUM: return "\x1b[33m";
+    case LW_SEV_LOW: return "\x1b[36m";
+    default: return NULL;
+    }
+}
+
+#define SEV_W 9
+#define DET_W 17
+#define TIME_W 21 /* "2026-03-08T14:00:00Z " */
+
+void lw_out_finding(const lw_out_style *st, const lw_finding *f, const char *json, size_t n, lw_buf *out)
+{
+    if (st->fmt == LW_OUT_JSON) {
         lw_buf_append(out, json, n);
         lw_buf_putc(out, '\n');
         return;
@@ -52,28 +123,44 @@ void lw_out_finding(lw_out_format fmt, const lw_finding *f, const char *json, si
     snprintf(sev, sizeof sev, "%s", lw_severity_name(f->severity));
     for (char *c = sev; *c; c++)
         *c = (char)(*c - 32 * (*c >= 'a' && *c <= 'z'));
-    fit(out, sev, strlen(sev), 9);
-    fit(out, f->detector, strlen(f->detector), 17);
-    fit(out, f->function.p, f->function.n, 33);
+    const char *col = st->color ? sev_color(f->severity) : NULL;
+    if (col)
+        lw_buf_puts(out, col);
+    lw_buf_puts(out, sev);
+    if (col)
+        lw_buf_puts(out, "\x1b[0m");
+    for (size_t i = strlen(sev); i < SEV_W; i++)
+        lw_buf_putc(out, ' ');
+    lw_out_cell(out, f->detector, strlen(f->detector), DET_W);
     if (f->time_ms) {
+        /* Seconds are enough to find the line; the zone is always said. */
         lw_buf t = LW_BUF_INIT;
         lw_fmt_iso8601(&t, f->time_ms);
-        lw_buf_append(out, t.p, 10);
-        lw_buf_putc(out, ' ');
-        lw_buf_append(out, t.p + 11, 8);
+        lw_buf_append(out, t.p, 19);
+        lw_buf_puts(out, "Z ");
         lw_buf_free(&t);
+    } else {
+        lw_buf_printf(out, "%*s", TIME_W, "");
     }
-    while (out->len && out->p[out->len - 1] == ' ')
-        out->len--;
+    /* The function last, whole: on this line when it fits, else alone on
+     * the next (see output.h). */
+    size_t room = st->width > SEV_W + DET_W + TIME_W ? st->width - SEV_W - DET_W - TIME_W : 0;
+    if (st->width && lw_out_columns(f->function.p, f->function.n) > room) {
+        trim(out);
+        lw_buf_puts(out, "\n  ");
+    }
+    lw_out_cell(out, f->function.p, f->function.n, 0);
+    trim(out);
     lw_buf_puts(out, "\n  ");
-    lw_buf red = LW_BUF_INIT;
-    lw_redact(f->title.p ? f->title.p : "", f->title.len, &red);
-    fit(out, red.p ? red.p : "", red.len, 78);
-    lw_buf_free(&red);
-    while (out->len && out->p[out->len - 1] == ' ')
-        out->len--;
+    char count[32] = "";
     if (f->count > 1)
-        lw_buf_printf(out, " (x%llu)", (unsigned long long)f->count);
+        snprintf(count, sizeof count, " (x%llu)", (unsigned long long)f->count);
+    size_t tw = 0; /* the title shrinks so the count still fits */
+    if (st->width)
+        tw = st->width > 2 + strlen(count) + 8 ? st->width - 2 - strlen(count) : 8;
+    lw_out_cell(out, f->title.p ? f->title.p : "", f->title.len, tw);
+    trim(out);
+    lw_buf_puts(out, count);
     lw_buf_putc(out, '\n');
 }
 
@@ -96,6 +183,8 @@ static void money(lw_buf *out, double usd, int width)
         snprintf(tmp, sizeof tmp, "%.2f", usd);
     lw_buf_printf(out, "%*s", width, tmp);
 }
+
+#define SUM_REST 61 /* the columns after FUNCTION */
 
 static void late_note(uint64_t late, lw_buf *out)
 {
@@ -124,20 +213,28 @@ void lw_out_summaries(const lw_out_style *st, const lw_stats *s, uint64_t findin
     }
     if (!findings)
         lw_buf_puts(out, "No findings.\n");
-    size_t nshown = 0;
-    lw_map_foreach(&s->fns, e)
-        nshown += shown(st, e->key, e->klen);
+    size_t nshown = 0, longest = 0;
+    lw_map_foreach(&s->fns, e) {
+        if (!shown(st, e->key, e->klen))
+            continue;
+        nshown++;
+        size_t c = lw_out_columns(e->key, e->klen);
+        longest = c > longest ? c : longest;
+    }
     if (!nshown) {
         late_note(late, out);
         return;
     }
-    lw_buf_puts(out, "\nFUNCTION            INVOC  COLD  ERR TMO OOM    P50ms    P99ms ATK B/U    COST$\n");
+    /* The numbers take SUM_REST columns; the names what is left, and as
+     * much as the longest needs (18 at least, the column's old width). */
+    size_t w = lw_out_name_width(longest, 18, SUM_REST, st->width);
+    lw_buf_printf(out, "\n%-*s  INVOC  COLD  ERR TMO OOM    P50ms    P99ms ATK B/U    COST$\n", (int)w, "FUNCTION");
     double total = 0;
     lw_map_foreach(&s->fns, e) {
         const lw_fn_stats *f = e->val;
         if (!shown(st, e->key, e->klen))
             continue;
-        fit(out, e->key, e->klen, 18);
+        lw_out_name(out, e->key, e->klen, w);
         lw_buf_printf(out, "%7llu%6llu%5llu%4llu%4llu", (unsigned long long)f->invocations,
                       (unsigned long long)f->cold_starts, (unsigned long long)f->errors,
                       (unsigned long long)f->timeouts, (unsigned long long)f->oom);
@@ -152,7 +249,7 @@ void lw_out_summaries(const lw_out_style *st, const lw_stats *s, uint64_t findin
         money(out, cost, 9);
         lw_buf_putc(out, '\n');
     }
-    lw_buf_printf(out, "%-70s", "TOTAL (estimated USD at public on-demand prices)");
+    lw_buf_printf(out, "%-*s", (int)(w + SUM_REST - 9), "TOTAL (estimated USD at public on-demand prices)");
     money(out, total, 9);
     lw_buf_putc(out, '\n');
     late_note(late, out);

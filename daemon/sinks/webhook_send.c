@@ -13,7 +13,9 @@
 
 #include "common/backoff.h"
 #include "common/clock.h"
+#include "common/url.h"
 #include "config/config.h"
+#include "daemon/log.h"
 #include "daemon/net/curl_uv.h"
 #include "daemon/sinks/webhook_format.h"
 #include "daemon/sinks/webhook_send.h"
@@ -46,9 +48,17 @@ static int send_one(const lw_webhook_cfg *h, const char *ca_bundle, const char *
     lw_webhook_request req;
     lw_webhook_request_build(&req, h, finding_id, json, strlen(json), lw_wall_ms() / 1000);
     one o = {0};
+    char where[300]; /* scheme://host:port only: a hook's path and query are often its credential */
+    lw_url_printable(req.url, where, sizeof where);
+    int64_t t0 = lw_wall_ms();
+    LW_DEBUG("webhook %s: POST %s finding %s", h->name, where, finding_id);
     p.post(p.ud, req.url, req.headers, req.nheaders, req.body.p, req.body.len, req.timeout_s, got, &o);
     while (!o.done)
         uv_run(&loop, UV_RUN_ONCE);
+    if (o.status)
+        LW_DEBUG("webhook %s: HTTP %d after %lld ms", h->name, o.status, (long long)(lw_wall_ms() - t0));
+    else
+        LW_DEBUG("webhook %s: no answer after %lld ms: %s", h->name, (long long)(lw_wall_ms() - t0), o.error);
     lw_curl_close(c);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -89,6 +99,7 @@ int lw_webhook_send(const lw_webhook_cfg *h, const char *ca_bundle, const char *
             double wait = lw_backoff_delay(attempt + 1, SEND_BASE_S, SEND_CAP_S, &rng);
             if (retry_after > wait)
                 wait = retry_after < SEND_CAP_S ? retry_after : SEND_CAP_S;
+            LW_DEBUG("webhook %s: finding %s: try %d of %d in %.2f s", h->name, finding_id, attempt + 2, tries, wait);
             usleep((useconds_t)(wait * 1e6));
         }
     }

@@ -243,6 +243,9 @@ static void replay_worker(const lw_file_opts *o, worker *w, uint64_t line_base, 
     if (o->counts) {
         o->counts->damaged_lines += w->damaged_lines;
         o->counts->platform_unread += lw_pipeline_counts_get(w->p)->platform_unread;
+        /* Each worker's detectors judged its range: their late events are
+         * the caller's too (query reported only its own pipeline's, 0). */
+        o->counts->late += lw_pipeline_late(w->p);
     }
     for (uint64_t e = (uint64_t)w->nerrs; e < w->input_errors; e++)
         o->on_error(o->ud, w->path, 0, NULL);

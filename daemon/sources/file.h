@@ -19,6 +19,8 @@ typedef struct lw_file_counts {
     uint64_t damaged_lines;    /* input lines lost to damage (see decode.h) */
     uint64_t platform_unread;  /* the --jobs workers' platform lines that could not be
                                   read (a single thread counts in the caller's pipeline) */
+    uint64_t late;             /* the --jobs workers' late events (lw_pipeline_late; a
+                                  single thread counts in the caller's pipeline) */
 } lw_file_counts;
 
 typedef struct lw_file_opts {

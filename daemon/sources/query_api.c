@@ -127,7 +127,20 @@ static void start_more(run *r)
     }
 }
 
-static void group_found(void *ud, const char *name) { add_group(ud, name); }
+/* One --log-group-prefix being listed: what it found decides whether it
+ * was a typo (none: an input error naming it, exit 2) or just quiet. */
+typedef struct pctx {
+    run *r;
+    const char *prefix;
+    int found;
+} pctx;
+
+static void group_found(void *ud, const char *name)
+{
+    pctx *pc = ud;
+    pc->found++;
+    add_group(pc->r, name);
+}
 
 static bool on_groups(void *ud, const lw_json *page)
 {
@@ -137,11 +150,16 @@ static bool on_groups(void *ud, const lw_json *page)
 
 static void on_groups_done(void *ud, const char *error)
 {
-    run *r = ud;
+    pctx *pc = ud;
+    run *r = pc->r;
     if (error) {
         r->res->errors++;
-        lw_print(stderr, "lambdaward: listing log groups: %s", error);
+        lw_print(stderr, "lambdaward: listing log groups with prefix %s: %s", pc->prefix, error);
+    } else if (!pc->found) {
+        r->res->errors++;
+        lw_print(stderr, "lambdaward query: no log group name starts with '%s' (--log-group-prefix)", pc->prefix);
     }
+    free(pc);
     r->discovering--;
     start_more(r);
 }
@@ -169,14 +187,15 @@ int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result
     for (int i = 0; i < o->ngroups; i++)
         add_group(&r, o->groups[i]);
     for (int i = 0; i < o->nprefixes; i++) {
+        pctx *pc = lw_xcalloc(1, sizeof *pc);
+        pc->r = &r;
+        pc->prefix = o->prefixes[i];
         r.discovering++;
-        lw_logs_describe_groups(r.logs, o->prefixes[i], NULL, on_groups, on_groups_done, &r);
+        lw_logs_describe_groups(r.logs, o->prefixes[i], NULL, on_groups, on_groups_done, pc);
     }
     start_more(&r);
     uv_run(&loop, UV_RUN_DEFAULT);
     progress(&r, true);
-    if (r.ngroups == 0 && !res->errors)
-        lw_print(stderr, "lambdaward query: no log group matched");
     lw_logs_transport_close(tc); /* its credential fetch and timers go before the client */
     lw_curl_close(curl);
     uv_run(&loop, UV_RUN_DEFAULT);

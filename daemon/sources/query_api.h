@@ -34,7 +34,9 @@ typedef struct lw_query_api_result {
 } lw_query_api_result;
 
 /* Returns 0, or -1 when nothing could be queried (message printed). Group
- * level failures are printed and counted in res->errors. */
+ * level failures are printed and counted in res->errors, and so is each
+ * prefix that matches no log group (a typo must not look like a quiet
+ * hour); the other prefixes and groups are still read. */
 int lw_query_api(const lw_query_api_opts *o, lw_pipeline *p, lw_query_api_result *res);
 
 #endif

@@ -45,6 +45,7 @@ struct lw_tailer {
     lw_daemon *d;
     lw_logs *logs;
     lw_map groups;            /* name -> tgroup* */
+    lw_map empty_prefixes;    /* [watch] prefixes whose last listing found no group (warned once) */
     uv_timer_t sched;
     int active;
     int discovering;
@@ -333,22 +334,62 @@ static void start_poll(lw_tailer *t, tgroup *g)
 
 /* ---- discovery ---------------------------------------------------------- */
 
-static void group_found(void *ud, const char *name) { add_group(ud, name); }
+/* One listing: by prefix (prefix set) or pattern. A prefix that lists no
+ * group is warned about, not fatal as in `query`: the daemon runs for
+ * months and groups appear with the functions deployed later. Warned once
+ * until it finds some (then a notice), not at every discovery round;
+ * `status` shows it too, from the config and the groups recorded. */
+typedef struct discovery {
+    lw_tailer *t;
+    char *prefix;
+    int found;
+} discovery;
+
+static void group_found(void *ud, const char *name)
+{
+    discovery *k = ud;
+    k->found++;
+    add_group(k->t, name);
+}
 
 static bool on_groups_page(void *ud, const lw_json *page)
 {
-    lw_tailer *t = ud;
-    lw_logs_group_names(page, group_found, t);
-    return !t->stopping;
+    discovery *k = ud;
+    lw_logs_group_names(page, group_found, k);
+    return !k->t->stopping;
 }
 
 static void on_discovery_done(void *ud, const char *error)
 {
-    lw_tailer *t = ud;
-    if (error && strcmp(error, "cancelled"))
+    discovery *k = ud;
+    lw_tailer *t = k->t;
+    if (error && strcmp(error, "cancelled")) {
         LW_WARN("tailer: discovering log groups: %s", error);
+    } else if (!error && k->prefix) {
+        size_t n = strlen(k->prefix);
+        bool warned = lw_map_get(&t->empty_prefixes, k->prefix, n) != NULL;
+        if (!k->found && !warned) {
+            LW_WARN("tailer: log_group_prefix %s matches no log group (yet): nothing to watch there until one "
+                    "appears", k->prefix);
+            *lw_map_put(&t->empty_prefixes, k->prefix, n) = (void *)1;
+        } else if (k->found && warned) {
+            LW_NOTICE("tailer: log_group_prefix %s now matches %d log group%s", k->prefix, k->found,
+                      k->found == 1 ? "" : "s");
+            lw_map_del(&t->empty_prefixes, k->prefix, n);
+        }
+    }
+    free(k->prefix);
+    free(k);
     t->discovering--;
     maybe_stopped(t);
+}
+
+static discovery *discovery_new(lw_tailer *t, const char *prefix)
+{
+    discovery *k = lw_xcalloc(1, sizeof *k);
+    k->t = t;
+    k->prefix = prefix ? strdup(prefix) : NULL;
+    return k;
 }
 
 static void discover(lw_tailer *t)
@@ -365,11 +406,13 @@ static void discover(lw_tailer *t)
             add_group(t, w->groups.v[i]);
         for (int i = 0; i < w->prefixes.n; i++) {
             t->discovering++;
-            lw_logs_describe_groups(t->logs, w->prefixes.v[i], NULL, on_groups_page, on_discovery_done, t);
+            lw_logs_describe_groups(t->logs, w->prefixes.v[i], NULL, on_groups_page, on_discovery_done,
+                                    discovery_new(t, w->prefixes.v[i]));
         }
         for (int i = 0; i < w->patterns.n; i++) {
             t->discovering++;
-            lw_logs_describe_groups(t->logs, NULL, w->patterns.v[i], on_groups_page, on_discovery_done, t);
+            lw_logs_describe_groups(t->logs, NULL, w->patterns.v[i], on_groups_page, on_discovery_done,
+                                    discovery_new(t, NULL));
         }
     }
     t->next_discovery_ms = lw_wall_ms() + (int64_t)(every * 1000);
@@ -424,6 +467,7 @@ static lw_tailer *tailer_new(lw_daemon *d, lw_logs *logs)
     t->d = d;
     t->logs = logs;
     lw_map_init(&t->groups);
+    lw_map_init(&t->empty_prefixes);
     return t;
 }
 
@@ -462,6 +506,7 @@ static void destroy(void *self)
         }
     }
     lw_map_free(&t->groups);
+    lw_map_free(&t->empty_prefixes);
     free(t);
 }
 

@@ -181,7 +181,7 @@ check "--function '': usage error" test $rc -eq 2
 
 # --- table output fits 80 columns ------------------------------------------------
 q --file "$DATA/sensor-event-split.jsonl" --file "$DATA/lifecycle.jsonl" --output table > "$TMP/table.out"
-check "table shows the finding" grep -q "MEDIUM *attack *hello-world" "$TMP/table.out"
+check "table shows the finding" grep -q "MEDIUM *attack *[0-9-]*T[0-9:]*Z *hello-world" "$TMP/table.out"
 check "table within 80 columns" test "$(awk '{ if (length($0) > m) m = length($0) } END { print m+0 }' "$TMP/table.out")" -le 80
 
 # --- check-config: the shipped example passes; errors carry their line ---------

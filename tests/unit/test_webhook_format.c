@@ -130,7 +130,8 @@ static void table_escapes_attacker_text(void **st)
     f.function = (lw_str){fn, sizeof fn - 1};
     lw_buf_puts(&f.title, "GET /a\r\n2026-01-01 CRITICAL forged\xe2\x80\xa8\xc2\x9b" "31m");
     lw_buf out = LW_BUF_INIT;
-    lw_out_finding(LW_OUT_TABLE, &f, "", 0, &out);
+    const lw_out_style table80 = {.fmt = LW_OUT_TABLE, .width = 80};
+    lw_out_finding(&table80, &f, "", 0, &out);
     printf("%s", out.p);
     assert_null(strchr(out.p, '\r'));
     assert_null(strchr(out.p, '\x1b'));
@@ -150,7 +151,7 @@ static void table_escapes_attacker_text(void **st)
         lw_buf_putc(&f.title, 'a');
     lw_buf_puts(&f.title, "\x1bzz");
     lw_buf_reset(&out);
-    lw_out_finding(LW_OUT_TABLE, &f, "", 0, &out);
+    lw_out_finding(&table80, &f, "", 0, &out);
     const char *title = strstr(out.p, "\n  ") + 3;
     assert_int_equal(strlen(title), 76 + 1 + 1); /* 76 a, "~", newline */
     assert_int_equal(title[76], '~');
