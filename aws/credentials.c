@@ -335,17 +335,37 @@ void lw_region_resolve(const char *explicit_region, const char *profile, char *o
     view_wipe(&v);
 }
 
-void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
+/* The SDKs' endpoint precedence for one service (botocore's
+ * EndpointResolver with AWS_ENDPOINT_URL_<SERVICE ID>): explicit, the
+ * service's variable, AWS_ENDPOINT_URL, then AWS's host for the region. */
+static void service_endpoint(const char *explicit_url, const char *env, const char *host_prefix, const char *region,
+                             const char *no_region_url, char *out, size_t n)
 {
-    const char *e = setting(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL");
-    if (e) {
+    const char *e = setting(explicit_url, env, "AWS_ENDPOINT_URL");
+    if (e)
         snprintf(out, n, "%s", e);
-    } else {
-        snprintf(out, n, "https://logs.%s.amazonaws.com", region && *region ? region : "us-east-1");
-    }
+    else if ((!region || !*region) && no_region_url)
+        snprintf(out, n, "%s", no_region_url);
+    else
+        snprintf(out, n, "https://%s.%s.amazonaws.com", host_prefix, region && *region ? region : "us-east-1");
     size_t l = strlen(out);
     while (l && out[l - 1] == '/')
         out[--l] = '\0';
+}
+
+void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
+{
+    service_endpoint(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "logs", region, NULL, out, n);
+}
+
+void lw_sts_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
+{
+    service_endpoint(explicit_url, "AWS_ENDPOINT_URL_STS", "sts", region, "https://sts.amazonaws.com", out, n);
+}
+
+void lw_sso_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
+{
+    service_endpoint(explicit_url, "AWS_ENDPOINT_URL_SSO", "portal.sso", region, NULL, out, n);
 }
 
 void lw_creds_wipe(lw_aws_creds *c) { lw_wipe(c, sizeof *c); }

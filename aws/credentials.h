@@ -41,6 +41,13 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *src, size_t s
 void lw_region_resolve(const char *explicit_region, const char *profile, char *out, size_t n);
 /* The CloudWatch Logs endpoint URL (no trailing slash). */
 void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n);
+/* The STS endpoint: explicit_url, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
+ * https://sts.REGION.amazonaws.com, or https://sts.amazonaws.com with no
+ * region. No trailing slash. */
+void lw_sts_endpoint(const char *explicit_url, const char *region, char *out, size_t n);
+/* The IAM Identity Center portal: explicit_url, AWS_ENDPOINT_URL_SSO,
+ * AWS_ENDPOINT_URL, https://portal.sso.REGION.amazonaws.com. */
+void lw_sso_endpoint(const char *explicit_url, const char *region, char *out, size_t n);
 /* The profile the shared files are read for: profile, AWS_PROFILE, "default". */
 const char *lw_creds_profile_name(const char *profile);
 /* Parses a container-credentials or IMDS security-credentials answer:
