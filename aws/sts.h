@@ -33,16 +33,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/credentials.h"
 #include "aws/sigv4.h"
 #include "daemon/net/curl_uv.h"
-
-/* One role to assume, as a profile or an [account] section says it. */
-typedef struct lw_sts_role {
-    char role_arn[2048];
-    char external_id[1300];   /* "" = none (AWS allows up to 1224) */
-    char session_name[72];    /* "" = "lambdaward-<unix seconds>" */
-    int duration_s;           /* 0 = not sent (STS's default, 1 h) */
-} lw_sts_role;
 
 /* What an STS answer said. */
 typedef struct lw_sts_result {
