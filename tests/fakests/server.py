@@ -46,7 +46,7 @@ key, never a secret), GET /__admin/stats.
 It prints "LISTENING <port>" first and exits after --max-seconds,
 --max-requests or --idle-seconds without a request.
 """
-import argparse, datetime, json, os, re, secrets, sys, threading, time, urllib.parse, urllib.request
+import argparse, datetime, hashlib, json, os, re, secrets, sys, threading, time, urllib.parse, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
@@ -116,8 +116,9 @@ def assume_role(st, form, caller):
     r = st.trust.get("roles", {}).get(role)
     session = st.sessions.get(caller)
     principal = session["role"] if session else caller
-    who = ("arn:aws:sts::000000000000:assumed-role/%s" % principal.split("/")[-1]) if session else \
-        "arn:aws:iam::000000000000:user/" + caller
+    # AWS names the caller by its ARN (never its key id)
+    who = ("arn:aws:sts::000000000000:assumed-role/%s/session" % principal.split("/")[-1]) if session else \
+        "arn:aws:iam::000000000000:user/caller-%s" % hashlib.sha256(caller.encode()).hexdigest()[:8]
     if r is None or principal not in r.get("principals", []):
         raise StsError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s"
                        % (who, role))

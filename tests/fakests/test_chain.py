@@ -24,7 +24,9 @@ READER = "arn:aws:iam::111111111111:role/reader"
 CHAINED = "arn:aws:iam::222222222222:role/chained"
 IRSA = "arn:aws:iam::333333333333:role/irsa"
 DENIED = "arn:aws:iam::999999999999:role/nope"
-SECRETS = ["src-secret-value", "proc-secret-value", "procsrc-secret-value", "sso-bearer-ok", "eyJirsa.token.sig"]
+# (the source key id too: no message of ours names a key)
+SECRETS = ["AKIASOURCE00000001", "src-secret-value", "proc-secret-value", "procsrc-secret-value", "sso-bearer-ok",
+           "eyJirsa.token.sig"]
 failures = []
 procs = []
 
@@ -50,6 +52,81 @@ def get(port, path):
 
 def no_secrets(what, text):
     check(what + ": no secret or token in the output", not any(s in text for s in SECRETS), text[-1500:])
+
+
+def daemon_runs(tmp, env, trust):
+    """lambdaward run with [aws] profile = reader, role credentials living
+    7 s: every live event is analysed exactly once (one timeout finding
+    each) while the role is assumed again and again; and a daemon whose
+    role cannot be assumed keeps running and logs the role ARN."""
+    lport = start(["/usr/bin/python3", FAKELOGS, "--max-seconds", "240", "--only-registered"])
+    sport = start(["/usr/bin/python3", os.path.join(HERE, "server.py"), "--trust", trust, "--max-seconds", "240",
+                   "--register", "http://127.0.0.1:%d" % lport, "--lifetime", "7"])
+    denv = dict(env, AWS_ENDPOINT_URL_STS="http://127.0.0.1:%d" % sport)
+
+    def daemon(name, profile):
+        conf = os.path.join(tmp, name + ".conf")
+        with open(conf, "w") as f:
+            f.write("[aws]\nprofile = %s\nendpoint_url = http://127.0.0.1:%d\n[watch all]\n"
+                    "log_group_prefix = /aws/lambda/\npoll_interval = 1s\nlookback = 60s\ndiscovery_interval = 10s\n"
+                    "[state]\npath = %s/%s.db\n" % (profile, lport, tmp, name))
+        os.chmod(conf, 0o600)
+        log = os.path.join(tmp, name + ".log")
+        d = subprocess.Popen([BIN, "run", "--config", conf], stderr=open(log, "w"), env=denv)
+        procs.append(d)
+        return d, log
+
+    d, log = daemon("reader", "reader")
+    sent = 0
+    start_t = time.time()
+    while time.time() - start_t < 16:
+        batch = []
+        for _ in range(3):
+            sent += 1
+            batch.append(json.dumps({"logGroupName": "/aws/lambda/live", "logStreamName": "2026/12/03/[$LATEST]a",
+                                     "timestamp": int(time.time() * 1000), "message":
+                                     "REPORT RequestId: 33333333-0000-4000-8000-%012d\tDuration: 3000.00 ms\t"
+                                     "Billed Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t"
+                                     "Status: timeout\n" % sent}))
+        urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d/__admin/put" % lport,
+                                                      data="\n".join(batch).encode(), method="POST"), timeout=5).read()
+        time.sleep(0.5)
+    import sqlite3
+    found = 0
+    for _ in range(40):
+        time.sleep(1)
+        try:
+            db = sqlite3.connect(os.path.join(tmp, "reader.db"))
+            found = db.execute("select count(*) from findings where detector = 'timeout'").fetchone()[0]
+            db.close()
+        except sqlite3.OperationalError:
+            found = 0  # not created yet
+        if found >= sent:
+            break
+    d.send_signal(15)
+    d.wait(20)
+    got = [i for i in get(sport, "/__admin/issued") if i["RoleArn"] == READER]
+    ls = get(lport, "/__admin/stats")
+    text = open(log).read()
+    check("daemon, role credentials living 7 s: every event analysed exactly once (%d of %d)" % (found, sent),
+          found == sent, text[-2000:])
+    check("daemon: the role was assumed again as its credentials ran out (%d times)" % len(got), len(got) >= 3, got)
+    check("daemon: CloudWatch Logs never saw an expired key", ls.get("expired_key", 0) == 0, ls)
+    no_secrets("daemon log", text)
+
+    d, log = daemon("denied", "denied")
+    text = ""
+    for _ in range(100):
+        time.sleep(0.1)
+        text = open(log).read()
+        if DENIED in text:
+            break
+    check("daemon, a role that cannot be assumed: logs the role ARN and AccessDenied", DENIED in text and
+          "AccessDenied" in text, text[-2000:])
+    check("...and keeps running", d.poll() is None, d.returncode)
+    d.send_signal(15)
+    d.wait(20)
+    no_secrets("daemon log (denied)", text)
 
 
 def main():
@@ -231,6 +308,8 @@ def main():
     check("expiring role credentials were assumed again (%.1f s query)" % (time.time() - t), len(got) >= 2 and
           all(ls.get("key:" + i["AccessKeyId"], 0) >= 1 for i in got[:2]), (got, ls))
     check("...before the service said they expired", ls.get("expired_key", 0) == 0, ls)
+
+    daemon_runs(tmp, env, trust)
 
     for p in procs:
         p.kill()
