@@ -167,6 +167,8 @@ def main():
         f.write("[profile denied]\nrole_arn = %s\nsource_profile = src\n" % DENIED)
         f.write("[profile proc]\ncredential_process = %s AKIAPROCESS0000001 proc-secret-value --count %s\n"
                 % (proc, count))
+        f.write("[profile proc-ttl]\ncredential_process = %s AKIAPROCESS0000001 proc-secret-value --ttl 7 "
+                "--count %s-ttl\n" % (proc, count))
         f.write("[profile procsrc]\ncredential_process = %s AKIAPROCSRC0000001 procsrc-secret-value --ttl 3600\n" % proc)
         f.write("[profile procrole]\nrole_arn = %s\nsource_profile = procsrc\n" % READER)
         f.write("[profile proc-exit]\ncredential_process = %s AKIAPROCESS0000001 proc-secret-value --exit 3\n" % proc)
@@ -252,6 +254,11 @@ def main():
     same_as_file("credential_process", r)
     check("credential_process: run once", open(count).read().count("run") == 1, open(count).read())
     check("credential_process: its key read the logs", used("AKIAPROCESS0000001") >= 1, get(lport, "/__admin/stats"))
+    # Expiring process credentials: the process is run again before they expire.
+    r = query("proc-ttl", tps=6)
+    same_as_file("credential_process with a 7 s Expiration", r)
+    check("credential_process: run again as its credentials ran out",
+          open(count + "-ttl").read().count("run") >= 2, open(count + "-ttl").read())
     r = query("procrole")
     same_as_file("role_arn whose source profile has a credential_process", r)
     check("...the role was assumed with the process's key",
