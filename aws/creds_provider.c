@@ -491,7 +491,9 @@ static void process_start(lw_creds_provider *p)
     uv_read_start((uv_stream_t *)&r->out, proc_alloc, proc_read);
 }
 
-/* Forgets a run in flight (the provider closes or starts over): killed. */
+/* Forgets a run in flight (the provider closes): the process is killed,
+ * and the run frees itself once its exit is reaped (SIGKILL makes that
+ * prompt; closing the handle before would leave a zombie). */
 static void process_abandon(lw_creds_provider *p)
 {
     proc_run *r = p->proc;
@@ -500,8 +502,7 @@ static void process_abandon(lw_creds_provider *p)
     p->proc = NULL;
     r->p = NULL;
     proc_kill(r);
-    r->exited = true; /* its exit callback may never come once closed */
-    proc_close_all(r);
+    proc_finish(r);
 }
 
 /* --- IAM Identity Center -------------------------------------------------------- */

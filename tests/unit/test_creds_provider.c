@@ -5,7 +5,7 @@
  * base's key and names where they came from; a role the base may not
  * assume is an error naming the role ARN and AccessDenied, with no
  * secret in it; closing the providers and the client frees everything
- * (ASan checks). */
+ * (ASan checks); closing while a credential_process runs kills it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,8 +147,44 @@ static void role_on_a_base(void **st)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* A provider closed while its credential_process runs: the process is
+ * killed and reaped, and the loop ends (uv_run returns only once the
+ * process handle is closed, which is after its exit was seen). */
+static void process_killed_on_close(void **st)
+{
+    (void)st;
+    char cfg[128], old[128];
+    snprintf(old, sizeof old, "%s", getenv("AWS_CONFIG_FILE"));
+    snprintf(cfg, sizeof cfg, "%s/config", dir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    const char *src = getenv("LW_SRC");
+    fprintf(f, "[profile slow]\ncredential_process = /usr/bin/python3 %s/tests/fakests/creds_process.py A S "
+               "--sleep 600\n",
+            src ? src : ".");
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", cfg, 1);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    lw_curl *curl = lw_curl_new(&loop, NULL);
+    lw_creds_provider *p = lw_creds_provider_new(&loop, curl, "slow");
+    answer a = {0};
+    lw_creds_provider_get(p, false, on_done, &a);
+    for (int i = 0; i < 5; i++)
+        uv_run(&loop, UV_RUN_NOWAIT);
+    assert_false(a.done);
+    lw_creds_provider_close(p);
+    assert_true(a.done);
+    assert_string_equal(a.err, "cancelled");
+    lw_curl_close(curl);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    setenv("AWS_CONFIG_FILE", old, 1);
+    unlink(cfg);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(role_on_a_base)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(role_on_a_base), cmocka_unit_test(process_killed_on_close)};
     return cmocka_run_group_tests(tests, start_fake, stop_fake);
 }
