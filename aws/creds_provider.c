@@ -15,7 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <signal.h>
+
 #include "aws/credentials.h"
+#include "aws/sts.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/url.h"
@@ -31,6 +35,10 @@
 #define CONTAINER_ATTEMPTS 3
 #define CONTAINER_TIMEOUT_S 2.0
 #define IMDS_TOKEN_TTL_S "21600"
+#define PROCESS_TIMEOUT_MS (60 * 1000)
+#define PROCESS_MAX_OUTPUT (64 * 1024)
+#define LOCAL_FILE_MAX (64 * 1024)
+#define SSO_TIMEOUT_S 30.0
 
 typedef struct waiter {
     struct waiter *next;
@@ -39,15 +47,27 @@ typedef struct waiter {
     char *err;
 } waiter;
 
-typedef enum step { IDLE, CONTAINER, IMDS_TOKEN, IMDS_ROLE, IMDS_CREDS } step;
+typedef enum step { IDLE, CONTAINER, IMDS_TOKEN, IMDS_ROLE, IMDS_CREDS, SSO, STS, PROCESS, BASE } step;
+
+typedef struct proc_run proc_run;
 
 struct lw_creds_provider {
     uv_loop_t *loop;
     lw_curl *curl;
     char profile[128];
+    char region[64];          /* STS's region when a role is assumed */
+    char sts_endpoint[1024];  /* "" = lw_sts_endpoint's precedence */
+    lw_creds_provider *base;  /* new_role: the source of credentials */
+    lw_sts_role base_role;    /* new_role: the role assumed on the base */
+    lw_creds_plan *plan;      /* the run in flight's plan: holds secrets */
+    int hop;                  /* the next of plan->hops to assume */
+    lw_aws_creds cur;         /* the base's, then each hop's credentials: secret */
+    char base_src[2400];
+    lw_sts_call *sts;
+    proc_run *proc;
     lw_aws_creds creds;
     bool have;
-    char source[300];
+    char source[2600];
     uv_timer_t refresh, notify, retry;
     int open_handles;
     bool closing;
@@ -58,7 +78,7 @@ struct lw_creds_provider {
     lw_curl_xfer *xfer;
     char url[1024];        /* container URL, or the IMDS base URL */
     char auth[8192];       /* "Authorization: ..." for the container: secret */
-    char token_hdr[1024];  /* "X-aws-ec2-metadata-token: ...": secret */
+    char token_hdr[8300];  /* "X-aws-ec2-metadata-token: ...": secret */
     char role[130];
     char tried[512];       /* the sources tried so far, for the error */
     waiter *waiting;       /* joined the run in flight */
@@ -121,8 +141,16 @@ static void complete(lw_creds_provider *p, const char *err)
 {
     p->step = IDLE;
     p->xfer = NULL;
+    p->sts = NULL;
+    p->proc = NULL;
     lw_wipe(p->auth, sizeof p->auth);
     lw_wipe(p->token_hdr, sizeof p->token_hdr);
+    lw_creds_wipe(&p->cur);
+    if (p->plan) {
+        lw_creds_plan_wipe(p->plan);
+        free(p->plan);
+        p->plan = NULL;
+    }
     if (err) {
         p->failed_ms = lw_wall_ms();
         snprintf(p->last_err, sizeof p->last_err, "%s", err);
@@ -153,7 +181,10 @@ static void fail(lw_creds_provider *p, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    snprintf(msg, sizeof msg, "no AWS credentials; tried %s, %s", p->tried, why);
+    if (p->tried[0])
+        snprintf(msg, sizeof msg, "no AWS credentials; tried %s, %s", p->tried, why);
+    else
+        snprintf(msg, sizeof msg, "no AWS credentials; %s", why);
     complete(p, msg);
 }
 
@@ -174,6 +205,371 @@ static void succeed(lw_creds_provider *p, lw_aws_creds *c, const char *source)
     else
         LW_DEBUG("AWS credentials from %.*s (static)", kind, p->source);
     complete(p, NULL);
+}
+
+/* --- roles on top of the base ------------------------------------------------ */
+
+static void next_hop(lw_creds_provider *p);
+static void base_done(lw_creds_provider *p, lw_aws_creds *c, const char *src);
+static void issue(lw_creds_provider *p);
+
+static void on_sts(void *ud, const lw_aws_creds *c, const char *err)
+{
+    lw_creds_provider *p = ud;
+    p->sts = NULL;
+    if (p->closing || p->step != STS)
+        return;
+    if (p->hop < 0) { /* the web identity call: its answer is the base */
+        if (err) {
+            fail(p, "%s: %s", p->base_src, err);
+            return;
+        }
+        char src[2400];
+        snprintf(src, sizeof src, "%.300s, role %s", p->base_src, p->plan->web_role.role_arn);
+        lw_aws_creds copy = *c;
+        base_done(p, &copy, src);
+        return;
+    }
+    const char *prof = p->plan->hop_profile[p->hop];
+    if (err) {
+        if (prof[0])
+            fail(p, "AWS profile '%s' (credentials from %s): %s", prof, p->base_src, err);
+        else
+            fail(p, "assuming %s (credentials from %s): %s", p->plan->hops[p->hop].role_arn, p->base_src, err);
+        return;
+    }
+    lw_creds_wipe(&p->cur);
+    p->cur = *c;
+    p->hop++;
+    next_hop(p);
+}
+
+static void next_hop(lw_creds_provider *p)
+{
+    if (p->hop >= p->plan->nhops) {
+        char src[2600];
+        if (p->plan->nhops)
+            snprintf(src, sizeof src, "role %s (via %.400s)", p->plan->hops[p->plan->nhops - 1].role_arn, p->base_src);
+        else
+            snprintf(src, sizeof src, "%s", p->base_src);
+        lw_aws_creds c = p->cur;
+        lw_creds_wipe(&p->cur);
+        succeed(p, &c, src);
+        return;
+    }
+    char ep[1024];
+    char region[64];
+    snprintf(region, sizeof region, "%s", p->region);
+    if (!region[0])
+        lw_region_resolve(NULL, p->profile[0] ? p->profile : NULL, region, sizeof region);
+    lw_sts_endpoint(p->sts_endpoint[0] ? p->sts_endpoint : NULL, region, ep, sizeof ep);
+    lw_sts_request rq = {.endpoint = ep, .region = region, .role = &p->plan->hops[p->hop], .source = &p->cur};
+    p->step = STS;
+    p->sts = lw_sts_assume(p->curl, &rq, on_sts, p);
+}
+
+/* The base gave credentials c (wiped here), from src. */
+static void base_done(lw_creds_provider *p, lw_aws_creds *c, const char *src)
+{
+    lw_creds_wipe(&p->cur);
+    p->cur = *c;
+    lw_creds_wipe(c);
+    snprintf(p->base_src, sizeof p->base_src, "%s", src);
+    p->hop = 0;
+    next_hop(p);
+}
+
+/* Reads a small local file (a token) into buf; 0, or -1 with why. */
+static int read_small(const char *path, char *buf, size_t cap, size_t *n, char *why, size_t whylen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, whylen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    *n = fread(buf, 1, cap - 1, f);
+    int more = fgetc(f);
+    fclose(f);
+    if (more != EOF) {
+        lw_wipe(buf, cap);
+        snprintf(why, whylen, "%s is larger than %zu bytes", path, cap - 1);
+        return -1;
+    }
+    buf[*n] = '\0';
+    return 0;
+}
+
+/* --- web identity ------------------------------------------------------------- */
+
+static void web_identity_start(lw_creds_provider *p)
+{
+    char *tok = lw_xmalloc(LOCAL_FILE_MAX);
+    size_t n = 0;
+    char why[1300];
+    /* Read on every run: the kubelet rotates the projected token. */
+    if (read_small(p->plan->web_token_file, tok, LOCAL_FILE_MAX, &n, why, sizeof why) < 0) {
+        free(tok);
+        fail(p, "%s: the web identity token file: %s", p->plan->base_src, why);
+        return;
+    }
+    while (n && strchr(" \t\r\n", tok[n - 1]))
+        tok[--n] = '\0';
+    if (!n || strlen(tok) != n) {
+        lw_wipe(tok, LOCAL_FILE_MAX);
+        free(tok);
+        fail(p, "%s: the web identity token file %s is empty or holds a NUL", p->plan->base_src,
+             p->plan->web_token_file);
+        return;
+    }
+    char ep[1024], region[64];
+    snprintf(region, sizeof region, "%s", p->region);
+    lw_sts_endpoint(p->sts_endpoint[0] ? p->sts_endpoint : NULL, region, ep, sizeof ep);
+    lw_sts_request rq = {.endpoint = ep, .region = region, .role = &p->plan->web_role, .web_identity_token = tok};
+    snprintf(p->base_src, sizeof p->base_src, "%s", p->plan->base_src);
+    /* the web identity call is hop -1: its answer is the base */
+    p->step = STS;
+    p->hop = -1;
+    p->sts = lw_sts_assume(p->curl, &rq, on_sts, p);
+    lw_wipe(tok, LOCAL_FILE_MAX);
+    free(tok);
+}
+
+/* --- credential_process ---------------------------------------------------------- */
+
+/* One run of the command. It owns its handles and frees itself once libuv
+ * has closed them all; p is NULL once the provider gave up on it. */
+struct proc_run {
+    lw_creds_provider *p;
+    uv_process_t proc;
+    uv_pipe_t out;
+    uv_timer_t timer;
+    int open;
+    bool exited, eof, killed_timeout, killed_size;
+    int64_t status;
+    int term_signal;
+    lw_buf buf; /* stdout: secret */
+    char prog[256];
+};
+
+static void proc_closed(uv_handle_t *h)
+{
+    proc_run *r = h->data;
+    if (--r->open == 0) {
+        if (r->buf.p)
+            lw_wipe(r->buf.p, r->buf.cap);
+        lw_buf_free(&r->buf);
+        free(r);
+    }
+}
+
+static void proc_close_all(proc_run *r)
+{
+    uv_handle_t *hs[] = {(uv_handle_t *)&r->proc, (uv_handle_t *)&r->out, (uv_handle_t *)&r->timer};
+    for (int i = 0; i < 3; i++)
+        if (!uv_is_closing(hs[i]))
+            uv_close(hs[i], proc_closed);
+}
+
+static void proc_finish(proc_run *r)
+{
+    if (!r->exited || !r->eof)
+        return;
+    lw_creds_provider *p = r->p;
+    r->p = NULL;
+    if (p && !p->closing && p->step == PROCESS) {
+        p->proc = NULL;
+        const char *src = p->plan->base_src;
+        char err[300];
+        lw_aws_creds c;
+        if (r->killed_timeout)
+            fail(p, "%s: %s did not finish within %d s (killed)", src, r->prog, PROCESS_TIMEOUT_MS / 1000);
+        else if (r->killed_size)
+            fail(p, "%s: %s printed more than %d KiB (killed)", src, r->prog, PROCESS_MAX_OUTPUT / 1024);
+        else if (r->term_signal)
+            fail(p, "%s: %s was killed by signal %d", src, r->prog, r->term_signal);
+        else if (r->status != 0)
+            fail(p, "%s: %s exited with status %lld", src, r->prog, (long long)r->status);
+        else if (lw_creds_parse_process_json(r->buf.p, r->buf.len, &c, err, sizeof err) < 0)
+            fail(p, "%s: the output of %s: %s", src, r->prog, err);
+        else
+            base_done(p, &c, src);
+    }
+    proc_close_all(r);
+}
+
+static void proc_exit(uv_process_t *h, int64_t status, int term_signal)
+{
+    proc_run *r = h->data;
+    r->exited = true;
+    r->status = status;
+    r->term_signal = r->killed_timeout || r->killed_size ? 0 : term_signal;
+    uv_timer_stop(&r->timer);
+    proc_finish(r);
+}
+
+static void proc_kill(proc_run *r)
+{
+    if (!r->exited)
+        uv_process_kill(&r->proc, SIGKILL);
+    if (!r->eof) {
+        uv_read_stop((uv_stream_t *)&r->out);
+        r->eof = true;
+    }
+}
+
+static void proc_timeout(uv_timer_t *h)
+{
+    proc_run *r = h->data;
+    r->killed_timeout = true;
+    proc_kill(r);
+    proc_finish(r);
+}
+
+static void proc_alloc(uv_handle_t *h, size_t want, uv_buf_t *b)
+{
+    (void)want;
+    proc_run *r = h->data;
+    /* one buffer of the bound, never reallocated (it holds a secret) */
+    b->base = r->buf.p + r->buf.len;
+    b->len = r->buf.cap - r->buf.len - 1;
+}
+
+static void proc_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    (void)b;
+    proc_run *r = s->data;
+    if (n > 0) {
+        r->buf.len += (size_t)n;
+        r->buf.p[r->buf.len] = '\0';
+        if (r->buf.len > PROCESS_MAX_OUTPUT) {
+            r->killed_size = true;
+            proc_kill(r);
+            proc_finish(r);
+        }
+        return;
+    }
+    if (n < 0) {
+        uv_read_stop(s);
+        r->eof = true;
+        proc_finish(r);
+    }
+}
+
+static void process_start(lw_creds_provider *p)
+{
+    char *buf = lw_xmalloc(sizeof p->plan->process + 8);
+    char *argv[64];
+    int argc = lw_shell_split(p->plan->process, buf, sizeof p->plan->process + 8, argv, 64);
+    if (argc <= 0) {
+        free(buf);
+        fail(p, "%s: the command line cannot be split into words (an unbalanced quote?)", p->plan->base_src);
+        return;
+    }
+    proc_run *r = lw_xcalloc(1, sizeof *r);
+    r->buf.cap = PROCESS_MAX_OUTPUT + 2;
+    r->buf.p = lw_xcalloc(1, r->buf.cap);
+    snprintf(r->prog, sizeof r->prog, "%s", argv[0]); /* never the arguments: they may hold a secret */
+    uv_pipe_init(p->loop, &r->out, 0);
+    uv_timer_init(p->loop, &r->timer);
+    r->out.data = r->timer.data = r->proc.data = r;
+    r->open = 2;
+    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
+                                     {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&r->out},
+                                     {.flags = UV_IGNORE}};
+    uv_process_options_t o = {.exit_cb = proc_exit, .file = argv[0], .args = argv, .stdio_count = 3, .stdio = stdio};
+    int rc = uv_spawn(p->loop, &r->proc, &o);
+    lw_wipe(buf, sizeof p->plan->process + 8);
+    free(buf);
+    if (rc < 0) {
+        char prog[256];
+        snprintf(prog, sizeof prog, "%s", r->prog);
+        r->exited = r->eof = true;
+        r->open++; /* uv_spawn initialised the process handle: it must be closed too */
+        proc_close_all(r);
+        fail(p, "%s: cannot run %s: %s", p->plan->base_src, prog, uv_strerror(rc));
+        return;
+    }
+    r->open++;
+    r->p = p;
+    p->proc = r;
+    p->step = PROCESS;
+    uv_timer_start(&r->timer, proc_timeout, PROCESS_TIMEOUT_MS, 0);
+    uv_read_start((uv_stream_t *)&r->out, proc_alloc, proc_read);
+}
+
+/* Forgets a run in flight (the provider closes): the process is killed,
+ * and the run frees itself once its exit is reaped (SIGKILL makes that
+ * prompt; closing the handle before would leave a zombie). */
+static void process_abandon(lw_creds_provider *p)
+{
+    proc_run *r = p->proc;
+    if (!r)
+        return;
+    p->proc = NULL;
+    r->p = NULL;
+    proc_kill(r);
+    proc_finish(r);
+}
+
+/* --- IAM Identity Center -------------------------------------------------------- */
+
+static void sso_start(lw_creds_provider *p)
+{
+    lw_creds_plan *pl = p->plan;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_Digest(pl->sso_cache_key, strlen(pl->sso_cache_key), md, &mdlen, EVP_sha1(), NULL);
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    for (unsigned i = 0; i < mdlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    const char *home = getenv("HOME");
+    char path[1200], why[1400], login[300];
+    snprintf(path, sizeof path, "%s/.aws/sso/cache/%s.json", home ? home : "", hex);
+    if (pl->explicit_profile)
+        snprintf(login, sizeof login, "run `aws sso login --profile %s`", pl->profile);
+    else
+        snprintf(login, sizeof login, "run `aws sso login`");
+    char *text = lw_xmalloc(LOCAL_FILE_MAX);
+    size_t n = 0;
+    if (read_small(path, text, LOCAL_FILE_MAX, &n, why, sizeof why) < 0) {
+        free(text);
+        fail(p, "%s: no IAM Identity Center token (%s): %s", pl->base_src, why, login);
+        return;
+    }
+    char tok[8192], err[300];
+    int64_t exp = 0;
+    int rc = lw_creds_parse_sso_token(text, n, tok, sizeof tok, &exp, err, sizeof err);
+    lw_wipe(text, LOCAL_FILE_MAX);
+    free(text);
+    if (rc < 0) {
+        fail(p, "%s: %s (%s): %s", pl->base_src, err, path, login);
+        return;
+    }
+    if (exp <= lw_wall_ms()) {
+        lw_wipe(tok, sizeof tok);
+        fail(p, "%s: the IAM Identity Center token for %s has expired: %s", pl->base_src, pl->sso_cache_key, login);
+        return;
+    }
+    if (strpbrk(tok, "\r\n")) {
+        lw_wipe(tok, sizeof tok);
+        fail(p, "%s: the IAM Identity Center token holds a line break", pl->base_src);
+        return;
+    }
+    snprintf(p->token_hdr, sizeof p->token_hdr, "x-amz-sso_bearer_token: %s", tok);
+    lw_wipe(tok, sizeof tok);
+    char ep[1024];
+    lw_sso_endpoint(NULL, pl->sso_region, ep, sizeof ep);
+    lw_buf u = LW_BUF_INIT;
+    lw_buf_printf(&u, "%s/federation/credentials?role_name=", ep);
+    lw_url_encode(&u, pl->sso_role_name);
+    lw_buf_puts(&u, "&account_id=");
+    lw_url_encode(&u, pl->sso_account_id);
+    snprintf(p->url, sizeof p->url, "%s", u.p);
+    lw_buf_free(&u);
+    p->step = SSO;
+    p->attempt = 1;
+    p->max_attempts = 3;
+    issue(p);
 }
 
 /* --- HTTP ------------------------------------------------------------------ */
@@ -206,10 +602,19 @@ static void issue(lw_creds_provider *p)
         if (p->token_hdr[0])
             hdrs[nh++] = p->token_hdr;
         break;
+    case SSO:
+        snprintf(url, sizeof url, "%s", p->url);
+        hdrs[nh++] = p->token_hdr;
+        rq.no_proxy = false; /* a public endpoint, unlike the link-local ones */
+        rq.timeout_s = SSO_TIMEOUT_S;
+        break;
     case IDLE:
+    case STS:
+    case PROCESS:
+    case BASE:
         return;
     }
-    if (p->step != CONTAINER) {
+    if (p->step != CONTAINER && p->step != SSO) {
         /* botocore's timeout covers connecting and each read; ours the whole exchange. */
         rq.connect_timeout_s = p->timeout_s;
         rq.timeout_s = 2 * p->timeout_s;
@@ -233,7 +638,7 @@ static bool retried(lw_creds_provider *p, const lw_http_result *r)
     if (!(r->status == 0 || r->status >= 500) || p->attempt >= p->max_attempts)
         return false;
     p->attempt++;
-    uv_timer_start(&p->retry, on_retry, p->step == CONTAINER ? 1000 : 0, 0);
+    uv_timer_start(&p->retry, on_retry, p->step == CONTAINER || p->step == SSO ? 1000 : 0, 0);
     return true;
 }
 
@@ -289,7 +694,7 @@ static void on_answer(void *ud, const lw_http_result *r)
                 return;
             }
             snprintf(why, sizeof why, "container (%s)", p->url);
-            succeed(p, &c, why);
+            base_done(p, &c, why);
             return;
         }
         if (retried(p, r))
@@ -350,7 +755,7 @@ static void on_answer(void *ud, const lw_http_result *r)
                 return;
             }
             snprintf(why, sizeof why, "instance metadata (role %s)", p->role);
-            succeed(p, &c, why);
+            base_done(p, &c, why);
             return;
         }
         if (retried(p, r))
@@ -358,7 +763,29 @@ static void on_answer(void *ud, const lw_http_result *r)
         failure_text(r, why, sizeof why);
         fail(p, "instance metadata (%s, role %s: %s)", p->url, p->role, why);
         return;
+    case SSO: {
+        char origin[300];
+        lw_url_printable(p->url, origin, sizeof origin);
+        if (r->status == 200) {
+            if (lw_creds_parse_sso_json(r->body, r->body_len, &c, err, sizeof err) < 0) {
+                fail(p, "%s: %s: %s", p->plan->base_src, origin, err);
+                return;
+            }
+            base_done(p, &c, p->plan->base_src);
+            return;
+        }
+        if (retried(p, r))
+            return;
+        failure_text(r, why, sizeof why);
+        fail(p, "%s: GetRoleCredentials (account %s, role %s) at %s: %s%s", p->plan->base_src,
+             p->plan->sso_account_id, p->plan->sso_role_name, origin, why,
+             r->status == 401 ? " (the token was refused: run `aws sso login`)" : "");
+        return;
+    }
     case IDLE:
+    case STS:
+    case PROCESS:
+    case BASE:
         return;
     }
 }
@@ -478,22 +905,77 @@ static void imds_start(lw_creds_provider *p)
     next_step(p, IMDS_TOKEN);
 }
 
+static void closed(uv_handle_t *h);
+static void release(lw_creds_provider *p);
+
+static void on_base(void *ud, const char *err)
+{
+    lw_creds_provider *p = ud;
+    if (p->closing || p->step != BASE) {
+        release(p); /* the reference the wait held */
+        return;
+    }
+    release(p);
+    const lw_aws_creds *b = err ? NULL : lw_creds_provider_latest(p->base);
+    if (!b) {
+        fail(p, "the source credentials: %s", err ? err : "none");
+        return;
+    }
+    lw_aws_creds c = *b;
+    char src[2400];
+    snprintf(src, sizeof src, "%.2300s", lw_creds_provider_source(p->base));
+    base_done(p, &c, src);
+}
+
 static void run(lw_creds_provider *p)
 {
     const char *profile = p->profile[0] ? p->profile : NULL;
-    char err[1600], src[300];
-    lw_aws_creds c;
-    int rc = lw_creds_resolve(profile, &c, src, sizeof src, err, sizeof err);
-    if (rc == 0) {
-        succeed(p, &c, src);
-        return;
-    }
-    if (rc < 0) {
+    char err[1600];
+    p->tried[0] = '\0';
+    p->plan = lw_xcalloc(1, sizeof *p->plan);
+    if (p->base) {
+        p->plan->base = LW_CREDS_PROVIDER;
+        p->plan->hops[0] = p->base_role;
+        p->plan->nhops = 1;
+    } else if (lw_creds_plan_resolve(profile, p->plan, err, sizeof err) < 0) {
         /* A profile asked for and unusable: nothing else stands in for it. */
         char msg[1700];
         snprintf(msg, sizeof msg, "no AWS credentials; %s", err);
         complete(p, msg);
         return;
+    }
+    lw_creds_plan *pl = p->plan;
+    switch (pl->base) {
+    case LW_CREDS_STATIC: {
+        lw_aws_creds c = pl->keys;
+        base_done(p, &c, pl->base_src);
+        return;
+    }
+    case LW_CREDS_PROVIDER:
+        p->step = BASE;
+        p->open_handles++; /* p outlives the wait, even if closed meanwhile */
+        lw_creds_provider_get(p->base, false, on_base, p);
+        return;
+    case LW_CREDS_CONTAINER:
+        snprintf(p->tried, sizeof p->tried, "AWS profile '%s' credential_source EcsContainer", pl->profile);
+        if (container_start(p) == 0)
+            fail(p, "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+        return;
+    case LW_CREDS_IMDS:
+        snprintf(p->tried, sizeof p->tried, "AWS profile '%s' credential_source Ec2InstanceMetadata", pl->profile);
+        imds_start(p);
+        return;
+    case LW_CREDS_WEB_IDENTITY:
+        web_identity_start(p);
+        return;
+    case LW_CREDS_PROCESS:
+        process_start(p);
+        return;
+    case LW_CREDS_SSO:
+        sso_start(p);
+        return;
+    case LW_CREDS_CHAIN_REST:
+        break;
     }
     snprintf(p->tried, sizeof p->tried, "%sshared files (profile %s)", profile ? "" : "environment, ",
              lw_creds_profile_name(profile));
@@ -506,12 +988,18 @@ static void run(lw_creds_provider *p)
 
 /* --- API ---------------------------------------------------------------------- */
 
-lw_creds_provider *lw_creds_provider_new(uv_loop_t *loop, lw_curl *curl, const char *profile)
+static lw_creds_provider *provider_new(uv_loop_t *loop, lw_curl *curl, const lw_creds_options *o,
+                                       lw_creds_provider *base, const lw_sts_role *role)
 {
     lw_creds_provider *p = lw_xcalloc(1, sizeof *p);
     p->loop = loop;
     p->curl = curl;
-    snprintf(p->profile, sizeof p->profile, "%s", profile ? profile : "");
+    snprintf(p->profile, sizeof p->profile, "%s", o->profile ? o->profile : "");
+    snprintf(p->region, sizeof p->region, "%s", o->region ? o->region : "");
+    snprintf(p->sts_endpoint, sizeof p->sts_endpoint, "%s", o->sts_endpoint ? o->sts_endpoint : "");
+    p->base = base;
+    if (role)
+        p->base_role = *role;
     p->ready_tail = &p->ready;
     uv_timer_t *timers[] = {&p->refresh, &p->notify, &p->retry};
     for (int i = 0; i < 3; i++) {
@@ -522,6 +1010,24 @@ lw_creds_provider *lw_creds_provider_new(uv_loop_t *loop, lw_curl *curl, const c
     uv_unref((uv_handle_t *)&p->refresh); /* a one-shot query does not wait for it */
     run(p);
     return p;
+}
+
+lw_creds_provider *lw_creds_provider_new_opts(uv_loop_t *loop, lw_curl *curl, const lw_creds_options *o)
+{
+    return provider_new(loop, curl, o, NULL, NULL);
+}
+
+lw_creds_provider *lw_creds_provider_new(uv_loop_t *loop, lw_curl *curl, const char *profile)
+{
+    lw_creds_options o = {.profile = profile};
+    return provider_new(loop, curl, &o, NULL, NULL);
+}
+
+lw_creds_provider *lw_creds_provider_new_role(uv_loop_t *loop, lw_curl *curl, lw_creds_provider *base,
+                                              const lw_sts_role *role, const char *region, const char *sts_endpoint)
+{
+    lw_creds_options o = {.region = region, .sts_endpoint = sts_endpoint};
+    return provider_new(loop, curl, &o, base, role);
 }
 
 const lw_aws_creds *lw_creds_provider_current(const lw_creds_provider *p)
@@ -557,15 +1063,16 @@ void lw_creds_provider_get(lw_creds_provider *p, bool force, lw_creds_done_cb cb
         run(p);
 }
 
-static void closed(uv_handle_t *h)
+static void release(lw_creds_provider *p)
 {
-    lw_creds_provider *p = h->data;
     if (--p->open_handles == 0) {
         lw_creds_wipe(&p->creds);
         lw_wipe(p, sizeof *p);
         free(p);
     }
 }
+
+static void closed(uv_handle_t *h) { release(h->data); }
 
 void lw_creds_provider_close(lw_creds_provider *p)
 {
@@ -575,9 +1082,18 @@ void lw_creds_provider_close(lw_creds_provider *p)
     if (p->xfer)
         lw_curl_cancel(p->curl, p->xfer);
     p->xfer = NULL;
+    lw_sts_cancel(p->sts);
+    p->sts = NULL;
+    process_abandon(p);
     p->step = IDLE;
     lw_wipe(p->auth, sizeof p->auth);
     lw_wipe(p->token_hdr, sizeof p->token_hdr);
+    lw_creds_wipe(&p->cur);
+    if (p->plan) {
+        lw_creds_plan_wipe(p->plan);
+        free(p->plan);
+        p->plan = NULL;
+    }
     waiter *lists[] = {p->ready, p->waiting};
     p->ready = p->waiting = NULL;
     p->ready_tail = &p->ready;

@@ -1,6 +1,8 @@
 /*
  * creds_provider: the AWS credential chain run on the loop, in botocore's
- * order: environment, shared files (profile), then the container endpoint
+ * order (aws/credentials.h has the whole of it): environment, the
+ * profile's role, web identity, SSO, keys and credential_process in the
+ * shared files, then the container endpoint
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
  * AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE), then EC2 instance
  * metadata (IMDSv2: a session token PUT, the role name, the role's
@@ -22,6 +24,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "aws/credentials.h"
 #include "aws/sigv4.h"
 #include "daemon/net/curl_uv.h"
 
@@ -31,9 +34,24 @@ typedef struct lw_creds_provider lw_creds_provider;
  * inside the call that asked. */
 typedef void (*lw_creds_done_cb)(void *ud, const char *err);
 
-/* Resolves environment and shared files at once; when they give nothing,
- * starts the asynchronous part of the chain. profile may be NULL. */
+typedef struct lw_creds_options {
+    const char *profile;       /* NULL = none named */
+    const char *region;        /* STS's region for assumed roles (NULL: the profile's / AWS_REGION) */
+    const char *sts_endpoint;  /* NULL: lw_sts_endpoint's precedence */
+} lw_creds_options;
+
+/* Resolves environment and shared files at once into a plan
+ * (aws/credentials.h), and runs what needs the loop: the container
+ * endpoint, IMDS, STS for role_arn and web identity, credential_process
+ * (uv_spawn, no shell, 60 s and 64 KiB at most), IAM Identity Center. */
+lw_creds_provider *lw_creds_provider_new_opts(uv_loop_t *loop, lw_curl *curl, const lw_creds_options *o);
+/* lw_creds_provider_new_opts with only a profile (may be NULL). */
 lw_creds_provider *lw_creds_provider_new(uv_loop_t *loop, lw_curl *curl, const char *profile);
+/* A provider that assumes role with base's credentials (the per-account
+ * shape: one base chain, one such provider per account). It asks base on
+ * every run and refreshes on its own. Close it before base. */
+lw_creds_provider *lw_creds_provider_new_role(uv_loop_t *loop, lw_curl *curl, lw_creds_provider *base,
+                                              const lw_sts_role *role, const char *region, const char *sts_endpoint);
 /* Credentials to sign with now; NULL when there are none yet or they
  * expire within 5 seconds. */
 const lw_aws_creds *lw_creds_provider_current(const lw_creds_provider *p);

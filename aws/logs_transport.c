@@ -190,13 +190,14 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
      * as the AWS CLI makes it: said at start, before the region (which the
      * profile may be the one to name), not on every poll of a daemon that
      * keeps running without credentials. */
-    lw_aws_creds probe;
-    char src[300];
-    if (lw_creds_resolve(profile, &probe, src, sizeof src, err, errlen) < 0) {
+    lw_creds_plan *probe = lw_xcalloc(1, sizeof *probe);
+    int prc = lw_creds_plan_resolve(profile, probe, err, errlen);
+    lw_creds_plan_wipe(probe);
+    free(probe);
+    if (prc < 0) {
         free(t);
         return NULL;
     }
-    lw_wipe(&probe, sizeof probe);
     lw_region_resolve(region, profile, t->region, sizeof t->region);
     if (!t->region[0]) {
         snprintf(err, errlen, "no AWS region: set --region, region in [aws], AWS_REGION, or the profile's region");
@@ -204,9 +205,10 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
         return NULL;
     }
     t->queue_tail = &t->queue;
-    /* Environment and shared files now; otherwise container and instance
-     * metadata are fetched on the loop, and requests wait for them. */
-    t->creds = lw_creds_provider_new(lw_curl_loop(curl), curl, profile);
+    /* Environment and shared files now; otherwise STS, a process, SSO,
+     * the container or instance metadata on the loop, and requests wait. */
+    lw_creds_options co = {.profile = profile, .region = t->region};
+    t->creds = lw_creds_provider_new_opts(lw_curl_loop(curl), curl, &co);
     lw_logs_endpoint(endpoint_url, t->region, t->endpoint, sizeof t->endpoint);
     const char *h = strstr(t->endpoint, "://");
     h = h ? h + 3 : t->endpoint;

@@ -170,3 +170,16 @@ void lw_url_printable(const char *s, char *out, size_t n)
     else
         lw_url_origin(&u, out, n);
 }
+
+void lw_url_encode(lw_buf *out, const char *s)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        bool keep = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                    *c == '-' || *c == '.' || *c == '_' || *c == '~';
+        if (keep)
+            lw_buf_putc(out, (char)*c);
+        else
+            lw_buf_printf(out, "%%%c%c", hx[*c >> 4], hx[*c & 15]);
+    }
+}

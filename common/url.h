@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/buf.h"
+
 typedef struct lw_url {
     char scheme[16];   /* lower case: "https" */
     char host[256];    /* as libcurl connects to it; IPv6 in brackets; "" for file:/// */
@@ -38,5 +40,10 @@ void lw_url_origin(const lw_url *u, char *out, size_t n);
 
 /* The origin of s, or "(not a URL)": the only form of a URL ever logged. */
 void lw_url_printable(const char *s, char *out, size_t n);
+
+/* Appends s percent-encoded as SigV4 and AWS query strings and form bodies
+ * want it: RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) as they
+ * are, every other byte as %XX (upper-case hex). */
+void lw_url_encode(lw_buf *out, const char *s);
 
 #endif

@@ -28,7 +28,9 @@ typedef lw_option opt;
 
 static const opt aws_opts[] = {
     LW_OPT("region", LW_OPT_STR, NULL, C(region), 0, 0, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile)"),
-    LW_OPT("profile", LW_OPT_STR, NULL, C(profile), 0, 0, "profile in the shared AWS files (default: AWS_PROFILE, then default)"),
+    LW_OPT("profile", LW_OPT_STR, NULL, C(profile), 0, 0,
+           "profile in the shared AWS files, of any kind the AWS CLI reads: keys, role_arn, web identity, SSO, "
+           "credential_process (default: AWS_PROFILE, then default)"),
     LW_OPT("endpoint_url", LW_OPT_STR, NULL, C(endpoint_url), 0, 0,
      "CloudWatch Logs endpoint (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL, then AWS's)"),
     LW_OPT("ca_bundle", LW_OPT_STR, NULL, C(ca_bundle), 0, 0, "CA certificates file for TLS (default: the system's)"),

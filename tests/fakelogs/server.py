@@ -25,7 +25,9 @@ are counted per key in the stats ("key:AKID").
 
 Admin API (paths AWS never uses): POST /__admin/put (JSON Lines of events
 {logGroupName, logStreamName, timestamp, message, ingestionTime?}),
-POST /__admin/faults ({"throttle": 0.1, ...}), GET /__admin/stats,
+POST /__admin/faults ({"throttle": 0.1, ...}), POST /__admin/keys
+(AKID:SECRET:TOKEN:LIFETIME_S lines, as --key: keys a fake STS issued),
+GET /__admin/stats,
 GET /__admin/events (every eventId stored, for ground truth),
 GET /__admin/polls (every FilterLogEvents answered without a nextToken,
 that is every poll's first call, in order: {logGroupName, startTime, n}).
@@ -267,6 +269,16 @@ def verify_sigv4(method, path, headers, body):
     return None
 
 
+def add_key(spec):
+    """AKID:SECRET[:TOKEN[:LIFETIME_S]], as --key takes it."""
+    f = spec.split(":")
+    KEYS[f[0]] = f[1]
+    if len(f) > 2 and f[2]:
+        TOKENS[f[0]] = f[2]
+    if len(f) > 3 and f[3]:
+        LIFETIMES[f[0]] = float(f[3])
+
+
 def make_handler(store, api, args):
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -304,6 +316,12 @@ def make_handler(store, api, args):
                 for line in body.decode().splitlines():
                     if line.strip():
                         store.put(json.loads(line))
+                return self.answer(200, {"ok": True}, "application/json")
+            if self.path == "/__admin/keys":
+                with store.lock:
+                    for line in body.decode().splitlines():
+                        if line.strip():
+                            add_key(line.strip())
                 return self.answer(200, {"ok": True}, "application/json")
             if self.path == "/__admin/faults":
                 with store.lock:
@@ -382,21 +400,18 @@ def main():
     ap.add_argument("--no-verify", action="store_true", help="accept any signature")
     ap.add_argument("--key", action="append", default=[],
                     help="AKID:SECRET[:TOKEN[:LIFETIME_S]] accepted instead of AKIDEXAMPLE (repeatable)")
+    ap.add_argument("--only-registered", action="store_true",
+                    help="accept no key until POST /__admin/keys registers one (keys a fake STS issues)")
     ap.add_argument("--max-seconds", type=float, default=600)
     ap.add_argument("--max-requests", type=int, default=1000000)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
     ap.add_argument("--shift-to-now", action="store_true",
                     help="move seeded timestamps so the newest one is now (old samples look live)")
     a = ap.parse_args()
-    if a.key:
+    if a.key or a.only_registered:
         KEYS.clear()
         for k in a.key:
-            f = k.split(":")
-            KEYS[f[0]] = f[1]
-            if len(f) > 2 and f[2]:
-                TOKENS[f[0]] = f[2]
-            if len(f) > 3 and f[3]:
-                LIFETIMES[f[0]] = float(f[3])
+            add_key(k)
     lo, hi = (int(x) for x in a.ingest_delay_ms.split(":"))
     store = Store((lo, hi), a.rng_seed)
     seeded = []

@@ -6,7 +6,7 @@ no AWS_* credentials in the environment and an empty HOME. Also: credentials
 refreshed when the service says ExpiredTokenException and before they
 expire, clear errors when the chain finds nothing, and no secret in any
 output. A profile named (--profile, [aws] profile, AWS_PROFILE) that is
-missing or of a kind not supported is an error naming it, and neither
+missing or unusable (a role whose source profile has no keys) is an error naming it, and neither
 `query` nor the daemon then contacts the container endpoint or IMDS (the
 fake counts every request) or signs with the environment's keys.
 usage: test_creds.py BUILD_DIR
@@ -98,8 +98,8 @@ def named_profile_never_falls_back(home, tmp, lport):
     for what, extra, args, must in [
             ("--profile missing", {}, ["--profile", "missing"], ["'missing'", "--profile", aws]),
             ("AWS_PROFILE missing", {"AWS_PROFILE": "missing"}, [], ["'missing'", "AWS_PROFILE"]),
-            ("--profile of an assume-role profile", {}, ["--profile", "assume"], ["'assume'", "role_arn",
-                                                                                  "not support"])]:
+            ("--profile of an assume-role profile whose source has no keys", {}, ["--profile", "assume"],
+             ["'assume'", "'default'", "no credentials"])]:
         r = query_with(extra, *args)
         check(what + ": fails", r.returncode != 0, r.returncode)
         check(what + ": the error names the profile and what is wrong", all(m in r.stderr for m in must), r.stderr)

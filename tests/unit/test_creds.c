@@ -2,8 +2,10 @@
  * (lw_creds_parse_json): good answers, missing fields, bad expirations,
  * a Code other than Success, and error messages that never carry a value.
  * And the environment / shared-files part of the chain (lw_creds_resolve)
- * against botocore's behaviour: a named profile that does not exist, or
- * that gets credentials in a way not implemented, ends the chain (-1);
+ * against botocore's behaviour: a named profile that does not exist ends
+ * the chain (-1); role_arn / source_profile / credential_source chains,
+ * web identity, SSO and credential_process become botocore's plan, and
+ * what botocore refuses (loops, missing sources) is refused;
  * the environment's keys win over AWS_PROFILE but not over a profile named
  * in the configuration; what botocore reads from the files (long session
  * tokens, `key: value`, comments) is read the same. */
@@ -213,7 +215,7 @@ static void write_file(const char *path, const char *text)
 static void files(const char *config, const char *credentials)
 {
     static const char *vars[] = {"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                                 "AWS_SECURITY_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION",
+                                 "AWS_SECURITY_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
                                  "AWS_DEFAULT_REGION"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
@@ -337,65 +339,237 @@ static void profile_present_without_keys(void **st)
     assert_string_equal(c.access_key, "AKIADEFAULT000000001");
 }
 
-static void unsupported_kinds_are_errors(void **st)
+static int plan(const char *profile, lw_creds_plan *pl, char *err)
+{
+    err[0] = '\0';
+    return lw_creds_plan_resolve(profile, pl, err, 1600);
+}
+
+#define ROLE_A "arn:aws:iam::111111111111:role/a"
+#define ROLE_B "arn:aws:iam::222222222222:role/b"
+
+/* Each kind of profile becomes botocore's plan: its base and the roles on
+ * top of it, in botocore's order. */
+static void plans_as_botocore(void **st)
 {
     (void)st;
-    static const struct {
-        const char *config, *credentials, *kind, *setting;
-    } cases[] = {
-        {"[profile x]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev\n", creds_dev, "assume role",
-         "role_arn"},
-        {"[profile x]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata\n", NULL,
-         "assume role", "role_arn"},
-        {"[profile x]\nrole_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = /t\n", NULL,
-         "web identity", "web_identity_token_file"},
-        {"[profile x]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Audit\n", NULL, "SSO",
-         "sso_session"},
-        {"[profile x]\nsso_start_url = https://corp.awsapps.com/start\n", NULL, "SSO", "sso_start_url"},
-        {"[profile x]\ncredential_process = /usr/bin/get-creds\n", NULL, "credential_process", "credential_process"},
-        /* botocore tries these before any static key in the profile */
-        {"[profile x]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = x\n",
-         "[x]\naws_access_key_id = AKIASTATIC0000000001\naws_secret_access_key = static-secret\n", "assume role",
-         "role_arn"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        lw_aws_creds c;
-        char src[300], err[1600];
-        files(cases[i].config, cases[i].credentials);
-        env_keys();
-        assert_int_equal(resolve("x", &c, src, err), -1);
-        assert_non_null(strstr(err, "'x'"));
-        assert_non_null(strstr(err, cases[i].kind));
-        assert_non_null(strstr(err, cases[i].setting));
-        assert_non_null(strstr(err, "not support"));
-        assert_true(all_zero(&c));
-        assert_null(strstr(err, "static-secret"));
-        /* The same as the unnamed default profile: not skipped for IMDS. */
-        files(NULL, NULL);
-    }
-    /* credential_process comes after the credentials file's keys. */
-    lw_aws_creds c;
-    char src[300], err[1600];
+    lw_creds_plan pl;
+    char err[1600];
+    /* role_arn + source_profile with static keys; the hop's settings. */
+    files("[profile x]\nrole_arn = " ROLE_A "\nsource_profile = dev\nexternal_id = ext-1\nrole_session_name = s1\n"
+          "duration_seconds = 1800\n",
+          creds_dev);
+    env_keys(); /* a named profile skips them */
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_STATIC);
+    assert_string_equal(pl.keys.access_key, "AKIACREDSDEV00000001");
+    assert_int_equal(pl.nhops, 1);
+    assert_string_equal(pl.hops[0].role_arn, ROLE_A);
+    assert_string_equal(pl.hops[0].external_id, "ext-1");
+    assert_string_equal(pl.hops[0].session_name, "s1");
+    assert_int_equal(pl.hops[0].duration_s, 1800);
+    assert_string_equal(pl.hop_profile[0], "x");
+    /* A chain: y -> x -> dev, the innermost role first. */
+    files("[profile x]\nrole_arn = " ROLE_A "\nsource_profile = dev\n[profile y]\nrole_arn = " ROLE_B
+          "\nsource_profile = x\n",
+          creds_dev);
+    assert_int_equal(plan("y", &pl, err), 0);
+    assert_int_equal(pl.nhops, 2);
+    assert_string_equal(pl.hops[0].role_arn, ROLE_A);
+    assert_string_equal(pl.hops[1].role_arn, ROLE_B);
+    /* A profile naming itself uses its own static keys (botocore allows it). */
+    files("[profile x]\nrole_arn = " ROLE_A "\nsource_profile = x\n",
+          "[x]\naws_access_key_id = AKIASTATIC0000000001\naws_secret_access_key = static-secret\n");
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_STATIC);
+    assert_string_equal(pl.keys.access_key, "AKIASTATIC0000000001");
+    assert_int_equal(pl.nhops, 1);
+    /* credential_source. */
+    files("[profile x]\nrole_arn = " ROLE_A "\ncredential_source = Ec2InstanceMetadata\n", NULL);
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_IMDS);
+    files("[profile x]\nrole_arn = " ROLE_A "\ncredential_source = EcsContainer\n", NULL);
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_CONTAINER);
+    files("[profile x]\nrole_arn = " ROLE_A "\ncredential_source = Environment\n", NULL);
+    env_keys();
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_STATIC);
+    assert_string_equal(pl.keys.access_key, "AKIAENVIRONMENT00001");
+    /* The source profile's own web identity / process / SSO are its source. */
+    files("[profile x]\nrole_arn = " ROLE_A "\nsource_profile = p\n[profile p]\ncredential_process = /bin/get 'a b'\n",
+          NULL);
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_PROCESS);
+    assert_string_equal(pl.process, "/bin/get 'a b'");
+    assert_int_equal(pl.nhops, 1);
+    /* Web identity in a profile: role_arn is its role, not a hop. */
+    files("[profile x]\nrole_arn = " ROLE_A "\nweb_identity_token_file = /t\nrole_session_name = pod\n", NULL);
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_WEB_IDENTITY);
+    assert_string_equal(pl.web_token_file, "/t");
+    assert_string_equal(pl.web_role.role_arn, ROLE_A);
+    assert_string_equal(pl.web_role.session_name, "pod");
+    assert_int_equal(pl.nhops, 0);
+    /* SSO, with an sso-session section and legacy. */
+    files("[profile x]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Audit\n"
+          "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
+          NULL);
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_SSO);
+    assert_string_equal(pl.sso_start_url, "https://corp.awsapps.com/start");
+    assert_string_equal(pl.sso_region, "eu-west-1");
+    assert_string_equal(pl.sso_cache_key, "corp");
+    assert_string_equal(pl.sso_role_name, "Audit");
+    files("[profile x]\nsso_start_url = https://l.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 1\n"
+          "sso_role_name = R\n",
+          NULL);
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_string_equal(pl.sso_cache_key, "https://l.awsapps.com/start");
+    /* credential_process comes after the credentials file's keys... */
     files("[profile x]\ncredential_process = /usr/bin/get-creds\n",
           "[x]\naws_access_key_id = AKIASTATIC0000000001\naws_secret_access_key = static-secret\n");
-    assert_int_equal(resolve("x", &c, src, err), 0);
-    assert_string_equal(c.access_key, "AKIASTATIC0000000001");
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_STATIC);
     /* ...and before the config file's. */
     files("[profile x]\ncredential_process = /usr/bin/get-creds\naws_access_key_id = AKIACONF000000000001\n"
           "aws_secret_access_key = s\n",
           NULL);
-    assert_int_equal(resolve("x", &c, src, err), -1);
-    /* The default profile, unnamed, is held to the same. */
-    files("[default]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev\n", NULL);
-    assert_int_equal(resolve(NULL, &c, src, err), -1);
-    assert_non_null(strstr(err, "'default'"));
-    /* Web identity from the environment (EKS IRSA), nothing named. */
+    assert_int_equal(plan("x", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_PROCESS);
+    /* Web identity from the environment (EKS IRSA), nothing named; the
+     * environment's keys come first; a named profile ignores the variables. */
     files(NULL, NULL);
     setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token", 1);
-    assert_int_equal(resolve(NULL, &c, src, err), -1);
-    assert_non_null(strstr(err, "AWS_WEB_IDENTITY_TOKEN_FILE"));
-    env_keys(); /* the environment's keys come first in botocore */
-    assert_int_equal(resolve(NULL, &c, src, err), 0);
+    setenv("AWS_ROLE_ARN", ROLE_B, 1);
+    setenv("AWS_ROLE_SESSION_NAME", "irsa", 1);
+    assert_int_equal(plan(NULL, &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_WEB_IDENTITY);
+    assert_string_equal(pl.web_role.role_arn, ROLE_B);
+    assert_string_equal(pl.web_role.session_name, "irsa");
+    unsetenv("AWS_ROLE_ARN");
+    assert_int_equal(plan(NULL, &pl, err), -1);
+    assert_non_null(strstr(err, "AWS_ROLE_ARN"));
+    files("[profile q]\nregion = eu-west-1\n", NULL);
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token", 1);
+    assert_int_equal(plan("q", &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_CHAIN_REST);
+    env_keys();
+    assert_int_equal(plan(NULL, &pl, err), 0);
+    assert_int_equal(pl.base, LW_CREDS_STATIC);
+    unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    lw_creds_plan_wipe(&pl);
+}
+
+/* What botocore refuses, refused the same, naming profile and setting and
+ * never a secret; nothing else is tried in its place. */
+static void plan_errors(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *config, *credentials, *must1, *must2;
+    } cases[] = {
+        {"[profile x]\nrole_arn = " ROLE_A "\n", NULL, "'x'", "neither source_profile nor credential_source"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = dev\ncredential_source = Environment\n", creds_dev,
+         "'x'", "both"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = nope\n", NULL, "'nope'", "does not exist"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = y\n[profile y]\nrole_arn = " ROLE_B
+         "\nsource_profile = x\n",
+         NULL, "loop", "x -> y -> x"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = x\n", NULL, "loop", "x"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = e\n[profile e]\nregion = eu-west-1\n", NULL, "'e'",
+         "no credentials"},
+        {"[profile x]\nrole_arn = " ROLE_A "\ncredential_source = Laptop\n", NULL, "'Laptop'", "Environment"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = dev\nduration_seconds = soon\n", creds_dev, "'x'",
+         "duration_seconds"},
+        {"[profile x]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n", NULL, "'corp'", "sso-session"},
+        {"[profile x]\nsso_start_url = https://l.awsapps.com/start\nsso_account_id = 1\nsso_role_name = R\n", NULL,
+         "'x'", "sso_region"},
+        {"[profile x]\nweb_identity_token_file = /t\n", NULL, "web_identity_token_file", "role_arn"},
+        {"[profile x]\nrole_arn = " ROLE_A "\nsource_profile = p\n", "[p]\naws_access_key_id = AKIAPART\n", "'p'",
+         "aws_secret_access_key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lw_creds_plan pl;
+        char err[1600];
+        files(cases[i].config, cases[i].credentials);
+        env_keys();
+        assert_int_equal(plan("x", &pl, err), -1);
+        if (!strstr(err, cases[i].must1) || !strstr(err, cases[i].must2))
+            fail_msg("case %zu: %s", i, err);
+        assert_null(strstr(err, "-secret"));
+        assert_true(all_zero(&pl.keys));
+    }
+    /* The default profile, unnamed, is held to the same. */
+    lw_creds_plan pl;
+    char err[1600];
+    files("[default]\nrole_arn = " ROLE_A "\nsource_profile = nope\n", NULL);
+    assert_int_equal(plan(NULL, &pl, err), -1);
+    assert_non_null(strstr(err, "'default'"));
+}
+
+static void shell_split_as_shlex(void **st)
+{
+    (void)st;
+    char buf[512], *argv[16];
+    /* the expected words are what python3 -c 'import shlex; print(shlex.split(...))' gives */
+    assert_int_equal(lw_shell_split("/usr/bin/get-creds --profile 'my prof' \"a \\\"q\\\" b\" c\\ d e''f", buf,
+                                    sizeof buf, argv, 16),
+                     6);
+    assert_string_equal(argv[0], "/usr/bin/get-creds");
+    assert_string_equal(argv[1], "--profile");
+    assert_string_equal(argv[2], "my prof");
+    assert_string_equal(argv[3], "a \"q\" b");
+    assert_string_equal(argv[4], "c d");
+    assert_string_equal(argv[5], "ef");
+    assert_null(argv[6]);
+    assert_int_equal(lw_shell_split("\"a\\nb\" 'x\\y'", buf, sizeof buf, argv, 16), 2);
+    assert_string_equal(argv[0], "a\\nb");
+    assert_string_equal(argv[1], "x\\y");
+    assert_int_equal(lw_shell_split("cmd 'open", buf, sizeof buf, argv, 16), -1);
+    assert_int_equal(lw_shell_split("cmd \"open", buf, sizeof buf, argv, 16), -1);
+    assert_int_equal(lw_shell_split("cmd \\", buf, sizeof buf, argv, 16), -1);
+    assert_int_equal(lw_shell_split("   ", buf, sizeof buf, argv, 16), 0);
+    assert_int_equal(lw_shell_split("a b c d", buf, sizeof buf, argv, 3), -1);
+}
+
+static void process_and_sso_json(void **st)
+{
+    (void)st;
+    lw_aws_creds c;
+    char err[300];
+    const char *ok = "{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"s\", \"SessionToken\": "
+                     "\"t\", \"Expiration\": \"2030-01-01T00:00:00Z\"}";
+    assert_int_equal(lw_creds_parse_process_json(ok, strlen(ok), &c, err, sizeof err), 0);
+    assert_string_equal(c.access_key, "ASIAPROC");
+    assert_int_equal(c.expires_ms, 1893456000000LL);
+    const char *longterm = "{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"s\"}";
+    assert_int_equal(lw_creds_parse_process_json(longterm, strlen(longterm), &c, err, sizeof err), 0);
+    assert_int_equal(c.expires_ms, 0);
+    assert_string_equal(c.session_token, "");
+    const char *v2 = "{\"Version\": 2, \"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"s\"}";
+    assert_int_equal(lw_creds_parse_process_json(v2, strlen(v2), &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "Version"));
+    assert_true(all_zero(&c));
+    const char *nosecret = "{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\"}";
+    assert_int_equal(lw_creds_parse_process_json(nosecret, strlen(nosecret), &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "SecretAccessKey"));
+    const char *sso = "{\"roleCredentials\": {\"accessKeyId\": \"ASIASSO\", \"secretAccessKey\": \"s\", "
+                      "\"sessionToken\": \"t\", \"expiration\": 1893456000000}}";
+    assert_int_equal(lw_creds_parse_sso_json(sso, strlen(sso), &c, err, sizeof err), 0);
+    assert_string_equal(c.access_key, "ASIASSO");
+    assert_int_equal(c.expires_ms, 1893456000000LL);
+    const char *sso_bad = "{\"roleCredentials\": {\"accessKeyId\": \"ASIASSO\", \"secretAccessKey\": \"s\", "
+                          "\"sessionToken\": \"t\", \"expiration\": \"soon\"}}";
+    assert_int_equal(lw_creds_parse_sso_json(sso_bad, strlen(sso_bad), &c, err, sizeof err), -1);
+    assert_true(all_zero(&c));
+    char tok[64];
+    int64_t exp;
+    const char *cache = "{\"startUrl\": \"https://x\", \"region\": \"eu-west-1\", \"accessToken\": \"bearer1\", "
+                        "\"expiresAt\": \"2030-01-01T00:00:00Z\"}";
+    assert_int_equal(lw_creds_parse_sso_token(cache, strlen(cache), tok, sizeof tok, &exp, err, sizeof err), 0);
+    assert_string_equal(tok, "bearer1");
+    assert_int_equal(exp, 1893456000000LL);
 }
 
 static void partial_keys(void **st)
@@ -468,7 +642,10 @@ int main(void)
         cmocka_unit_test(named_profile_missing_is_an_error),
         cmocka_unit_test(precedence),
         cmocka_unit_test(profile_present_without_keys),
-        cmocka_unit_test(unsupported_kinds_are_errors),
+        cmocka_unit_test(plans_as_botocore),
+        cmocka_unit_test(plan_errors),
+        cmocka_unit_test(shell_split_as_shlex),
+        cmocka_unit_test(process_and_sso_json),
         cmocka_unit_test(partial_keys),
         cmocka_unit_test(file_syntax_as_botocore_reads_it),
     };
