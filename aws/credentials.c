@@ -337,11 +337,17 @@ void lw_region_resolve(const char *explicit_region, const char *profile, char *o
 
 void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
 {
+    lw_logs_endpoint_prefixed(explicit_url, region, "", out, n);
+}
+
+void lw_logs_endpoint_prefixed(const char *explicit_url, const char *region, const char *host_prefix, char *out,
+                               size_t n)
+{
     const char *e = setting(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL");
     if (e) {
         snprintf(out, n, "%s", e);
     } else {
-        snprintf(out, n, "https://logs.%s.amazonaws.com", region && *region ? region : "us-east-1");
+        snprintf(out, n, "https://%slogs.%s.amazonaws.com", host_prefix, region && *region ? region : "us-east-1");
     }
     size_t l = strlen(out);
     while (l && out[l - 1] == '/')

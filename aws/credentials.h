@@ -41,6 +41,10 @@ int lw_creds_resolve(const char *profile, lw_aws_creds *out, char *src, size_t s
 void lw_region_resolve(const char *explicit_region, const char *profile, char *out, size_t n);
 /* The CloudWatch Logs endpoint URL (no trailing slash). */
 void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, size_t n);
+/* The same, with a service model's host prefix ("stream-" for Live Tail)
+ * on the default host only: an explicit endpoint is used as given. */
+void lw_logs_endpoint_prefixed(const char *explicit_url, const char *region, const char *host_prefix, char *out,
+                               size_t n);
 /* The profile the shared files are read for: profile, AWS_PROFILE, "default". */
 const char *lw_creds_profile_name(const char *profile);
 /* Parses a container-credentials or IMDS security-credentials answer:
