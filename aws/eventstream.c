@@ -182,6 +182,16 @@ static uint32_t check_prelude(lw_es_decoder *d, const uint8_t *p)
     return total;
 }
 
+/* Room for the whole frame (and lw_buf's NUL), exactly: lw_buf_reserve
+ * would round a 16 MiB frame up to 32 MiB. */
+static void reserve_frame(lw_es_decoder *d, uint32_t total)
+{
+    if (d->frame.cap >= (size_t)total + 1)
+        return;
+    d->frame.p = lw_xrealloc(d->frame.p, (size_t)total + 1);
+    d->frame.cap = (size_t)total + 1;
+}
+
 /* A whole frame f of total bytes, prelude already checked. */
 static int deliver(lw_es_decoder *d, const uint8_t *f, uint32_t total)
 {
@@ -228,7 +238,7 @@ int lw_es_feed(lw_es_decoder *d, const void *data, size_t n)
                 continue;
             }
             d->total = total;
-            lw_buf_reserve(&d->frame, (size_t)total + 1);
+            reserve_frame(d, total);
             lw_buf_append(&d->frame, p, n);
             return LW_ES_OK;
         }
@@ -245,7 +255,7 @@ int lw_es_feed(lw_es_decoder *d, const void *data, size_t n)
             if (!total)
                 return LW_ES_ERROR;
             d->total = total;
-            lw_buf_reserve(&d->frame, total - d->frame.len + 1);
+            reserve_frame(d, total);
             continue;
         }
         int rc = deliver(d, (const uint8_t *)d->frame.p, d->total);
