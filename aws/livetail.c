@@ -264,7 +264,9 @@ void lw_lt_parse(lw_lt_parser *p, const lw_es_message *m, lw_lt_result *out)
     out->kind = LW_LT_UPDATE;
     out->sampled = lw_json_bool(j, lw_json_path(j, 0, "sessionMetadata", "sampled", NULL)) == 1;
     out->nresults = res >= 0 ? j->tok[res].size : 0;
-    out->update = j;
+    /* No sessionResults (the member is optional): nothing for the decoder,
+     * which would take a document it does not know for a text message. */
+    out->update = res >= 0 ? j : NULL;
     p->st.updates++;
     p->st.sampled_updates += out->sampled;
     p->st.results += (uint64_t)out->nresults;

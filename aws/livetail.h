@@ -89,7 +89,8 @@ typedef struct lw_lt_result {
     /* LW_LT_UPDATE */
     bool sampled;
     int nresults;
-    const lw_json *update;                   /* the parsed payload, for lw_decoder_page */
+    const lw_json *update;                   /* the parsed payload, for lw_decoder_page;
+                                                NULL when it has no sessionResults */
     /* LW_LT_END */
     lw_lt_end end;
 } lw_lt_result;

@@ -303,12 +303,13 @@ static enum doc_kind classify_doc(const lw_json *j, int t, members *m)
     }
     if (j->tok[t].type != JSMN_OBJECT)
         return DOC_OTHER;
+    /* first: a Live Tail update is read as one whatever else it holds */
+    if (m->session_results >= 0 && j->tok[m->session_results].type == JSMN_ARRAY)
+        return DOC_LIVETAIL;
     if (m->log_events >= 0 && j->tok[m->log_events].type == JSMN_ARRAY && m->message_type >= 0)
         return DOC_SUBSCRIPTION;
     if (m->events >= 0 && j->tok[m->events].type == JSMN_ARRAY)
         return DOC_PAGE;
-    if (m->session_results >= 0 && j->tok[m->session_results].type == JSMN_ARRAY)
-        return DOC_LIVETAIL;
     return is_event(j, m) ? DOC_EVENT : DOC_OTHER;
 }
 

@@ -94,7 +94,7 @@ static bool on_msg(void *ud, const lw_es_message *m)
 {
     session *s = ud;
     lw_lt_parse(&s->p, m, &s->last);
-    if (s->last.kind == LW_LT_UPDATE)
+    if (s->last.kind == LW_LT_UPDATE && s->last.update)
         lw_decoder_page(s->dec, s->last.update);
     return true;
 }
@@ -175,7 +175,17 @@ static void test_session(void **st)
                                   "/aws/lambda/b|st2|1764760000001|1764760000200|caf\xc3\xa9\n"
                                   "/aws/lambda/c|st3|2|3|m\n"
                                   "d|st4|4|5|n\n");
-    assert_int_equal(s.p.st.updates, 2);
+    /* sessionResults is optional: such an update holds nothing, and the
+     * decoder must not take the document for a text message. An update is
+     * read as one even when it also has an "events" member. */
+    send(&s, "event", ":event-type", "sessionUpdate", "{\"sessionMetadata\":{\"sampled\":false}}");
+    assert_int_equal(s.last.kind, LW_LT_UPDATE);
+    assert_null(s.last.update);
+    assert_int_equal(s.last.nresults, 0);
+    send(&s, "event", ":event-type", "sessionUpdate",
+         "{\"events\":[{\"message\":\"x\",\"timestamp\":1}],\"sessionResults\":[]}");
+    assert_int_equal(s.events, 4);
+    assert_int_equal(s.p.st.updates, 4);
     assert_int_equal(s.p.st.sampled_updates, 1);
     assert_int_equal(s.p.st.results, 4);
     /* A newer model's event: skipped, the session goes on. */
@@ -193,7 +203,7 @@ static void test_session(void **st)
     send(&s, "event", ":event-type", "sessionUpdate", "{\"sessionResults\":[]}");
     assert_int_equal(s.last.kind, LW_LT_END);
     assert_true(s.last.end.protocol);
-    assert_int_equal(s.p.st.updates, 2);
+    assert_int_equal(s.p.st.updates, 4);
     session_free(&s);
 }
 
