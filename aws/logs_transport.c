@@ -243,6 +243,11 @@ const char *lw_aws_ca_bundle(const char *configured)
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t) { return (lw_logs_transport){send_req, refresh, t}; }
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t) { return t->endpoint; }
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t) { return t->region; }
+const lw_aws_creds *lw_logs_transport_creds(lw_logs_transport_ctx *t)
+{
+    return t->creds ? lw_creds_provider_current(t->creds) : NULL;
+}
+lw_curl *lw_logs_transport_curl(lw_logs_transport_ctx *t) { return t->curl; }
 
 void lw_logs_transport_close(lw_logs_transport_ctx *t)
 {

@@ -46,6 +46,11 @@ const char *lw_aws_ca_bundle(const char *configured);
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t);
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t);
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t);
+/* The credentials requests are signed with now, or NULL while the chain
+ * is still fetching them (Live Tail signs its own streaming request). */
+const lw_aws_creds *lw_logs_transport_creds(lw_logs_transport_ctx *t);
+/* The client the transport sends through. */
+lw_curl *lw_logs_transport_curl(lw_logs_transport_ctx *t);
 /* Stops the credential provider (cancels a fetch, closes its timers); call
  * on the loop before lw_curl_close. lw_logs_transport_free calls it too. */
 void lw_logs_transport_close(lw_logs_transport_ctx *t);
