@@ -36,7 +36,8 @@ typedef struct lw_lt_session lw_lt_session;
  * the HTTP client is closing, after on_end has been called. */
 lw_lt_session *lw_lt_session_start(lw_logs_transport_ctx *t, const lw_lt_request *req, const lw_lt_session_opts *o,
                                    const lw_lt_session_cbs *cbs, char *err, size_t errlen);
-/* Ends the session now; no callback follows. */
+/* Ends the session now; no callback follows. Not from inside on_result
+ * (that runs in libcurl's write callback): defer it to the loop's next turn. */
 void lw_lt_session_stop(lw_lt_session *s);
 const lw_lt_stats *lw_lt_session_stats(const lw_lt_session *s);
 
