@@ -465,6 +465,7 @@ static void test_stop_and_release(void **st)
     assert_int_equal(s.n, 2);
     lw_es_free(&d);
     lw_buf_free(&s.log);
+    lw_buf_free(&f);
 
     /* A 3 MiB frame gathered from 64 KiB chunks: reserved once, at its
      * size, and given back after it (LW_BUF_KEEP). */
