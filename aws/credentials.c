@@ -597,6 +597,14 @@ void lw_logs_endpoint(const char *explicit_url, const char *region, char *out, s
     service_endpoint(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "logs", region, NULL, out, n);
 }
 
+void lw_logs_endpoint_prefixed(const char *explicit_url, const char *region, const char *host_prefix, char *out,
+                               size_t n)
+{
+    char host[64];
+    snprintf(host, sizeof host, "%slogs", host_prefix ? host_prefix : "");
+    service_endpoint(explicit_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", host, region, NULL, out, n);
+}
+
 void lw_sts_endpoint(const char *explicit_url, const char *region, char *out, size_t n)
 {
     service_endpoint(explicit_url, "AWS_ENDPOINT_URL_STS", "sts", region, "https://sts.amazonaws.com", out, n);

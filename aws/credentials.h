@@ -95,6 +95,10 @@ void lw_sts_endpoint(const char *explicit_url, const char *region, char *out, si
 /* The IAM Identity Center portal: explicit_url, AWS_ENDPOINT_URL_SSO,
  * AWS_ENDPOINT_URL, https://portal.sso.REGION.amazonaws.com. */
 void lw_sso_endpoint(const char *explicit_url, const char *region, char *out, size_t n);
+/* The same, with a service model's host prefix ("stream-" for Live Tail)
+ * on the default host only: an explicit endpoint is used as given. */
+void lw_logs_endpoint_prefixed(const char *explicit_url, const char *region, const char *host_prefix, char *out,
+                               size_t n);
 /* The profile the shared files are read for: profile, AWS_PROFILE, "default". */
 const char *lw_creds_profile_name(const char *profile);
 /* Parses the JSON credential_process prints (AWS "Sourcing credentials

@@ -185,45 +185,51 @@ static void refreshed(void *ctx, bool ok)
     schedule(k, 0);
 }
 
-/* Parses {"__type": "...#Name", "message"/"Message": "..."} into
- * "Name: message" (or the HTTP status when the body says nothing). */
-static void error_text(int status, const char *body, size_t n, lw_buf *out)
+bool lw_logs_error_parse(const char *body, size_t n, lw_buf *type, lw_buf *msg)
 {
     lw_json j;
     lw_json_init(&j);
-    const char *type = NULL, *msg = NULL;
-    size_t tl = 0, ml = 0;
+    bool typed = false;
     if (n && lw_json_parse(&j, body, n) == LW_JSON_OK && j.tok[0].type == JSMN_OBJECT) {
         int t = lw_json_get(&j, 0, "__type");
         if (lw_json_is_str(&j, t)) {
-            type = lw_json_raw(&j, t);
-            tl = lw_json_rawlen(&j, t);
-            const char *hash = memchr(type, '#', tl);
+            const char *tp = lw_json_raw(&j, t);
+            size_t tl = lw_json_rawlen(&j, t);
+            const char *hash = memchr(tp, '#', tl);
             if (hash) {
-                tl -= (size_t)(hash + 1 - type);
-                type = hash + 1;
+                tl -= (size_t)(hash + 1 - tp);
+                tp = hash + 1;
             }
+            lw_buf_printf(type, "%.*s", (int)tl, tp);
+            typed = true;
         }
         int m = lw_json_get(&j, 0, "message");
         if (m < 0)
             m = lw_json_get(&j, 0, "Message");
         if (lw_json_is_str(&j, m)) {
-            msg = lw_json_raw(&j, m);
-            ml = lw_json_rawlen(&j, m);
+            lw_json_unescape(lw_json_raw(&j, m), lw_json_rawlen(&j, m), msg);
+            if (!msg->p)
+                lw_buf_puts(msg, "");
         }
     }
-    if (type)
-        lw_buf_printf(out, "%.*s", (int)tl, type);
+    lw_json_free(&j);
+    return typed;
+}
+
+/* "Name: message" (or the HTTP status when the body names no type). */
+static void error_text(int status, const char *body, size_t n, lw_buf *out)
+{
+    lw_buf type = LW_BUF_INIT, msg = LW_BUF_INIT;
+    if (lw_logs_error_parse(body, n, &type, &msg))
+        lw_buf_append(out, type.p, type.len);
     else
         lw_buf_printf(out, "HTTP %d", status);
-    if (msg) {
+    if (msg.p) {
         lw_buf_puts(out, ": ");
-        lw_buf t2 = LW_BUF_INIT;
-        lw_json_unescape(msg, ml, &t2);
-        lw_buf_append(out, t2.p ? t2.p : "", t2.len);
-        lw_buf_free(&t2);
+        lw_buf_append(out, msg.p, msg.len);
     }
-    lw_json_free(&j);
+    lw_buf_free(&type);
+    lw_buf_free(&msg);
 }
 
 void lw_logs_group_names(const lw_json *j, void (*cb)(void *ud, const char *name), void *ud)

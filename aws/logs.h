@@ -105,6 +105,11 @@ void lw_logs_describe_groups(lw_logs *c, const char *prefix, const char *pattern
 void lw_logs_get_events(lw_logs *c, const char *group, const char *stream, int64_t start_ms, lw_logs_page_cb on_page,
                         lw_logs_done_cb on_done, void *ud);
 
+/* Reads an awsJson error body {"__type": "prefix#Name", "message" or
+ * "Message": "..."}: appends Name to type and the unescaped message to msg
+ * (msg stays NULL when there is none); false when no __type is named. */
+bool lw_logs_error_parse(const char *body, size_t n, lw_buf *type, lw_buf *msg);
+
 /* Calls cb with each logGroupName of a DescribeLogGroups response page. */
 void lw_logs_group_names(const lw_json *page, void (*cb)(void *ud, const char *name), void *ud);
 

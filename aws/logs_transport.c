@@ -48,38 +48,60 @@ static void got(void *ud, const lw_http_result *r)
     free(p);
 }
 
+void lw_logs_sign(const char *host, const char *region, const lw_aws_creds *creds, const char *target,
+                  const char *body, size_t n, int64_t time_s, lw_logs_signed *out)
+{
+    memset(out, 0, sizeof *out);
+    char hosth[320];
+    snprintf(hosth, sizeof hosth, "Host: %s", host);
+    snprintf(out->target, sizeof out->target, "X-Amz-Target: %s", target);
+    const char *sign_headers[] = {hosth, "Content-Type: application/x-amz-json-1.1", out->target};
+    lw_sigv4_req r = {.method = "POST", .path = "/", .query = "", .headers = sign_headers, .nheaders = 3,
+                      .body = body, .body_len = n, .region = region, .service = "logs", .time_s = time_s};
+    lw_sigv4_out o;
+    lw_sigv4_sign(&r, creds, &o);
+    snprintf(out->date, sizeof out->date, "X-Amz-Date: %s", o.amz_date);
+    lw_buf_printf(&out->authz, "Authorization: %s", o.authorization.p);
+    out->headers[0] = "Content-Type: application/x-amz-json-1.1";
+    out->headers[1] = out->target;
+    out->headers[2] = out->date;
+    out->headers[3] = out->authz.p;
+    out->n = 4;
+    if (creds->session_token[0]) {
+        lw_buf_printf(&out->token, "X-Amz-Security-Token: %s", creds->session_token);
+        out->headers[out->n++] = out->token.p;
+    }
+    lw_sigv4_out_free(&o);
+}
+
+void lw_logs_signed_free(lw_logs_signed *s)
+{
+    lw_buf_free(&s->authz);
+    if (s->token.p)
+        lw_wipe(s->token.p, s->token.len);
+    lw_buf_free(&s->token);
+}
+
+void lw_logs_url_host(const char *url, char *out, size_t n)
+{
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    const char *slash = strchr(h, '/');
+    snprintf(out, n, "%.*s", (int)(slash ? slash - h : (long)strlen(h)), h);
+}
+
 static void send_signed(lw_logs_transport_ctx *t, const lw_aws_creds *creds, const char *target, const char *body,
                         size_t n, lw_logs_reply_cb reply, void *ctx)
 {
-    char host[320], tgt[128];
-    snprintf(host, sizeof host, "Host: %s", t->host);
-    snprintf(tgt, sizeof tgt, "X-Amz-Target: %s", target);
-    const char *sign_headers[] = {host, "Content-Type: application/x-amz-json-1.1", tgt};
-    lw_sigv4_req r = {.method = "POST", .path = "/", .query = "", .headers = sign_headers, .nheaders = 3,
-                      .body = body, .body_len = n, .region = t->region, .service = "logs", .time_s = lw_wall_ms() / 1000};
-    lw_sigv4_out o;
-    lw_sigv4_sign(&r, creds, &o);
-    char date[64];
-    snprintf(date, sizeof date, "X-Amz-Date: %s", o.amz_date);
-    lw_buf authz = LW_BUF_INIT, token = LW_BUF_INIT;
-    lw_buf_printf(&authz, "Authorization: %s", o.authorization.p);
-    const char *headers[6] = {"Content-Type: application/x-amz-json-1.1", tgt, date, authz.p};
-    int nh = 4;
-    if (creds->session_token[0]) {
-        lw_buf_printf(&token, "X-Amz-Security-Token: %s", creds->session_token);
-        headers[nh++] = token.p;
-    }
+    lw_logs_signed sg;
+    lw_logs_sign(t->host, t->region, creds, target, body, n, lw_wall_ms() / 1000, &sg);
     pending *p = lw_xmalloc(sizeof *p);
     p->reply = reply;
     p->ctx = ctx;
     char url[600];
     snprintf(url, sizeof url, "%s/", t->endpoint);
-    t->poster.post(t->poster.ud, url, headers, nh, body, n, t->timeout_s, got, p);
-    lw_sigv4_out_free(&o);
-    lw_buf_free(&authz);
-    if (token.p)
-        lw_wipe(token.p, token.len);
-    lw_buf_free(&token);
+    t->poster.post(t->poster.ud, url, sg.headers, sg.n, body, n, t->timeout_s, got, p);
+    lw_logs_signed_free(&sg);
 }
 
 /* An answer for a request that never left: 400 with a JSON error body, so
@@ -210,10 +232,7 @@ lw_logs_transport_ctx *lw_logs_transport_new(lw_curl *curl, const char *region, 
     lw_creds_options co = {.profile = profile, .region = t->region};
     t->creds = lw_creds_provider_new_opts(lw_curl_loop(curl), curl, &co);
     lw_logs_endpoint(endpoint_url, t->region, t->endpoint, sizeof t->endpoint);
-    const char *h = strstr(t->endpoint, "://");
-    h = h ? h + 3 : t->endpoint;
-    const char *slash = strchr(h, '/');
-    snprintf(t->host, sizeof t->host, "%.*s", (int)(slash ? slash - h : (long)strlen(h)), h);
+    lw_logs_url_host(t->endpoint, t->host, sizeof t->host);
     return t;
 }
 
@@ -226,6 +245,11 @@ const char *lw_aws_ca_bundle(const char *configured)
 lw_logs_transport lw_logs_transport_get(lw_logs_transport_ctx *t) { return (lw_logs_transport){send_req, refresh, t}; }
 const char *lw_logs_transport_endpoint(const lw_logs_transport_ctx *t) { return t->endpoint; }
 const char *lw_logs_transport_region(const lw_logs_transport_ctx *t) { return t->region; }
+const lw_aws_creds *lw_logs_transport_creds(lw_logs_transport_ctx *t)
+{
+    return t->creds ? lw_creds_provider_current(t->creds) : NULL;
+}
+lw_curl *lw_logs_transport_curl(lw_logs_transport_ctx *t) { return t->curl; }
 
 void lw_logs_transport_close(lw_logs_transport_ctx *t)
 {

@@ -138,6 +138,7 @@ static uint64_t count_nl(const char *p, size_t n)
 typedef struct members {
     int message, group, stream, event_id, id, timestamp, ingestion;
     int events, log_events, message_type, log_group, log_stream;
+    int session_results, group_id; /* Live Tail sessionUpdate */
 } members;
 
 static void scan_members(const lw_json *j, int obj, members *m)
@@ -160,6 +161,8 @@ static void scan_members(const lw_json *j, int obj, members *m)
         case 11: K("messageType", message_type); break;
         case 12: K("logGroupName", group); break;
         case 13: K("logStreamName", stream); else K("ingestionTime", ingestion); break;
+        case 14: K("sessionResults", session_results); break;
+        case 18: K("logGroupIdentifier", group_id); break;
         }
 #undef K
         /* scalars are one token; only containers need a subtree walk */
@@ -208,6 +211,30 @@ static int64_t tok_int(lw_decoder *d, int t)
     return v;
 }
 
+/* A Live Tail logGroupIdentifier names the group by ARN
+ * ("arn:aws:logs:REGION:ACCOUNT:log-group:NAME", perhaps with ":*"), as
+ * "ACCOUNT:NAME", or by name: the events carry the name, as polled ones do. */
+static lw_str group_from_identifier(lw_str id)
+{
+    static const char tag[] = ":log-group:";
+    if (id.n > 4 && !memcmp(id.p, "arn:", 4)) {
+        for (size_t i = 4; i + sizeof tag - 1 <= id.n; i++)
+            if (!memcmp(id.p + i, tag, sizeof tag - 1)) {
+                lw_str name = {id.p + i + sizeof tag - 1, id.n - i - (sizeof tag - 1)};
+                if (name.n >= 2 && !memcmp(name.p + name.n - 2, ":*", 2))
+                    name.n -= 2;
+                return name;
+            }
+        return id;
+    }
+    size_t digits = 0;
+    while (digits < id.n && id.p[digits] >= '0' && id.p[digits] <= '9')
+        digits++;
+    if (digits == 12 && id.n > 13 && id.p[12] == ':')
+        return (lw_str){id.p + 13, id.n - 13};
+    return id;
+}
+
 static void emit(lw_decoder *d, lw_event *ev)
 {
     d->st.events++;
@@ -239,6 +266,8 @@ static void emit_event_obj(lw_decoder *d, int t, const members *known, lw_str gr
         err(d, line, "invalid escape in message (replaced with U+FFFD)");
     ev.message = (lw_str){d->msg.p ? d->msg.p : "", d->msg.len};
     ev.group = group.n ? group : tok_str(d, known->group, &d->grp);
+    if (!ev.group.n && known->group_id >= 0)
+        ev.group = group_from_identifier(tok_str(d, known->group_id, &d->grp));
     ev.stream = stream.n ? stream : tok_str(d, known->stream, &d->strm);
     ev.event_id = tok_str(d, known->event_id >= 0 ? known->event_id : known->id, &d->eid);
     ev.timestamp = tok_int(d, known->timestamp);
@@ -260,7 +289,7 @@ static bool is_event(const lw_json *j, const members *m)
     return m->stream >= 0 || m->event_id >= 0;
 }
 
-enum doc_kind { DOC_OTHER, DOC_EVENT, DOC_PAGE, DOC_SUBSCRIPTION, DOC_ARRAY };
+enum doc_kind { DOC_OTHER, DOC_EVENT, DOC_PAGE, DOC_SUBSCRIPTION, DOC_ARRAY, DOC_LIVETAIL };
 
 static enum doc_kind classify_doc(const lw_json *j, int t, members *m)
 {
@@ -274,6 +303,9 @@ static enum doc_kind classify_doc(const lw_json *j, int t, members *m)
     }
     if (j->tok[t].type != JSMN_OBJECT)
         return DOC_OTHER;
+    /* first: a Live Tail update is read as one whatever else it holds */
+    if (m->session_results >= 0 && j->tok[m->session_results].type == JSMN_ARRAY)
+        return DOC_LIVETAIL;
     if (m->log_events >= 0 && j->tok[m->log_events].type == JSMN_ARRAY && m->message_type >= 0)
         return DOC_SUBSCRIPTION;
     if (m->events >= 0 && j->tok[m->events].type == JSMN_ARRAY)
@@ -308,6 +340,9 @@ static void handle_value(lw_decoder *d, int t, uint64_t line)
     case DOC_PAGE:
     case DOC_ARRAY:
         emit_events(d, j->tok[t].type == JSMN_ARRAY ? t : m.events, "events", LW_STR_NULL, LW_STR_NULL, line);
+        break;
+    case DOC_LIVETAIL:
+        emit_events(d, m.session_results, "sessionResults", LW_STR_NULL, LW_STR_NULL, line);
         break;
     case DOC_SUBSCRIPTION: {
         if (lw_json_eq(j, m.message_type, "CONTROL_MESSAGE")) {

@@ -3,7 +3,8 @@
  *
  * Detected per input (from its first document): FilterLogEvents and
  * GetLogEvents response pages (one per line, pretty-printed, or back to
- * back), JSON Lines of events, CloudWatch subscription payloads (plain or
+ * back), Live Tail sessionUpdate payloads (sessionResults, the group named
+ * by its logGroupIdentifier: ARN, "ACCOUNT:NAME" or name), JSON Lines of events, CloudWatch subscription payloads (plain or
  * gzip, members back to back as Firehose writes them), a JSON array of
  * events, and plain text lines (including `aws logs tail` output). Input is
  * fed in chunks of any size; memory is bounded by the largest single

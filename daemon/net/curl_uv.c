@@ -45,6 +45,9 @@ struct lw_curl_xfer {
     double retry_after_s;
     bool sensitive;
     bool too_big;
+    bool (*on_body)(void *ctx, const char *p, size_t n);
+    int streaming;   /* on_body: 0 not yet known, 1 a 2xx body streams, -1 gathered */
+    bool stopped;    /* on_body asked to end */
     char error[CURL_ERROR_SIZE];
 };
 
@@ -77,6 +80,8 @@ static void finish(transfer *t, CURLcode rc)
     long status = 0;
     if (t->too_big) /* curl only says it could not write */
         snprintf(t->error, sizeof t->error, "response larger than %u MiB: refused", MAX_RESPONSE >> 20);
+    if (t->stopped)
+        snprintf(t->error, sizeof t->error, "stopped by the receiver");
     if (rc == CURLE_OK)
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     lw_http_result r = {.status = (int)status,
@@ -195,6 +200,18 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
     transfer *t = ud;
     size_t len = size * n;
+    if (t->on_body && t->streaming == 0) {
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        t->streaming = status >= 200 && status < 300 ? 1 : -1;
+    }
+    if (t->streaming == 1) {
+        if (!t->on_body(t->ctx, p, len)) {
+            t->stopped = true;
+            return 0; /* aborts the transfer */
+        }
+        return len;
+    }
     if (t->response.len + len > MAX_RESPONSE) {
         t->too_big = true;
         return 0; /* aborts the transfer */
@@ -219,6 +236,7 @@ lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_http_cb c
     t->cb = cb;
     t->ctx = ctx;
     t->sensitive = r->sensitive;
+    t->on_body = r->on_body;
     bool get = !strcmp(r->method, "GET");
     size_t n = get ? 0 : r->body_len;
     t->body = lw_xmalloc(n + 1);
@@ -248,6 +266,10 @@ lw_curl_xfer *lw_curl_request(lw_curl *c, const lw_http_request *r, lw_http_cb c
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
+    if (r->idle_timeout_s > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)(r->idle_timeout_s + 0.999));
+    }
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      r->connect_timeout_s > 0 ? (long)(r->connect_timeout_s * 1000) : 10000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

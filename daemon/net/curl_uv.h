@@ -34,6 +34,14 @@ typedef struct lw_http_request {
     double connect_timeout_s;    /* 0 = 10 s */
     bool no_proxy;               /* never through http_proxy & co (link-local endpoints) */
     bool sensitive;              /* the answer holds secrets: wiped before it is freed */
+    /* A streamed answer (Live Tail): a 2xx body goes to on_body(ctx, ...)
+     * as it arrives instead of being gathered (return false to end the
+     * transfer; cb then says "stopped by the receiver"); any other status
+     * is gathered for cb as usual. With it, timeout_s 0 means no limit on
+     * the whole exchange, and idle_timeout_s ends a stream that sends
+     * nothing for that long. */
+    bool (*on_body)(void *ctx, const char *p, size_t n);
+    double idle_timeout_s;
 } lw_http_request;
 typedef struct lw_curl_xfer lw_curl_xfer;
 /* Starts r (everything is copied); cb(ctx, result) is called exactly once
